@@ -1,0 +1,43 @@
+# The NCUT analytics workbook. `make help` lists the targets.
+# Every target creates .venv/ on first use and installs the package with what it needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help briefing test test-fast lint format data bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+briefing: $(STAMP)  ## the term briefing on the embedded default data, into outputs/
+	$(BIN)/ncut-analysis briefing --term 114-1 --out outputs
+
+test: $(STAMP)  ## run every test (notebooks and browser tests included)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the unit tests only (no notebooks, no browser)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)  ## ruff check and format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check ncut_analysis tests benchmarks
+
+format: $(STAMP)  ## ruff format
+	$(BIN)/ruff format ncut_analysis tests benchmarks
+
+data: $(STAMP)  ## regenerate the embedded default data (byte for byte the shipped files)
+	$(BIN)/ncut-analysis synth --term 114-1 --seed 114 --out data/114-1
+
+bench: $(STAMP)  ## benchmarks, results in outputs/bench/
+	$(BIN)/python benchmarks/run.py
+
+clean:  ## remove outputs/ (the venv stays)
+	rm -rf outputs

@@ -1,0 +1,134 @@
+"""The ``ncut-analysis`` command: argument parsing only; every command calls the package API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+
+from .io import InputError, parse_date, write_csv
+from .rules import RulesError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    """A command that cannot go on (bad option value, failed notebook); exit status 2."""
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _cmd_pass_rates(a: argparse.Namespace) -> None:
+    from .loaders import load_records, load_students
+    from .thresholds import pass_rates
+
+    table = pass_rates(load_students(a.students), load_records(a.records), term=a.term,
+                       as_of=parse_date(a.as_of, what="--as-of"), cohort=a.cohort, by=a.by)
+    write_csv(table, a.out, float_format="%.2f")
+    print(f"wrote {a.out} ({len(table) - 1} groups + 全校)")
+
+
+def _cmd_synth(a: argparse.Namespace) -> None:
+    from .synth import write_synth_term
+
+    for p in write_synth_term(a.out, a.term, a.seed, scale=a.scale):
+        print(f"wrote {p}")
+
+
+def _cmd_reconcile(a: argparse.Namespace) -> None:
+    from .loaders import load_pass_table, load_published
+    from .reconcile import reconcile
+
+    computed = load_pass_table(a.computed) if a.computed else None
+    found = reconcile(load_published(a.published), computed)
+    write_csv(found, a.out)
+    print(f"wrote {a.out} ({len(found)} disagreements)")
+
+
+def _cmd_rosters(a: argparse.Namespace) -> None:
+    from .loaders import load_records, load_students
+    from .rosters import write_rosters
+    from .rules import load_term_rules
+    from .thresholds import student_status
+
+    rules = load_term_rules(a.term)
+    as_of = parse_date(a.as_of, what="--as-of")
+    status = student_status(load_students(a.students), load_records(a.records), as_of=as_of,
+                            cohort=a.cohort, rules=rules)
+    files = write_rosters(status, rules, a.out, as_of)
+    print(f"wrote {len(files)} class rosters (.xlsx and .csv) into {a.out}")
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ncut-analysis", description="NCUT analytics workbook")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, fn: Callable[[argparse.Namespace], None], help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=fn)
+        return sp
+
+    def term_data(sp: argparse.ArgumentParser, required: bool = True) -> None:
+        sp.add_argument("--students", required=required, help="students file (CSV, XLSX or Parquet)")
+        sp.add_argument("--records", required=required, help="activity records file (CSV, XLSX or Parquet)")
+        sp.add_argument("--term", default="114-1", help="academic term YYY-S (default 114-1)")
+        sp.add_argument("--as-of", help="count records dated on or before this day (ISO or ROC date)")
+        sp.add_argument("--cohort", type=int, help="entry cohort to count (default: the term's seniors)")
+
+    sp = add("pass-rates", _cmd_pass_rates, "pass rates per group, with a 全校 row")
+    term_data(sp)
+    sp.add_argument("--by", choices=["department", "college", "class"], default="department")
+    sp.add_argument("--out", required=True, help="output CSV")
+
+    sp = add("synth", _cmd_synth, "synthetic students.csv and records.csv reproducing the published table")
+    sp.add_argument("--term", default="114-1")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--scale", type=int, default=1, help="multiply every department (benchmarks)")
+    sp.add_argument("--out", required=True, help="output folder")
+
+    sp = add("reconcile", _cmd_reconcile, "check a published table's rates and counts")
+    sp.add_argument("--published", required=True)
+    sp.add_argument("--computed", help="a pass-rates output (by department) to compare counts with")
+    sp.add_argument("--out", required=True, help="output CSV, one row per disagreement")
+
+    sp = add("rosters", _cmd_rosters, "advisor rosters, one workbook per class")
+    term_data(sp)
+    sp.add_argument("--out", required=True, help="output folder")
+
+    for extra in _EXTRA_COMMANDS:
+        extra(add)
+    return p
+
+
+# Other modules register their commands here (admission, briefing, slides) to keep imports lazy.
+_EXTRA_COMMANDS: list[Callable] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        args.func(args)
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (RulesError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+
+import ncut_analysis as na
+from ncut_analysis.rosters import roster_table, write_rosters
+
+
+def test_roster_per_class_failing_first(tiny, tmp_path):
+    s, r = tiny
+    rules = na.load_term_rules("114-1")
+    st = na.student_status(na.load_students(s), na.load_records(r), rules=rules, as_of="2025-12-12")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    files = write_rosters(st, rules, tmp_path / "out", dt.date(2025, 12, 12))
+    assert sorted(f.name for f in files) == ["化材四乙.xlsx", "化材四甲.xlsx", "機械四甲.xlsx"]
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"  # nothing already there is lost
+    ws = openpyxl.load_workbook(tmp_path / "out" / "化材四甲.xlsx").active
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    header, first, second = rows[0], rows[1], rows[2]
+    assert header == ("班級", "學號", "姓名", "自主學習", "抗壓", "精進", "社會接軌", "證照", "尚缺")
+    assert first[1] == "S2" and first[3] == "未通過"  # failing first
+    assert first[4] == "2.99 / 3 未通過" and first[5] == "2 / 3 未通過" and first[6] == "24 + 0 / 24 通過"
+    assert first[8] == "抗壓 0.01 小時；精進 1 小時；證照 1 張"
+    assert second[1] == "S1" and second[6] == "20 + 4 / 24 通過" and second[8] is None
+    csv = pd.read_csv(tmp_path / "out" / "化材四甲.csv", encoding="utf-8-sig")
+    assert list(csv["學號"]) == ["S2", "S1"]
+
+
+def test_roster_table_missing_text(tiny):
+    s, r = tiny
+    rules = na.load_term_rules("114-1")
+    st = na.student_status(na.load_students(s), na.load_records(r), rules=rules)
+    t = roster_table(st[st["student_id"] == "S3"], rules)
+    assert t.loc[0, "尚缺"] == "抗壓 3 小時；精進 3 小時；社會接軌 24 小時；證照 1 張"
