@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 briefing: $(STAMP)  ## the term briefing on the embedded default data, into outputs/
-	$(BIN)/ncut-analysis briefing --term 114-1 --out outputs
+	$(BIN)/ncut-analysis briefing --term 114-1 --published data/published/114-1.csv --out outputs
 
 test: $(STAMP)  ## run every test (notebooks and browser tests included)
 	$(BIN)/python -m pytest

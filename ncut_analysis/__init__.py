@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .briefing import TermBriefing, run_term_briefing, setup_notebook
 from .io import InputError, Problem
 from .loaders import load_published, load_records, load_students
 from .rules import RulesError, load_admission_rules, load_term_rules
@@ -21,6 +22,9 @@ from .thresholds import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "TermBriefing",
+    "run_term_briefing",
+    "setup_notebook",
     "InputError",
     "Problem",
     "RulesError",

@@ -30,8 +30,14 @@ def _cmd_pass_rates(a: argparse.Namespace) -> None:
     from .loaders import load_records, load_students
     from .thresholds import pass_rates
 
-    table = pass_rates(load_students(a.students), load_records(a.records), term=a.term,
-                       as_of=parse_date(a.as_of, what="--as-of"), cohort=a.cohort, by=a.by)
+    table = pass_rates(
+        load_students(a.students),
+        load_records(a.records),
+        term=a.term,
+        as_of=parse_date(a.as_of, what="--as-of"),
+        cohort=a.cohort,
+        by=a.by,
+    )
     write_csv(table, a.out, float_format="%.2f")
     print(f"wrote {a.out} ({len(table) - 1} groups + 全校)")
 
@@ -61,10 +67,40 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
 
     rules = load_term_rules(a.term)
     as_of = parse_date(a.as_of, what="--as-of")
-    status = student_status(load_students(a.students), load_records(a.records), as_of=as_of,
-                            cohort=a.cohort, rules=rules)
+    status = student_status(
+        load_students(a.students),
+        load_records(a.records),
+        as_of=as_of,
+        cohort=a.cohort,
+        rules=rules,
+    )
     files = write_rosters(status, rules, a.out, as_of)
     print(f"wrote {len(files)} class rosters (.xlsx and .csv) into {a.out}")
+
+
+def _cmd_briefing(a: argparse.Namespace) -> None:
+    from .briefing import BriefingError, run_term_briefing
+
+    if a.kind != "term":
+        raise CommandError(f"--kind {a.kind}: not available yet")
+    if a.department and a.per_department:
+        raise CommandError("--department and --per-department exclude each other")
+    try:
+        files = run_term_briefing(
+            a.out,
+            term=a.term,
+            as_of=a.as_of,
+            students=a.students or "",
+            records=a.records or "",
+            compare_as_of=a.compare_as_of,
+            department=a.department or "",
+            per_department=a.per_department,
+            published=a.published or "",
+        )
+    except BriefingError as exc:
+        raise CommandError(str(exc)) from None
+    for f in files:
+        print(f"wrote {f}")
 
 
 # ---------------------------------------------------------------------------- parser
@@ -74,24 +110,39 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncut-analysis", description="NCUT analytics workbook")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, fn: Callable[[argparse.Namespace], None], help_: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, fn: Callable[[argparse.Namespace], None], help_: str
+    ) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
         sp.set_defaults(func=fn)
         return sp
 
-    def term_data(sp: argparse.ArgumentParser, required: bool = True) -> None:
-        sp.add_argument("--students", required=required, help="students file (CSV, XLSX or Parquet)")
-        sp.add_argument("--records", required=required, help="activity records file (CSV, XLSX or Parquet)")
+    def term_data(sp: argparse.ArgumentParser, required: bool = True, cohort: bool = True) -> None:
+        sp.add_argument(
+            "--students", required=required, help="students file (CSV, XLSX or Parquet)"
+        )
+        sp.add_argument(
+            "--records", required=required, help="activity records file (CSV, XLSX or Parquet)"
+        )
         sp.add_argument("--term", default="114-1", help="academic term YYY-S (default 114-1)")
-        sp.add_argument("--as-of", help="count records dated on or before this day (ISO or ROC date)")
-        sp.add_argument("--cohort", type=int, help="entry cohort to count (default: the term's seniors)")
+        sp.add_argument(
+            "--as-of", help="count records dated on or before this day (ISO or ROC date)"
+        )
+        if cohort:
+            sp.add_argument(
+                "--cohort", type=int, help="entry cohort to count (default: the term's seniors)"
+            )
 
     sp = add("pass-rates", _cmd_pass_rates, "pass rates per group, with a 全校 row")
     term_data(sp)
     sp.add_argument("--by", choices=["department", "college", "class"], default="department")
     sp.add_argument("--out", required=True, help="output CSV")
 
-    sp = add("synth", _cmd_synth, "synthetic students.csv and records.csv reproducing the published table")
+    sp = add(
+        "synth",
+        _cmd_synth,
+        "synthetic students.csv and records.csv reproducing the published table",
+    )
     sp.add_argument("--term", default="114-1")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--scale", type=int, default=1, help="multiply every department (benchmarks)")
@@ -106,13 +157,20 @@ def _parser() -> argparse.ArgumentParser:
     term_data(sp)
     sp.add_argument("--out", required=True, help="output folder")
 
-    for extra in _EXTRA_COMMANDS:
-        extra(add)
+    sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
+    sp.add_argument("--kind", choices=["term"], default="term")
+    term_data(sp, required=False, cohort=False)
+    sp.add_argument(
+        "--compare-as-of",
+        help="earlier as-of date to compare with (default: the week-8 notice date)",
+    )
+    sp.add_argument("--department", help="one department's briefing, for its head")
+    sp.add_argument(
+        "--per-department", action="store_true", help="one briefing per department and an index"
+    )
+    sp.add_argument("--published", help="published pass-rate table to reconcile")
+    sp.add_argument("--out", required=True, help="output folder (files go to OUT/<term>/)")
     return p
-
-
-# Other modules register their commands here (admission, briefing, slides) to keep imports lazy.
-_EXTRA_COMMANDS: list[Callable] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,4 +189,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-

@@ -32,7 +32,9 @@ __all__ = [
     "write_csv",
 ]
 
-MAX_LISTED = 1000  # problems printed per file; the total is always given
+MAX_LISTED = 1000
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # problems printed per file; the total is always given
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,11 @@ def _decode_for_csv(raw: bytes) -> tuple[bytes, str]:
 
 
 def read_table(
-    path: str | Path, columns: Sequence[str], *, optional: Sequence[str] = (), label: str | None = None
+    path: str | Path,
+    columns: Sequence[str],
+    *,
+    optional: Sequence[str] = (),
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if there).
 
@@ -123,10 +129,14 @@ def read_table(
             )
             # Everything as text: the validators below decide what each cell means.
             table = pa.table(
-                {n: (c if pa.types.is_string(c.type) else pc.cast(c, pa.string())) for n, c in
-                 zip(table.column_names, table.columns, strict=True)}
+                {
+                    n: (c if pa.types.is_string(c.type) else pc.cast(c, pa.string()))
+                    for n, c in zip(table.column_names, table.columns, strict=True)
+                }
             )
-            df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None)
+            df = table.to_pandas(
+                types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None
+            )
             first_line = 2
     except InputError:
         raise
@@ -137,7 +147,10 @@ def read_table(
     if missing:
         raise InputError(
             name,
-            [Problem(1, c, None, f"missing column (the header has: {', '.join(df.columns)})") for c in missing],
+            [
+                Problem(1, c, None, f"missing column (the header has: {', '.join(df.columns)})")
+                for c in missing
+            ],
         )
     df = df[list(columns) + [c for c in optional if c in df.columns]]
     for c in df.columns:
@@ -188,8 +201,11 @@ def parse_dates(values: pd.Series, column: str = "date") -> tuple[pd.Series, lis
         y = pd.to_numeric(parts[0], errors="coerce")
         y = y.where(parts[0].str.len() == 4, y + 1911)
         iso_text = (
-            y.astype("Int64").astype("string").str.zfill(4) + "-"
-            + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+            y.astype("Int64").astype("string").str.zfill(4)
+            + "-"
+            + parts[1].str.zfill(2)
+            + "-"
+            + parts[2].str.zfill(2)
         )
         built = _strptime(iso_text)
         out[todo] = built.astype("datetime64[s]")
@@ -216,8 +232,14 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
 
 
 def parse_fixed(
-    values: pd.Series, column: str, *, scale: int, lo: int | None = 0, hi: int | None = None,
-    required: bool = True, integral: pd.Series | None = None,
+    values: pd.Series,
+    column: str,
+    *,
+    scale: int,
+    lo: int | None = 0,
+    hi: int | None = None,
+    required: bool = True,
+    integral: pd.Series | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
     """Decimal numbers as exact integers of ``1/scale`` (e.g. hours -> 1/1000 h), vectorised.
 
@@ -233,7 +255,9 @@ def parse_fixed(
         text = values.astype("string")
         num = pd.to_numeric(text, errors="coerce").astype("float64")
         nonnum = num.isna() & text.notna()
-        problems += [Problem(int(i), column, str(text[i]), "not a number") for i in text.index[nonnum]]
+        problems += [
+            Problem(int(i), column, str(text[i]), "not a number") for i in text.index[nonnum]
+        ]
     missing = values.isna()
     if required:
         problems += [Problem(int(i), column, None, "missing value") for i in values.index[missing]]
@@ -246,20 +270,35 @@ def parse_fixed(
     inf = ~finite & num.notna().to_numpy()
     shown = text if text is not None else values.astype("string")
     digits = len(str(scale)) - 1
-    problems += [Problem(int(i), column, str(shown[i]), f"more than {digits} decimals") for i in values.index[off]]
-    problems += [Problem(int(i), column, str(shown[i]), "not a finite number") for i in values.index[inf]]
-    out = pd.Series(pd.array(np.where(finite, rounded, 0).astype("int64"), dtype="Int64"), index=values.index)
+    problems += [
+        Problem(int(i), column, str(shown[i]), f"more than {digits} decimals")
+        for i in values.index[off]
+    ]
+    problems += [
+        Problem(int(i), column, str(shown[i]), "not a finite number") for i in values.index[inf]
+    ]
+    out = pd.Series(
+        pd.array(np.where(finite, rounded, 0).astype("int64"), dtype="Int64"), index=values.index
+    )
     out = out.mask(~finite | num.isna().to_numpy())
     if lo is not None:
         low = (out < lo).fillna(False)
         word = "negative" if lo == 0 else f"below {lo / scale:g}"
-        problems += [Problem(int(i), column, str(shown[i]), f"{word} value") for i in values.index[low]]
+        problems += [
+            Problem(int(i), column, str(shown[i]), f"{word} value") for i in values.index[low]
+        ]
     if hi is not None:
         high = (out > hi).fillna(False)
-        problems += [Problem(int(i), column, str(shown[i]), f"above {hi / scale:g}") for i in values.index[high]]
+        problems += [
+            Problem(int(i), column, str(shown[i]), f"above {hi / scale:g}")
+            for i in values.index[high]
+        ]
     if integral is not None:
         frac = ((out % scale) != 0).fillna(False) & integral
-        problems += [Problem(int(i), column, str(shown[i]), "must be a whole number") for i in values.index[frac]]
+        problems += [
+            Problem(int(i), column, str(shown[i]), "must be a whole number")
+            for i in values.index[frac]
+        ]
     return out, problems
 
 
@@ -272,13 +311,16 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
     A failure leaves nothing half-written, and whatever was at ``target`` before stays as it was.
     """
-    target = Path(target)
+    target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -291,7 +333,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
 
     Files already in ``target`` that the block does not write are kept.
     """
-    target = Path(target)
+    target = Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
     try:
@@ -305,10 +347,17 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_csv(df: pd.DataFrame, target: str | Path, *, bom: bool = False, float_format: str | None = None) -> Path:
+def write_csv(
+    df: pd.DataFrame, target: str | Path, *, bom: bool = False, float_format: str | None = None
+) -> Path:
     """Write a frame as CSV atomically (``bom=True`` for files that Excel opens directly)."""
     target = Path(target)
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n",
-                  float_format=float_format)
+        df.to_csv(
+            tmp,
+            index=False,
+            encoding="utf-8-sig" if bom else "utf-8",
+            lineterminator="\n",
+            float_format=float_format,
+        )
     return target

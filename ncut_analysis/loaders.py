@@ -62,8 +62,14 @@ def load_students(path: str | Path) -> pd.DataFrame:
         for sid, g in d.groupby("student_id", sort=True):
             if len(g.drop_duplicates()) > 1:
                 lines = ", ".join(str(i) for i in g.index)
-                problems.append(Problem(int(g.index[1]), "student_id", str(sid),
-                                        f"listed more than once with different details (lines {lines})"))
+                problems.append(
+                    Problem(
+                        int(g.index[1]),
+                        "student_id",
+                        str(sid),
+                        f"listed more than once with different details (lines {lines})",
+                    )
+                )
     _raise(name, problems)
     df = df.drop_duplicates(subset=["student_id"], keep="first")
     df["cohort"] = df["cohort"].astype("int64")
@@ -79,20 +85,30 @@ def load_records(path: str | Path) -> pd.DataFrame:
     """
     name = str(path)
     df = read_table(path, RECORD_COLUMNS)
-    problems: list[Problem] = [Problem(int(i), "student_id", None, "missing value")
-                               for i in df.index[df["student_id"].isna()]]
+    problems: list[Problem] = [
+        Problem(int(i), "student_id", None, "missing value")
+        for i in df.index[df["student_id"].isna()]
+    ]
     raw_cat = df["category"].astype("string")
     cat = raw_cat.map(CATEGORY_ALIASES.get, na_action="ignore") if len(raw_cat) < 1000 else None
     if cat is None:
         # Map the few distinct spellings, not every row.
         codes, uniques = pd.factorize(raw_cat, use_na_sentinel=True)
         mapped = pd.array([CATEGORY_ALIASES.get(u) for u in uniques], dtype="string")
-        cat = pd.Series(mapped.take(codes, allow_fill=True), index=df.index) if len(uniques) else raw_cat
+        cat = (
+            pd.Series(mapped.take(codes, allow_fill=True), index=df.index)
+            if len(uniques)
+            else raw_cat
+        )
     unknown = cat.isna()
     allowed = ", ".join(CATEGORY_ALIASES)
     problems += [
-        Problem(int(i), "category", None if pd.isna(raw_cat[i]) else str(raw_cat[i]),
-                f"unknown category (use one of {allowed})")
+        Problem(
+            int(i),
+            "category",
+            None if pd.isna(raw_cat[i]) else str(raw_cat[i]),
+            f"unknown category (use one of {allowed})",
+        )
         for i in df.index[unknown]
     ]
     is_cert = (cat == "certificate").fillna(False)
@@ -126,8 +142,9 @@ def load_published(path: str | Path) -> pd.DataFrame:
     df = read_table(path, cols, optional=["all_passed", "all_rate"])
     if "all_passed" in df.columns and "all_rate" in df.columns:
         cats.append("all")
-    problems: list[Problem] = [Problem(int(i), "college", None, "missing value")
-                               for i in df.index[df["college"].isna()]]
+    problems: list[Problem] = [
+        Problem(int(i), "college", None, "missing value") for i in df.index[df["college"].isna()]
+    ]
     out = df[["college", "department"]].copy()
     out["department"] = out["department"].fillna("")
     n, p = parse_fixed(df["students"], "students", scale=1, lo=0)
@@ -136,7 +153,9 @@ def load_published(path: str | Path) -> pd.DataFrame:
     for c in cats:
         k, p = parse_fixed(df[f"{c}_passed"], f"{c}_passed", scale=1, lo=0, required=c != "all")
         problems += p
-        r, p = parse_fixed(df[f"{c}_rate"], f"{c}_rate", scale=100, lo=0, hi=10000, required=c != "all")
+        r, p = parse_fixed(
+            df[f"{c}_rate"], f"{c}_rate", scale=100, lo=0, hi=10000, required=c != "all"
+        )
         problems += p
         out[f"{c}_passed"] = k
         out[f"{c}_rate"] = r  # hundredths of a percent, exact
@@ -147,7 +166,12 @@ def load_published(path: str | Path) -> pd.DataFrame:
 
 def load_pass_table(path: str | Path) -> pd.DataFrame:
     """A ``pass-rates`` output by department, read back (counts as integers)."""
-    cols = ["college", "department", "students", *[f"{c}_passed" for c in (*THRESHOLD_CATEGORIES, "all")]]
+    cols = [
+        "college",
+        "department",
+        "students",
+        *[f"{c}_passed" for c in (*THRESHOLD_CATEGORIES, "all")],
+    ]
     df = read_table(path, cols)
     problems: list[Problem] = []
     out = df[["college", "department"]].copy()

@@ -33,28 +33,54 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame | None = None) -> 
                 continue
             expected = int(rate_hundredths([int(r[f"{c}_passed"])], [int(r["students"])])[0])
             if expected >= 0 and int(r[f"{c}_rate"]) != expected:
-                rows.append({**key, "category": c, "field": "rate",
-                             "published": _hundredths(int(r[f"{c}_rate"])), "expected": _hundredths(expected)})
+                rows.append(
+                    {
+                        **key,
+                        "category": c,
+                        "field": "rate",
+                        "published": _hundredths(int(r[f"{c}_rate"])),
+                        "expected": _hundredths(expected),
+                    }
+                )
     if computed is not None:
         comp = computed.copy()
         comp["department"] = comp["department"].fillna("").astype(str)
         pub = published.copy()
         pub["department"] = pub["department"].astype(str)
-        merged = pub.merge(comp, on=["college", "department"], how="outer", suffixes=("", "_c"),
-                           indicator=True, sort=False)
+        merged = pub.merge(
+            comp,
+            on=["college", "department"],
+            how="outer",
+            suffixes=("", "_c"),
+            indicator=True,
+            sort=False,
+        )
         for _, r in merged.iterrows():
             key = {"college": str(r["college"]), "department": str(r["department"])}
             if r["_merge"] != "both":
                 side = "published" if r["_merge"] == "left_only" else "computed"
-                rows.append({**key, "category": "", "field": "row",
-                             "published": "present" if side == "published" else "absent",
-                             "expected": "present" if side == "computed" else "absent"})
+                rows.append(
+                    {
+                        **key,
+                        "category": "",
+                        "field": "row",
+                        "published": "present" if side == "published" else "absent",
+                        "expected": "present" if side == "computed" else "absent",
+                    }
+                )
                 continue
             fields = [("", "students")] + [(c, f"{c}_passed") for c in cats]
             for cat, f in fields:
                 if pd.isna(r[f]):
                     continue
                 if int(r[f]) != int(r[f"{f}_c"]):
-                    rows.append({**key, "category": cat, "field": "students" if not cat else "passed",
-                                 "published": str(int(r[f])), "expected": str(int(r[f"{f}_c"]))})
+                    rows.append(
+                        {
+                            **key,
+                            "category": cat,
+                            "field": "students" if not cat else "passed",
+                            "published": str(int(r[f])),
+                            "expected": str(int(r[f"{f}_c"])),
+                        }
+                    )
     return pd.DataFrame(rows, columns=RECONCILE_COLUMNS, dtype="string")

@@ -36,13 +36,17 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     rows = []
     for _, r in status.iterrows():
         card = student_card(r, rules)
-        rows.append({
-            "班級": r["class"], "學號": r["student_id"], "姓名": r["name"],
-            rules.label("all"): card[rules.label("all")],
-            **{rules.label(c): card[rules.label(c)] for c in THRESHOLD_CATEGORIES},
-            "尚缺": _missing(r, rules),
-            "_fail": not r["all_passed"],
-        })
+        rows.append(
+            {
+                "班級": r["class"],
+                "學號": r["student_id"],
+                "姓名": r["name"],
+                rules.label("all"): card[rules.label("all")],
+                **{rules.label(c): card[rules.label(c)] for c in THRESHOLD_CATEGORIES},
+                "尚缺": _missing(r, rules),
+                "_fail": not r["all_passed"],
+            }
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -54,8 +58,9 @@ def _safe(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "class"
 
 
-def write_rosters(status: pd.DataFrame, rules: TermRules, out: str | Path,
-                  as_of: dt.date | None = None) -> list[Path]:
+def write_rosters(
+    status: pd.DataFrame, rules: TermRules, out: str | Path, as_of: dt.date | None = None
+) -> list[Path]:
     """Write ``<class>.xlsx`` and ``<class>.csv`` per class into ``out``; returns the xlsx paths.
 
     All files appear together or not at all; other files in ``out`` are left alone.
@@ -71,14 +76,20 @@ def write_rosters(status: pd.DataFrame, rules: TermRules, out: str | Path,
         for cls, g in status.groupby("class", sort=True):
             table = roster_table(g, rules)
             base = _safe(str(cls))
-            table.to_csv(tmp / f"{base}.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+            table.to_csv(
+                tmp / f"{base}.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+            )
             wb = Workbook()
             ws = wb.active
             ws.title = "清冊"
             failing = int((~g["all_passed"]).sum())
             ws.append([f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"])
-            ws.append([f"門檻：{need}（{rules.label('aesthetics')}時數納入{rules.label('engagement')}）；"
-                       f"未通過 {failing} 人 / 共 {len(g)} 人"])
+            ws.append(
+                [
+                    f"門檻：{need}（{rules.label('aesthetics')}時數納入{rules.label('engagement')}）；"
+                    f"未通過 {failing} 人 / 共 {len(g)} 人"
+                ]
+            )
             ws.append(list(table.columns))
             for row in table.itertuples(index=False):
                 ws.append(list(row))
@@ -99,4 +110,3 @@ def write_rosters(status: pd.DataFrame, rules: TermRules, out: str | Path,
             wb.save(tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written
-

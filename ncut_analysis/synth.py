@@ -22,8 +22,12 @@ from .rules import THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
 
 __all__ = ["synth_term", "write_synth_term", "allocate_all_pass", "pass_patterns"]
 
-_SURNAMES = list("陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余盧梁趙顏柯翁魏")
-_GIVEN = list("家宇承翰柏睿冠廷品妤子涵宥辰語彤詠晴思妍欣怡芷若雅婷俊傑志明宏偉建華佳穎心瑜郁婕允哲昱安博文")
+_SURNAMES = list(
+    "陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余盧梁趙顏柯翁魏"
+)
+_GIVEN = list(
+    "家宇承翰柏睿冠廷品妤子涵宥辰語彤詠晴思妍欣怡芷若雅婷俊傑志明宏偉建華佳穎心瑜郁婕允哲昱安博文"
+)
 _CLASS_SUFFIX = list("甲乙丙丁戊己庚辛壬癸")
 _HALF_HOUR = UNIT // 2
 _TENTH = UNIT // 10
@@ -40,7 +44,9 @@ def allocate_all_pass(counts: pd.DataFrame, total: int, rng: np.random.Generator
     lo = np.maximum(0, k.sum(axis=1) - 3 * n)
     hi = k.min(axis=1)
     if not lo.sum() <= total <= hi.sum():
-        raise ValueError(f"no students can be drawn: all-pass {total} outside [{lo.sum()}, {hi.sum()}]")
+        raise ValueError(
+            f"no students can be drawn: all-pass {total} outside [{lo.sum()}, {hi.sum()}]"
+        )
     return lo + rng.multivariate_hypergeometric(hi - lo, total - lo.sum())
 
 
@@ -83,12 +89,16 @@ def _totals(passed: np.ndarray, need: int, rng: np.random.Generator, *, hours: b
     return np.where(passed, above, below).astype(np.int64)
 
 
-def _split(totals: np.ndarray, piece: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _split(
+    totals: np.ndarray, piece: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Split each total into records of about ``piece`` units on a 0.1 h grid, exactly.
 
     Returns (owner index per record, units per record); zero totals give no record.
     """
-    k = np.where(totals > 0, np.maximum(1, np.rint(totals / piece * rng.uniform(0.7, 1.3, len(totals)))), 0)
+    k = np.where(
+        totals > 0, np.maximum(1, np.rint(totals / piece * rng.uniform(0.7, 1.3, len(totals)))), 0
+    )
     k = np.minimum(k, np.maximum(totals // _TENTH, 1)).astype(np.int64)
     owner = np.repeat(np.arange(len(totals)), k)
     w = rng.random(len(owner)) + 0.2
@@ -124,7 +134,11 @@ def _roc(dates: np.ndarray) -> np.ndarray:
 
 
 def synth_term(
-    term: str = "114-1", seed: int = 0, *, scale: int = 1, published: str | Path | None = None,
+    term: str = "114-1",
+    seed: int = 0,
+    *,
+    scale: int = 1,
+    published: str | Path | None = None,
     rules: TermRules | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Students and records whose pass rates reproduce the published table of ``term``.
@@ -153,14 +167,22 @@ def synth_term(
         width = max(3, len(str(n)))
         classes = max(1, round(n / 52))
         cls_idx = np.sort(rng.integers(classes, size=n)) if classes > 1 else np.zeros(n, np.int64)
-        suffix = np.array([_CLASS_SUFFIX[j % 10] + (str(j // 10) if j >= 10 else "") for j in range(classes)])
-        blocks.append(pd.DataFrame({
-            "student_id": [f"3{letter}{cohort}{j + 1:0{width}d}" for j in range(n)],
-            "college": d["college"], "department": d["department"],
-            "class": np.char.add(f"{d['department']}四", suffix[cls_idx]),
-            "cohort": cohort, "program": rules.program,
-            **{f"_{c}": pat[:, j] for j, c in enumerate(THRESHOLD_CATEGORIES)},
-        }))
+        suffix = np.array(
+            [_CLASS_SUFFIX[j % 10] + (str(j // 10) if j >= 10 else "") for j in range(classes)]
+        )
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "student_id": [f"3{letter}{cohort}{j + 1:0{width}d}" for j in range(n)],
+                    "college": d["college"],
+                    "department": d["department"],
+                    "class": np.char.add(f"{d['department']}四", suffix[cls_idx]),
+                    "cohort": cohort,
+                    "program": rules.program,
+                    **{f"_{c}": pat[:, j] for j, c in enumerate(THRESHOLD_CATEGORIES)},
+                }
+            )
+        )
     pop = pd.concat(blocks, ignore_index=True)
     # Outside the population: 延修生 of the previous cohort and 進四技 seniors, about 8%.
     extra_n = max(1, len(pop) // 12)
@@ -169,8 +191,10 @@ def synth_term(
     kind = rng.random(extra_n) < 0.4
     extra["cohort"] = np.where(kind, cohort - 1, cohort)
     extra["program"] = np.where(kind, rules.program, "進四技")
-    extra["student_id"] = [f"{'3' if k else '4'}{sid[1]}{cohort - 1 if k else cohort}9{j:04d}"
-                           for j, (k, sid) in enumerate(zip(kind, extra["student_id"], strict=True))]
+    extra["student_id"] = [
+        f"{'3' if k else '4'}{sid[1]}{cohort - 1 if k else cohort}9{j:04d}"
+        for j, (k, sid) in enumerate(zip(kind, extra["student_id"], strict=True))
+    ]
     for c in THRESHOLD_CATEGORIES:
         extra[f"_{c}"] = rng.random(extra_n) < 0.5
     students = pd.concat([pop, extra], ignore_index=True)
@@ -189,9 +213,15 @@ def synth_term(
             aes = np.where(rng.random(n_all) < 0.45, rng.integers(1, 9, n_all) * _HALF_HOUR, 0)
             aes = np.minimum(aes, total)
             o, u = _split(aes, 2 * UNIT, rng)
-            owners.append(o), units.append(u), cats.append(np.full(len(o), "aesthetics", dtype=object))
+            (
+                owners.append(o),
+                units.append(u),
+                cats.append(np.full(len(o), "aesthetics", dtype=object)),
+            )
             total = total - aes
-        piece = {"resilience": 1500, "enhancement": 1500, "engagement": 4000, "certificate": UNIT}[c]
+        piece = {"resilience": 1500, "enhancement": 1500, "engagement": 4000, "certificate": UNIT}[
+            c
+        ]
         if c == "certificate":
             o = np.repeat(np.arange(n_all), total // UNIT)
             u = np.full(len(o), UNIT, dtype=np.int64)
@@ -199,24 +229,32 @@ def synth_term(
             o, u = _split(total, piece, rng)
         owners.append(o), units.append(u), cats.append(np.full(len(o), c, dtype=object))
     owner = np.concatenate(owners)
-    rec = pd.DataFrame({
-        "owner": owner,
-        "category": np.concatenate(cats),
-        "units": np.concatenate(units),
-        "date": _dates(len(owner), start, end, rng),
-    }).sort_values(["owner", "date", "category", "units"], kind="stable")
+    rec = pd.DataFrame(
+        {
+            "owner": owner,
+            "category": np.concatenate(cats),
+            "units": np.concatenate(units),
+            "date": _dates(len(owner), start, end, rng),
+        }
+    ).sort_values(["owner", "date", "category", "units"], kind="stable")
     amount = (pd.Series(rec["units"].to_numpy()) / UNIT).map("{:g}".format)
-    records = pd.DataFrame({
-        "student_id": students["student_id"].to_numpy()[rec["owner"].to_numpy()],
-        "category": rec["category"].to_numpy(),
-        "amount": amount.to_numpy(),
-        "date": _roc(rec["date"].to_numpy()),
-    })
-    students = students[["student_id", "name", "college", "department", "class", "cohort", "program"]]
+    records = pd.DataFrame(
+        {
+            "student_id": students["student_id"].to_numpy()[rec["owner"].to_numpy()],
+            "category": rec["category"].to_numpy(),
+            "amount": amount.to_numpy(),
+            "date": _roc(rec["date"].to_numpy()),
+        }
+    )
+    students = students[
+        ["student_id", "name", "college", "department", "class", "cohort", "program"]
+    ]
     return students, records
 
 
-def write_synth_term(out: str | Path, term: str = "114-1", seed: int = 0, *, scale: int = 1) -> list[Path]:
+def write_synth_term(
+    out: str | Path, term: str = "114-1", seed: int = 0, *, scale: int = 1
+) -> list[Path]:
     """Write ``students.csv`` and ``records.csv`` into ``out`` (atomically, both or neither)."""
     students, records = synth_term(term, seed, scale=scale)
     out = Path(out)

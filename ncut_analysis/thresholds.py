@@ -35,8 +35,11 @@ __all__ = [
 ]
 
 RESULT_CATEGORIES: tuple[str, ...] = (*THRESHOLD_CATEGORIES, "all")
-_GROUPS = {"college": ["college"], "department": ["college", "department"],
-           "class": ["college", "department", "class"]}
+_GROUPS = {
+    "college": ["college"],
+    "department": ["college", "department"],
+    "class": ["college", "department", "class"],
+}
 WHOLE_SCHOOL = "全校"
 
 
@@ -59,8 +62,9 @@ def _as_of(as_of: str | dt.date | None) -> dt.date | None:
     return parse_date(as_of, what="as-of date") if isinstance(as_of, str) else as_of
 
 
-def _unit_sums(pop: pd.DataFrame, students: pd.DataFrame, records: pd.DataFrame,
-               as_of: dt.date | None) -> np.ndarray:
+def _unit_sums(
+    pop: pd.DataFrame, students: pd.DataFrame, records: pd.DataFrame, as_of: dt.date | None
+) -> np.ndarray:
     """Per population student, the summed units of each category (shape n x 5), as int64."""
     rec = records
     if as_of is not None:
@@ -86,7 +90,9 @@ def _unit_sums(pop: pd.DataFrame, students: pd.DataFrame, records: pd.DataFrame,
     codes = rec["category"].cat.codes.to_numpy().astype(np.int64)
     flat = pidx[keep] * len(CATEGORIES) + codes[keep]
     # float64 sums of integers stay exact below 2**53 units (9e12 hours).
-    sums = np.bincount(flat, weights=rec["units"].to_numpy()[keep], minlength=len(pop) * len(CATEGORIES))
+    sums = np.bincount(
+        flat, weights=rec["units"].to_numpy()[keep], minlength=len(pop) * len(CATEGORIES)
+    )
     return np.rint(sums).astype(np.int64).reshape(len(pop), len(CATEGORIES))
 
 
@@ -234,8 +240,14 @@ def pass_dates(
     cat = records["category"].to_numpy(dtype=object)[keep]
     if rules.aesthetics_into:
         cat = np.where(cat == "aesthetics", rules.aesthetics_into, cat)
-    rec = pd.DataFrame({"s": idx[keep], "c": cat, "u": records["units"].to_numpy()[keep],
-                        "d": records["date"].to_numpy()[keep]})
+    rec = pd.DataFrame(
+        {
+            "s": idx[keep],
+            "c": cat,
+            "u": records["units"].to_numpy()[keep],
+            "d": records["date"].to_numpy()[keep],
+        }
+    )
     rec = rec[rec["c"].isin(THRESHOLD_CATEGORIES)].sort_values(["s", "c", "d"], kind="stable")
     rec["cum"] = rec.groupby(["s", "c"], sort=False)["u"].cumsum()
     need = rec["c"].map(rules.thresholds).astype("int64")
@@ -264,14 +276,19 @@ def progress(dates_table: pd.DataFrame, at: Sequence[dt.date]) -> pd.DataFrame:
         col = np.sort(dates_table[c].dropna().to_numpy().astype("datetime64[s]"))
         marks = np.array([np.datetime64(d, "s") for d in at])
         passed = np.searchsorted(col, marks, side="right")
-        rows.append(pd.DataFrame({"date": pd.to_datetime(marks), "category": c, "passed": passed,
-                                  "students": n}))
+        rows.append(
+            pd.DataFrame(
+                {"date": pd.to_datetime(marks), "category": c, "passed": passed, "students": n}
+            )
+        )
     out = pd.concat(rows, ignore_index=True)
     out["rate"] = _rate(out["passed"], out["students"])
     return out
 
 
-def gap_table(status: pd.DataFrame, rules: TermRules, bands: Sequence[int] = (1, 3, 6)) -> pd.DataFrame:
+def gap_table(
+    status: pd.DataFrame, rules: TermRules, bands: Sequence[int] = (1, 3, 6)
+) -> pd.DataFrame:
     """Among students who have not passed, how far each is from the threshold.
 
     Hours categories in bands "within 1 h", "within 3 h", "within 6 h", "more"; certificates as
@@ -304,8 +321,12 @@ def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     merged = now.merge(before, on=keys, how="left", suffixes=("", "_before"), sort=False)
     out = merged[keys + ["students"]].copy()
     for c in RESULT_CATEGORIES:
-        out[f"{c}_passed_change"] = merged[f"{c}_passed"] - merged[f"{c}_passed_before"].fillna(0).astype("int64")
-        out[f"{c}_rate_change"] = ((merged[f"{c}_rate"] - merged[f"{c}_rate_before"]) * 100).round() / 100
+        out[f"{c}_passed_change"] = merged[f"{c}_passed"] - merged[f"{c}_passed_before"].fillna(
+            0
+        ).astype("int64")
+        out[f"{c}_rate_change"] = (
+            (merged[f"{c}_rate"] - merged[f"{c}_rate_before"]) * 100
+        ).round() / 100
     return out
 
 

@@ -14,9 +14,15 @@ STUDENT_HEADER = "student_id,name,college,department,class,cohort,program"
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Jupyter, IPython and Chromium write under ~; keep them in a temporary folder."""
     home = tmp_path_factory.mktemp("home")
-    for var, sub in {"HOME": "", "IPYTHONDIR": ".ipython", "JUPYTER_CONFIG_DIR": ".jupyter",
-                     "JUPYTER_DATA_DIR": ".local/share/jupyter", "XDG_CACHE_HOME": ".cache",
-                     "XDG_CONFIG_HOME": ".config", "MPLCONFIGDIR": ".mpl"}.items():
+    for var, sub in {
+        "HOME": "",
+        "IPYTHONDIR": ".ipython",
+        "JUPYTER_CONFIG_DIR": ".jupyter",
+        "JUPYTER_DATA_DIR": ".local/share/jupyter",
+        "XDG_CACHE_HOME": ".cache",
+        "XDG_CONFIG_HOME": ".config",
+        "MPLCONFIGDIR": ".mpl",
+    }.items():
         os.environ[var] = str(home / sub)
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
@@ -39,24 +45,40 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
     S4: certificate on 114/12/12 (ROC), resilience 5 h.
     J1 (cohort 112) and E1 (進四技) have everything but are outside the population.
     """
-    students = write(tmp_path / "students.csv", "\n".join([
-        STUDENT_HEADER,
-        "S1,甲生,工程學院,化材,化材四甲,111,日四技",
-        "S2,乙生,工程學院,化材,化材四甲,111,日四技",
-        "S3,丙生,工程學院,化材,化材四乙,111,日四技",
-        "S4,丁生,工程學院,機械,機械四甲,111,日四技",
-        "J1,戊生,工程學院,化材,化材三甲,112,日四技",
-        "E1,己生,工程學院,化材,進化材四甲,111,進四技",
-    ]) + "\n")
-    rec = ["student_id,category,amount,date",
-           "S1,抗壓,3,2025-03-01"]
+    students = write(
+        tmp_path / "students.csv",
+        "\n".join(
+            [
+                STUDENT_HEADER,
+                "S1,甲生,工程學院,化材,化材四甲,111,日四技",
+                "S2,乙生,工程學院,化材,化材四甲,111,日四技",
+                "S3,丙生,工程學院,化材,化材四乙,111,日四技",
+                "S4,丁生,工程學院,機械,機械四甲,111,日四技",
+                "J1,戊生,工程學院,化材,化材三甲,112,日四技",
+                "E1,己生,工程學院,化材,進化材四甲,111,進四技",
+            ]
+        )
+        + "\n",
+    )
+    rec = ["student_id,category,amount,date", "S1,抗壓,3,2025-03-01"]
     rec += ["S1,enhancement,0.3,114/05/0" + str(i % 9 + 1) for i in range(10)]
-    rec += ["S1,社會接軌,20,2024-10-10", "S1,美學,4,1131111", "S1,證照,1,114.01.02",
-            "S2,resilience,2.99,2025-01-01", "S2,精進,2,2025-01-01", "S2,精進,1,2025-12-13",
-            "S2,engagement,24,2025-12-12",
-            "S4,專業證照,1,114/12/12", "S4,resilience,5,2024-01-01"]
+    rec += [
+        "S1,社會接軌,20,2024-10-10",
+        "S1,美學,4,1131111",
+        "S1,證照,1,114.01.02",
+        "S2,resilience,2.99,2025-01-01",
+        "S2,精進,2,2025-01-01",
+        "S2,精進,1,2025-12-13",
+        "S2,engagement,24,2025-12-12",
+        "S4,專業證照,1,114/12/12",
+        "S4,resilience,5,2024-01-01",
+    ]
     for sid in ("J1", "E1"):
-        rec += [f"{sid},resilience,3,2025-01-01", f"{sid},enhancement,3,2025-01-01",
-                f"{sid},engagement,24,2025-01-01", f"{sid},certificate,1,2025-01-01"]
+        rec += [
+            f"{sid},resilience,3,2025-01-01",
+            f"{sid},enhancement,3,2025-01-01",
+            f"{sid},engagement,24,2025-01-01",
+            f"{sid},certificate,1,2025-01-01",
+        ]
     records = write(tmp_path / "records.csv", "\n".join(rec) + "\n")
     return students, records

@@ -10,35 +10,59 @@ from .conftest import REPO, write
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ncut_analysis", *args], capture_output=True, text=True,
-                          cwd=cwd or REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "ncut_analysis", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+    )
 
 
 def test_pass_rates_command_writes_the_table(tiny, tmp_path):
     s, r = tiny
     out = tmp_path / "pr.csv"
-    res = run("pass-rates", "--students", str(s), "--records", str(r), "--term", "114-1",
-              "--as-of", "114/12/12", "--out", str(out), cwd=tmp_path)
+    res = run(
+        "pass-rates",
+        "--students",
+        str(s),
+        "--records",
+        str(r),
+        "--term",
+        "114-1",
+        "--as-of",
+        "114/12/12",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == ("college,department,students,resilience_passed,resilience_rate,enhancement_passed,"
-                        "enhancement_rate,engagement_passed,engagement_rate,certificate_passed,certificate_rate,"
-                        "all_passed,all_rate")
+    assert lines[0] == (
+        "college,department,students,resilience_passed,resilience_rate,enhancement_passed,"
+        "enhancement_rate,engagement_passed,engagement_rate,certificate_passed,certificate_rate,"
+        "all_passed,all_rate"
+    )
     assert lines[1] == "工程學院,化材,3,1,33.33,1,33.33,2,66.67,1,33.33,1,33.33"
     assert lines[-1] == "全校,,4,2,50.00,1,25.00,2,50.00,2,50.00,1,25.00"
 
 
 def test_bad_input_exit_2_every_problem_no_traceback_no_output(tiny, tmp_path):
     s, _ = tiny
-    bad = write(tmp_path / "bad.csv", "student_id,category,amount,date\nS1,抗壓,-3,2025-01-01\n"
-                "S1,跑步,1,2025-01-01\nS1,精進,1,2025-02-30\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        "student_id,category,amount,date\nS1,抗壓,-3,2025-01-01\n"
+        "S1,跑步,1,2025-01-01\nS1,精進,1,2025-02-30\n",
+    )
     out = tmp_path / "pr.csv"
     out.write_text("previous run\n")
     res = run("pass-rates", "--students", str(s), "--records", str(bad), "--out", str(out))
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
-    for needle in (f"{bad}:2: column 'amount' value '-3'", f"{bad}:3: column 'category' value '跑步'",
-                   f"{bad}:4: column 'date' value '2025-02-30'"):
+    for needle in (
+        f"{bad}:2: column 'amount' value '-3'",
+        f"{bad}:3: column 'category' value '跑步'",
+        f"{bad}:4: column 'date' value '2025-02-30'",
+    ):
         assert needle in res.stderr
     assert out.read_text() == "previous run\n"  # nothing already there is lost
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
@@ -46,37 +70,108 @@ def test_bad_input_exit_2_every_problem_no_traceback_no_output(tiny, tmp_path):
 
 def test_missing_file_and_bad_as_of(tiny, tmp_path):
     s, r = tiny
-    res = run("pass-rates", "--students", str(s), "--records", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv"))
-    assert res.returncode == 2 and "none.csv: 1 problem" in res.stderr and "file not found" in res.stderr
-    res = run("pass-rates", "--students", str(s), "--records", str(r), "--as-of", "114/13/01",
-              "--out", str(tmp_path / "o.csv"))
+    res = run(
+        "pass-rates",
+        "--students",
+        str(s),
+        "--records",
+        str(tmp_path / "none.csv"),
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
+    assert (
+        res.returncode == 2
+        and "none.csv: 1 problem" in res.stderr
+        and "file not found" in res.stderr
+    )
+    res = run(
+        "pass-rates",
+        "--students",
+        str(s),
+        "--records",
+        str(r),
+        "--as-of",
+        "114/13/01",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
     assert res.returncode == 2 and "114/13/01" in res.stderr and not (tmp_path / "o.csv").exists()
 
 
 def test_unknown_students_warned_on_stderr(tiny, tmp_path):
     s, r = tiny
     r.write_text(r.read_text() + "X9,resilience,3,2025-01-01\n", encoding="utf-8")
-    res = run("pass-rates", "--students", str(s), "--records", str(r), "--out", str(tmp_path / "o.csv"))
-    assert res.returncode == 0 and "warning: 1 records of 1 students not in the students file" in res.stderr
+    res = run(
+        "pass-rates", "--students", str(s), "--records", str(r), "--out", str(tmp_path / "o.csv")
+    )
+    assert (
+        res.returncode == 0
+        and "warning: 1 records of 1 students not in the students file" in res.stderr
+    )
 
 
 def test_synth_reconcile_and_rosters_commands(tmp_path):
-    assert run("synth", "--term", "114-1", "--seed", "5", "--out", str(tmp_path / "d")).returncode == 0
+    assert (
+        run("synth", "--term", "114-1", "--seed", "5", "--out", str(tmp_path / "d")).returncode == 0
+    )
     pr = tmp_path / "pr.csv"
-    assert run("pass-rates", "--students", str(tmp_path / "d/students.csv"), "--records",
-               str(tmp_path / "d/records.csv"), "--as-of", "2025-12-12", "--out", str(pr)).returncode == 0
+    assert (
+        run(
+            "pass-rates",
+            "--students",
+            str(tmp_path / "d/students.csv"),
+            "--records",
+            str(tmp_path / "d/records.csv"),
+            "--as-of",
+            "2025-12-12",
+            "--out",
+            str(pr),
+        ).returncode
+        == 0
+    )
     rec = tmp_path / "rec.csv"
-    res = run("reconcile", "--published", "data/published/114-1.csv", "--computed", str(pr), "--out", str(rec))
+    res = run(
+        "reconcile",
+        "--published",
+        "data/published/114-1.csv",
+        "--computed",
+        str(pr),
+        "--out",
+        str(rec),
+    )
     assert res.returncode == 0, res.stderr
     found = pd.read_csv(rec)
     assert len(found) == 8 and set(found["field"]) == {"rate"}  # the counts all agree
-    res = run("rosters", "--students", str(tmp_path / "d/students.csv"), "--records",
-              str(tmp_path / "d/records.csv"), "--as-of", "114/12/12", "--out", str(tmp_path / "ro"))
+    res = run(
+        "rosters",
+        "--students",
+        str(tmp_path / "d/students.csv"),
+        "--records",
+        str(tmp_path / "d/records.csv"),
+        "--as-of",
+        "114/12/12",
+        "--out",
+        str(tmp_path / "ro"),
+    )
     assert res.returncode == 0, res.stderr
-    assert len(list((tmp_path / "ro").glob("*.xlsx"))) == len(list((tmp_path / "ro").glob("*.csv"))) >= 16
+    assert (
+        len(list((tmp_path / "ro").glob("*.xlsx")))
+        == len(list((tmp_path / "ro").glob("*.csv")))
+        >= 16
+    )
 
 
 def test_unknown_term_is_a_clear_error(tiny, tmp_path):
     s, r = tiny
-    res = run("pass-rates", "--students", str(s), "--records", str(r), "--term", "109-2", "--out", str(tmp_path / "o.csv"))
+    res = run(
+        "pass-rates",
+        "--students",
+        str(s),
+        "--records",
+        str(r),
+        "--term",
+        "109-2",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
     assert res.returncode == 2 and "no rules file for term 109-2" in res.stderr

@@ -12,17 +12,28 @@ from .conftest import STUDENT_HEADER, write
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp950"])
 def test_reads_utf8_bom_and_big5_without_being_told(tmp_path, encoding):
-    p = write(tmp_path / "s.csv", STUDENT_HEADER + "\nS1,陳小明,工程學院,化材,化材四甲,111,日四技\n", encoding)
+    p = write(
+        tmp_path / "s.csv",
+        STUDENT_HEADER + "\nS1,陳小明,工程學院,化材,化材四甲,111,日四技\n",
+        encoding,
+    )
     s = na.load_students(p)
     assert s.loc[0, "name"] == "陳小明" and s.loc[0, "department"] == "化材"
     assert list(s.columns) == STUDENT_HEADER.split(",")
 
 
-@pytest.mark.parametrize(("text", "iso"), [
-    ("2025-12-12", "2025-12-12"), ("114/12/12", "2025-12-12"), ("114-12-12", "2025-12-12"),
-    ("114.12.12", "2025-12-12"), ("1141212", "2025-12-12"), ("99/1/5", "2010-01-05"),
-    ("113.02.29", "2024-02-29"),
-])
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2025-12-12", "2025-12-12"),
+        ("114/12/12", "2025-12-12"),
+        ("114-12-12", "2025-12-12"),
+        ("114.12.12", "2025-12-12"),
+        ("1141212", "2025-12-12"),
+        ("99/1/5", "2010-01-05"),
+        ("113.02.29", "2024-02-29"),
+    ],
+)
 def test_roc_and_iso_dates(text, iso):
     assert parse_date(text).isoformat() == iso
 
@@ -36,14 +47,22 @@ def test_impossible_dates_are_errors(tmp_path, bad):
 
 
 def test_every_problem_is_listed_with_line_column_and_value(tmp_path):
-    p = write(tmp_path / "r.csv", "student_id,category,amount,date\n"
-              "S1,抗壓,-1,2025-01-01\nS1,跑步,1,2025-01-01\nS1,精進,abc,2025-01-01\n"
-              "S1,證照,1.5,2025-01-01\nS1,精進,0.0001,2025-01-01\nS1,精進,1,2025-01-01\n")
+    p = write(
+        tmp_path / "r.csv",
+        "student_id,category,amount,date\n"
+        "S1,抗壓,-1,2025-01-01\nS1,跑步,1,2025-01-01\nS1,精進,abc,2025-01-01\n"
+        "S1,證照,1.5,2025-01-01\nS1,精進,0.0001,2025-01-01\nS1,精進,1,2025-01-01\n",
+    )
     with pytest.raises(InputError) as e:
         na.load_records(p)
     got = [(q.line, q.column, q.value) for q in e.value.problems]
-    assert got == [(2, "amount", "-1"), (3, "category", "跑步"), (4, "amount", "abc"),
-                   (5, "amount", "1.5"), (6, "amount", "0.0001")]
+    assert got == [
+        (2, "amount", "-1"),
+        (3, "category", "跑步"),
+        (4, "amount", "abc"),
+        (5, "amount", "1.5"),
+        (6, "amount", "0.0001"),
+    ]
     msg = str(e.value)
     assert f"{p}:3: column 'category' value '跑步'" in msg and "5 problems" in msg
 
@@ -57,9 +76,12 @@ def test_missing_column_and_missing_file(tmp_path):
 
 
 def test_student_twice_with_different_details_is_an_error(tmp_path):
-    p = write(tmp_path / "s.csv", STUDENT_HEADER + "\nS1,甲,工程學院,化材,化材四甲,111,日四技\n"
-              "S1,甲,工程學院,化材,化材四甲,111,日四技\nS2,乙,工程學院,化材,化材四甲,111,日四技\n"
-              "S2,乙,工程學院,機械,機械四甲,111,日四技\n")
+    p = write(
+        tmp_path / "s.csv",
+        STUDENT_HEADER + "\nS1,甲,工程學院,化材,化材四甲,111,日四技\n"
+        "S1,甲,工程學院,化材,化材四甲,111,日四技\nS2,乙,工程學院,化材,化材四甲,111,日四技\n"
+        "S2,乙,工程學院,機械,機械四甲,111,日四技\n",
+    )
     with pytest.raises(InputError) as e:
         na.load_students(p)
     (q,) = e.value.problems  # S1 twice with the same details is fine
@@ -76,13 +98,17 @@ def test_xlsx_and_parquet_with_the_same_columns(tmp_path, tiny):
     records.assign(amount=records["amount"].astype(float)).to_parquet(tmp_path / "r.parquet")
     base = na.pass_rates(na.load_students(s), na.load_records(r))
     for ext in ("xlsx", "parquet"):
-        t = na.pass_rates(na.load_students(tmp_path / f"s.{ext}"), na.load_records(tmp_path / f"r.{ext}"))
+        t = na.pass_rates(
+            na.load_students(tmp_path / f"s.{ext}"), na.load_records(tmp_path / f"r.{ext}")
+        )
         pd.testing.assert_frame_equal(t, base)
 
 
 def test_published_table_rates_are_exact_hundredths():
     p = na.load_published(published_table("114-1"))
     row = p[p["department"] == "智慧"].iloc[0]
-    assert row["students"] == 47 and row["engagement_passed"] == 36 and row["engagement_rate"] == 7659
+    assert (
+        row["students"] == 47 and row["engagement_passed"] == 36 and row["engagement_rate"] == 7659
+    )
     school = p[p["college"] == "全校"].iloc[0]
     assert school["all_passed"] == 443 and school["students"] == 1504

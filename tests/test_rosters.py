@@ -21,9 +21,23 @@ def test_roster_per_class_failing_first(tiny, tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "out" / "化材四甲.xlsx").active
     rows = list(ws.iter_rows(min_row=3, values_only=True))
     header, first, second = rows[0], rows[1], rows[2]
-    assert header == ("班級", "學號", "姓名", "自主學習", "抗壓", "精進", "社會接軌", "證照", "尚缺")
+    assert header == (
+        "班級",
+        "學號",
+        "姓名",
+        "自主學習",
+        "抗壓",
+        "精進",
+        "社會接軌",
+        "證照",
+        "尚缺",
+    )
     assert first[1] == "S2" and first[3] == "未通過"  # failing first
-    assert first[4] == "2.99 / 3 未通過" and first[5] == "2 / 3 未通過" and first[6] == "24 + 0 / 24 通過"
+    assert (
+        first[4] == "2.99 / 3 未通過"
+        and first[5] == "2 / 3 未通過"
+        and first[6] == "24 + 0 / 24 通過"
+    )
     assert first[8] == "抗壓 0.01 小時；精進 1 小時；證照 1 張"
     assert second[1] == "S1" and second[6] == "20 + 4 / 24 通過" and second[8] is None
     csv = pd.read_csv(tmp_path / "out" / "化材四甲.csv", encoding="utf-8-sig")

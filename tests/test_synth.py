@@ -13,15 +13,28 @@ PUBLISHED = published_table("114-1")
 
 def published_counts() -> pd.DataFrame:
     p = na.load_published(PUBLISHED)
-    return p[["college", "department", "students", "resilience_passed", "enhancement_passed",
-              "engagement_passed", "certificate_passed"]].reset_index(drop=True)
+    return p[
+        [
+            "college",
+            "department",
+            "students",
+            "resilience_passed",
+            "enhancement_passed",
+            "engagement_passed",
+            "certificate_passed",
+        ]
+    ].reset_index(drop=True)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 114, 2025])
 def test_synthetic_data_reproduces_the_published_table(tmp_path, seed):
     na.write_synth_term(tmp_path, "114-1", seed)
-    t = na.pass_rates(na.load_students(tmp_path / "students.csv"), na.load_records(tmp_path / "records.csv"),
-                      term="114-1", as_of="114/12/12")
+    t = na.pass_rates(
+        na.load_students(tmp_path / "students.csv"),
+        na.load_records(tmp_path / "records.csv"),
+        term="114-1",
+        as_of="114/12/12",
+    )
     got = t[published_counts().columns].reset_index(drop=True)
     got["department"] = got["department"].astype(object)
     exp = published_counts()
@@ -37,8 +50,16 @@ def test_synthetic_data_is_realistic(tmp_path):
     # outside the population too: a 延修 cohort and 進四技 seniors
     assert set(students["program"]) == {"日四技", "進四技"} and 110 in set(students["cohort"])
     r = na.load_records(_csv(tmp_path, records))
-    assert set(r["category"]) == {"resilience", "enhancement", "engagement", "aesthetics", "certificate"}
-    assert r["date"].min() >= pd.Timestamp("2022-09-01") and r["date"].max() <= pd.Timestamp("2025-12-12")
+    assert set(r["category"]) == {
+        "resilience",
+        "enhancement",
+        "engagement",
+        "aesthetics",
+        "certificate",
+    }
+    assert r["date"].min() >= pd.Timestamp("2022-09-01") and r["date"].max() <= pd.Timestamp(
+        "2025-12-12"
+    )
     s = na.load_students(_csv(tmp_path, students, "s.csv"))
     st = na.student_status(s, r)
     eng = st["engagement_units"] + st["aesthetics_units"]
@@ -62,7 +83,12 @@ def test_shipped_default_data_is_the_seed_114_output(tmp_path):
 
 def test_pass_patterns_hit_the_margins_and_the_all_four_count():
     rng = np.random.default_rng(0)
-    for n, k, a in [(44, [34, 17, 20, 11], 3), (40, [32, 20, 39, 1], 1), (10, [10, 10, 10, 10], 10), (5, [4, 4, 4, 0], 0)]:
+    for n, k, a in [
+        (44, [34, 17, 20, 11], 3),
+        (40, [32, 20, 39, 1], 1),
+        (10, [10, 10, 10, 10], 10),
+        (5, [4, 4, 4, 0], 0),
+    ]:
         pat = pass_patterns(n, np.array(k), a, rng)
         assert list(pat.sum(axis=0)) == k and int(pat.all(axis=1).sum()) == a
 

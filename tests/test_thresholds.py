@@ -71,7 +71,9 @@ def test_pass_rates_table_by_department(data):
     assert list(t.columns[:3]) == ["college", "department", "students"]
     assert list(t["department"]) == ["化材", "機械", ""]
     row = t.iloc[0]  # 化材: S1, S2, S3
-    assert row["students"] == 3 and row["resilience_passed"] == 1 and row["resilience_rate"] == 33.33
+    assert (
+        row["students"] == 3 and row["resilience_passed"] == 1 and row["resilience_rate"] == 33.33
+    )
     assert row["engagement_passed"] == 2 and row["engagement_rate"] == 66.67
     assert row["all_passed"] == 1
     whole = t.iloc[-1]
@@ -91,15 +93,27 @@ def test_pass_rates_by_class_and_college(data):
 def test_rates_round_half_up_exactly():
     # 443 / 1504 = 29.4547 -> 29.45; 1 / 8 = 12.5 -> 12.50; 1/3 -> 33.33; 2/3 -> 66.67;
     # 29.445 exactly (5889 / 20000) rounds up to 29.45, where a float would give 29.44.
-    assert list(rate_hundredths([443, 1, 1, 2, 5889], [1504, 8, 3, 3, 20000])) == [2945, 1250, 3333, 6667, 2945]
+    assert list(rate_hundredths([443, 1, 1, 2, 5889], [1504, 8, 3, 3, 20000])) == [
+        2945,
+        1250,
+        3333,
+        6667,
+        2945,
+    ]
 
 
 def test_student_card_as_in_the_seed(data):
     rules = na.load_term_rules("114-1")
     st = status_of(data, as_of="2025-12-12")
     card = na.student_card(st.loc["S1"], rules)
-    assert card == {"自主學習": "通過", "抗壓": "3 / 3 通過", "精進": "3 / 3 通過",
-                    "社會接軌": "20 + 4 / 24 通過", "證照": "1 / 1 通過", "美學": "4 (納入社會接軌)"}
+    assert card == {
+        "自主學習": "通過",
+        "抗壓": "3 / 3 通過",
+        "精進": "3 / 3 通過",
+        "社會接軌": "20 + 4 / 24 通過",
+        "證照": "1 / 1 通過",
+        "美學": "4 (納入社會接軌)",
+    }
     assert na.student_card(st.loc["S2"], rules)["精進"] == "2 / 3 未通過"
 
 
@@ -151,7 +165,10 @@ def test_change_and_outreach(data):
     now = na.pass_rates(*data, as_of="2025-12-13")
     before = na.pass_rates(*data, as_of="2025-12-11")
     ch = change_table(now, before).set_index("department")
-    assert ch.loc["化材", "engagement_passed_change"] == 1 and ch.loc["化材", "enhancement_passed_change"] == 1
+    assert (
+        ch.loc["化材", "engagement_passed_change"] == 1
+        and ch.loc["化材", "enhancement_passed_change"] == 1
+    )
     out = outreach_table(now, rules).set_index("department")
     assert out.loc["化材", "教務處"] == 2 and out.loc["化材", "研發處"] == 2
 
@@ -159,16 +176,34 @@ def test_change_and_outreach(data):
 def test_vectorised_sums_match_a_plain_groupby():
     rng = np.random.default_rng(3)
     n = 500
-    students = pd.DataFrame({"student_id": [f"s{i}" for i in range(n)], "name": "x", "college": "C",
-                             "department": rng.choice(["a", "b"], n), "class": "k", "cohort": 111,
-                             "program": "日四技"})
+    students = pd.DataFrame(
+        {
+            "student_id": [f"s{i}" for i in range(n)],
+            "name": "x",
+            "college": "C",
+            "department": rng.choice(["a", "b"], n),
+            "class": "k",
+            "cohort": 111,
+            "program": "日四技",
+        }
+    )
     m = 5000
-    records = pd.DataFrame({
-        "student_id": [f"s{i}" for i in rng.integers(n, size=m)],
-        "category": pd.Categorical(rng.choice(list(na.rules.CATEGORIES), m), categories=list(na.rules.CATEGORIES)),
-        "units": rng.integers(0, 3000, m), "date": pd.Timestamp("2025-01-01")})
+    records = pd.DataFrame(
+        {
+            "student_id": [f"s{i}" for i in rng.integers(n, size=m)],
+            "category": pd.Categorical(
+                rng.choice(list(na.rules.CATEGORIES), m), categories=list(na.rules.CATEGORIES)
+            ),
+            "units": rng.integers(0, 3000, m),
+            "date": pd.Timestamp("2025-01-01"),
+        }
+    )
     st = na.student_status(students, records)
-    expect = records.groupby(["student_id", "category"], observed=False)["units"].sum().unstack(fill_value=0)
+    expect = (
+        records.groupby(["student_id", "category"], observed=False)["units"]
+        .sum()
+        .unstack(fill_value=0)
+    )
     for c in ("resilience", "aesthetics"):
         got = st.set_index("student_id")[f"{c}_units"]
         assert (got == expect[c].reindex(got.index, fill_value=0)).all()

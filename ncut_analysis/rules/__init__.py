@@ -28,7 +28,13 @@ __all__ = [
 ]
 
 # Record categories, in display order; `aesthetics` has no threshold of its own since 113-2.
-CATEGORIES: tuple[str, ...] = ("resilience", "enhancement", "engagement", "aesthetics", "certificate")
+CATEGORIES: tuple[str, ...] = (
+    "resilience",
+    "enhancement",
+    "engagement",
+    "aesthetics",
+    "certificate",
+)
 THRESHOLD_CATEGORIES: tuple[str, ...] = ("resilience", "enhancement", "engagement", "certificate")
 NORMAL_ITEMS: tuple[str, ...] = ("written", "interview", "review")
 SPECIAL_ITEMS: tuple[str, ...] = (
@@ -52,11 +58,15 @@ def parse_term(term: str) -> tuple[int, int]:
     """``"114-1"`` -> ``(114, 1)``."""
     m = re.fullmatch(r"(\d{2,3})-([12])", term.strip())
     if not m:
-        raise RulesError(f"term {term!r} is not of the form YYY-S (ROC year, semester 1 or 2), e.g. 114-1")
+        raise RulesError(
+            f"term {term!r} is not of the form YYY-S (ROC year, semester 1 or 2), e.g. 114-1"
+        )
     return int(m.group(1)), int(m.group(2))
 
 
-def _check_keys(path: Path, where: str, table: dict[str, Any], allowed: set[str], required: set[str]) -> None:
+def _check_keys(
+    path: Path, where: str, table: dict[str, Any], allowed: set[str], required: set[str]
+) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise RulesError(f"{path}: unknown key(s) in {where}: {', '.join(unknown)}")
@@ -180,8 +190,12 @@ def _load_term_rules_cached(path: Path) -> TermRules:
     thresholds = {k: _amount_units(path, f"thresholds.{k}", v) for k, v in th.items()}
     if thresholds["certificate"] % UNIT:
         raise RulesError(f"{path}: thresholds.certificate must be a whole number of certificates")
-    _check_keys(path, "[labels]", raw["labels"], set(CATEGORIES) | {"all"}, set(CATEGORIES) | {"all"})
-    _check_keys(path, "[offices]", raw["offices"], set(THRESHOLD_CATEGORIES), set(THRESHOLD_CATEGORIES))
+    _check_keys(
+        path, "[labels]", raw["labels"], set(CATEGORIES) | {"all"}, set(CATEGORIES) | {"all"}
+    )
+    _check_keys(
+        path, "[offices]", raw["offices"], set(THRESHOLD_CATEGORIES), set(THRESHOLD_CATEGORIES)
+    )
     into = raw.get("aesthetics_into")
     if into not in (None, "engagement"):
         raise RulesError(f"{path}: aesthetics_into = {into!r}; only 'engagement' is supported")
@@ -217,36 +231,71 @@ def load_term_rules(term: str | Path = "114-1") -> TermRules:
 def _load_admission_cached(path: Path) -> AdmissionRules:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
-    _check_keys(path, "the file", raw, {"year", "max_age", "min_applicants", "normal", "programs"},
-                {"year", "max_age", "min_applicants", "normal", "programs"})
+    _check_keys(
+        path,
+        "the file",
+        raw,
+        {"year", "max_age", "min_applicants", "normal", "programs"},
+        {"year", "max_age", "min_applicants", "normal", "programs"},
+    )
     normal = raw["normal"]
     _check_keys(path, "[normal]", normal, {"weights", "tiebreak"}, {"weights", "tiebreak"})
     _check_weights(path, "normal.weights", normal["weights"], NORMAL_ITEMS, normal["tiebreak"])
     programs = []
-    allowed = {"id", "name", "department", "short", "quota", "interview_top", "special_weights", "special_tiebreak"}
+    allowed = {
+        "id",
+        "name",
+        "department",
+        "short",
+        "quota",
+        "interview_top",
+        "special_weights",
+        "special_tiebreak",
+    }
     for i, p in enumerate(raw["programs"]):
         _check_keys(path, f"programs[{i}]", p, allowed, allowed - {"interview_top"})
-        _check_weights(path, f"programs[{i}].special_weights", p["special_weights"], SPECIAL_ITEMS,
-                       p["special_tiebreak"])
-        programs.append(Program(
-            id=p["id"], name=p["name"], department=p["department"], short=p["short"],
-            quota=int(p["quota"]), interview_top=p.get("interview_top"),
-            special_weights={k: int(p["special_weights"][k]) for k in SPECIAL_ITEMS},
-            special_tiebreak=tuple(p["special_tiebreak"]),
-        ))
+        _check_weights(
+            path,
+            f"programs[{i}].special_weights",
+            p["special_weights"],
+            SPECIAL_ITEMS,
+            p["special_tiebreak"],
+        )
+        programs.append(
+            Program(
+                id=p["id"],
+                name=p["name"],
+                department=p["department"],
+                short=p["short"],
+                quota=int(p["quota"]),
+                interview_top=p.get("interview_top"),
+                special_weights={k: int(p["special_weights"][k]) for k in SPECIAL_ITEMS},
+                special_tiebreak=tuple(p["special_tiebreak"]),
+            )
+        )
     return AdmissionRules(
-        year=int(raw["year"]), max_age=int(raw["max_age"]), min_applicants=int(raw["min_applicants"]),
+        year=int(raw["year"]),
+        max_age=int(raw["max_age"]),
+        min_applicants=int(raw["min_applicants"]),
         normal_weights={k: int(normal["weights"][k]) for k in NORMAL_ITEMS},
-        normal_tiebreak=tuple(normal["tiebreak"]), programs=tuple(programs),
+        normal_tiebreak=tuple(normal["tiebreak"]),
+        programs=tuple(programs),
     )
 
 
-def _check_weights(path: Path, where: str, weights: dict[str, Any], items: tuple[str, ...], order: list[str]) -> None:
+def _check_weights(
+    path: Path, where: str, weights: dict[str, Any], items: tuple[str, ...], order: list[str]
+) -> None:
     _check_keys(path, where, weights, set(items), set(items))
-    if any(not isinstance(v, int) or v < 0 for v in weights.values()) or sum(weights.values()) != 100:
+    if (
+        any(not isinstance(v, int) or v < 0 for v in weights.values())
+        or sum(weights.values()) != 100
+    ):
         raise RulesError(f"{path}: {where} must be whole percentages summing to 100, got {weights}")
     if sorted(order) != sorted(items):
-        raise RulesError(f"{path}: the tie-break order of {where} must name each of {', '.join(items)} once")
+        raise RulesError(
+            f"{path}: the tie-break order of {where} must name each of {', '.join(items)} once"
+        )
 
 
 def load_admission_rules(year: int | str | Path = 109) -> AdmissionRules:

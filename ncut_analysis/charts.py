@@ -1,0 +1,316 @@
+"""Every plotly figure of the workbook, from computed tables; the same function serves the HTML
+briefing, the slide PNG and the explorers. One style lives here (fonts, palette, sizes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .rules import TermRules
+from .thresholds import RESULT_CATEGORIES
+
+__all__ = [
+    "FONT_FAMILY",
+    "PALETTE",
+    "CATEGORY_COLORS",
+    "rate_heatmap",
+    "rate_bars",
+    "college_all_pass",
+    "gap_chart",
+    "progress_chart",
+    "slide_style",
+]
+
+# A family with Traditional Chinese glyphs first; the fallbacks keep Latin text tidy.
+FONT_FAMILY = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+CATEGORY_COLORS = dict(zip(RESULT_CATEGORIES, PALETTE, strict=False))
+# Sequential scale for rates (colour-blind safe, light = low).
+RATE_SCALE = "Cividis"
+WIDTH = 700  # fits the 186 mm between A4 margins (703 CSS px) in print at 100 %
+
+
+def _label(rules: TermRules, c: str) -> str:
+    return "全數通過" if c == "all" else rules.label(c)
+
+
+def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": 13},
+        width=WIDTH,
+        height=height,
+        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        colorway=PALETTE,
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#888")
+    fig.update_yaxes(gridcolor="#e5e5e5", linecolor="#888")
+    return fig
+
+
+def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["college"] != "全校"].reset_index(drop=True)
+
+
+def _group_label(table: pd.DataFrame) -> pd.Series:
+    if "class" in table.columns:
+        return table["class"].astype(str)
+    if "department" in table.columns:
+        return table["department"].astype(str)
+    return table["college"].astype(str)
+
+
+def rate_heatmap(table: pd.DataFrame, rules: TermRules) -> go.Figure:
+    """Pass rate per group (rows) and category (columns), with a dropdown to pick a college."""
+    rows = _dept_rows(table)
+    cats = list(RESULT_CATEGORIES)
+
+    def data(sub: pd.DataFrame) -> dict:
+        z = sub[[f"{c}_rate" for c in cats]].to_numpy()
+        text = [[f"{v:.2f}%" for v in r] for r in z]
+        return {"z": z, "y": list(_group_label(sub)), "text": text}
+
+    full = data(rows)
+    fig = go.Figure(
+        go.Heatmap(
+            z=full["z"],
+            x=[_label(rules, c) for c in cats],
+            y=full["y"],
+            text=full["text"],
+            texttemplate="%{text}",
+            colorscale=RATE_SCALE,
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "通過率 %"}},
+            hovertemplate="%{y}｜%{x}：%{text}<extra></extra>",
+        )
+    )
+    colleges = list(dict.fromkeys(rows["college"]))
+    if len(colleges) > 1:
+        buttons = [
+            {
+                "label": "全部學院",
+                "method": "restyle",
+                "args": [{"z": [full["z"]], "y": [full["y"]], "text": [full["text"]]}],
+            }
+        ]
+        for col in colleges:
+            d = data(rows[rows["college"] == col])
+            buttons.append(
+                {
+                    "label": col,
+                    "method": "restyle",
+                    "args": [{"z": [d["z"]], "y": [d["y"]], "text": [d["text"]]}],
+                }
+            )
+        fig.update_layout(
+            updatemenus=[
+                {
+                    "buttons": buttons,
+                    "x": 1.0,
+                    "xanchor": "right",
+                    "y": 1.13,
+                    "yanchor": "top",
+                    "showactive": True,
+                }
+            ]
+        )
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _base(fig, "各系各項通過率", height=max(360, 60 + 26 * len(rows)))
+
+
+def rate_bars(table: pd.DataFrame, rules: TermRules) -> go.Figure:
+    """Pass rate per group for one category at a time (dropdown), with the whole-school rate."""
+    rows = _dept_rows(table)
+    school = table[table["college"] == "全校"]
+    x = list(_group_label(rows))
+    fig = go.Figure()
+    buttons = []
+    cats = list(RESULT_CATEGORIES)
+    for i, c in enumerate(cats):
+        fig.add_bar(
+            x=x,
+            y=rows[f"{c}_rate"],
+            name=_label(rules, c),
+            visible=i == 0,
+            marker_color=CATEGORY_COLORS[c],
+            text=[f"{v:.1f}" for v in rows[f"{c}_rate"]],
+            textposition="outside",
+            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+        )
+    shapes = []
+    for c in cats:
+        ref = float(school[f"{c}_rate"].iloc[0]) if len(school) else None
+        shapes.append(
+            []
+            if ref is None
+            else [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": ref,
+                    "y1": ref,
+                    "line": {"dash": "dash", "color": "#555"},
+                }
+            ]
+        )
+    for i, c in enumerate(cats):
+        buttons.append(
+            {
+                "label": _label(rules, c),
+                "method": "update",
+                "args": [
+                    {"visible": [j == i for j in range(len(cats))]},
+                    {"shapes": shapes[i], "title.text": f"{_label(rules, c)}通過率（虛線：全校）"},
+                ],
+            }
+        )
+    fig.update_layout(
+        updatemenus=[
+            {"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.13, "yanchor": "top"}
+        ],
+        shapes=shapes[0],
+        showlegend=False,
+    )
+    fig.update_yaxes(range=[0, 110], title="通過率 %")
+    return _base(fig, f"{_label(rules, cats[0])}通過率（虛線：全校）")
+
+
+def college_all_pass(table_by_college: pd.DataFrame, rules: TermRules) -> go.Figure:
+    """All-four pass rate per college, the whole school as a reference line."""
+    rows = _dept_rows(table_by_college)
+    school = table_by_college[table_by_college["college"] == "全校"]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["college"],
+            y=rows["all_rate"],
+            marker_color=CATEGORY_COLORS["all"],
+            text=[
+                f"{v:.2f}%<br>{p} / {n} 人"
+                for v, p, n in zip(
+                    rows["all_rate"], rows["all_passed"], rows["students"], strict=True
+                )
+            ],
+            textposition="outside",
+            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+        )
+    )
+    title = "各學院四項全數通過率"
+    if len(school):
+        ref = float(school["all_rate"].iloc[0])
+        fig.add_hline(y=ref, line_dash="dash", line_color="#555")
+        title += f"（虛線：全校 {ref:.2f}%）"
+    fig.update_yaxes(range=[0, 100], title="通過率 %")
+    return _base(fig, title, height=380)
+
+
+def gap_chart(gaps: pd.DataFrame, rules: TermRules) -> go.Figure:
+    """Students who have not passed, by how far they are from each threshold (stacked)."""
+    fig = go.Figure()
+    order = list(dict.fromkeys(gaps["band"]))
+    # Near bands dark, far bands light: the nudgeable students stand out.
+    shades = {
+        b: s for b, s in zip(order, ["#08519c", "#3182bd", "#6baed6", "#c6dbef"], strict=False)
+    }
+    shades.update({"差 1 張": "#08519c", "差 2 張以上": "#c6dbef"})
+    for band in order:
+        sub = gaps[gaps["band"] == band]
+        fig.add_bar(
+            y=[_label(rules, c) for c in sub["category"]],
+            x=sub["students"],
+            name=band,
+            orientation="h",
+            marker_color=shades.get(band),
+            text=sub["students"],
+            textposition="inside",
+            hovertemplate=f"{band}：%{{x}} 人<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack", legend={"orientation": "h", "y": -0.2, "traceorder": "normal"}
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="未通過人數")
+    return _base(fig, "未通過者距門檻還差多少（深色：一推就過）", height=380)
+
+
+def progress_chart(
+    prog: pd.DataFrame,
+    rules: TermRules,
+    *,
+    as_of: dt.date | None = None,
+    marks: Sequence[tuple[dt.date, str]] = (),
+) -> go.Figure:
+    """Pass rate per category as of each week, with dated markers (notice date, deadline)."""
+    fig = go.Figure()
+    for c in RESULT_CATEGORIES:
+        sub = prog[prog["category"] == c]
+        fig.add_scatter(
+            x=sub["date"],
+            y=sub["rate"],
+            mode="lines",
+            name=_label(rules, c),
+            line={"color": CATEGORY_COLORS[c], "width": 3 if c == "all" else 2},
+            hovertemplate=f"{_label(rules, c)} %{{x|%Y-%m-%d}}：%{{y:.2f}}%<extra></extra>",
+        )
+    dated = sorted([*marks, *([(as_of, "結算日")] if as_of else [])])
+    for k, (day, text) in enumerate(dated):
+        x = pd.Timestamp(day)
+        fig.add_vline(x=x.value // 10**6, line_dash="dot", line_color="#444")
+        # Labels staggered in height: the notice date and the settlement date are weeks apart.
+        fig.add_annotation(
+            x=x,
+            y=1.0 - 0.09 * (k % 3),
+            xref="x",
+            yref="paper",
+            text=f"{text}<br>{day.isoformat()}",
+            showarrow=False,
+            xanchor="right",
+            align="right",
+            font={"size": 11},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    if len(prog) and dated:
+        fig.update_xaxes(
+            range=[
+                prog["date"].min(),
+                pd.Timestamp(max(d for d, _ in dated)) + pd.Timedelta(days=20),
+            ]
+        )
+    fig.update_yaxes(range=[0, 100], title="通過率 %")
+    fig.update_layout(legend={"orientation": "h", "y": -0.15})
+    return _base(fig, "各項通過率的進展（每週）", height=440)
+
+
+def slide_style(fig: go.Figure, *, footer: str = "") -> go.Figure:
+    """The same figure restyled for a 16:9 slide at 1920x1080: large type, footer line."""
+    out = go.Figure(fig)
+    out.update_layout(
+        width=1920,
+        height=1080,
+        font={"family": FONT_FAMILY, "size": 26},
+        title={"font": {"size": 40}},
+        margin={"l": 140, "r": 60, "t": 140, "b": 160},
+        updatemenus=[],
+    )
+    out.update_xaxes(tickfont={"size": 22}, title_font={"size": 24})
+    out.update_yaxes(tickfont={"size": 22}, title_font={"size": 24})
+    if footer:
+        out.add_annotation(
+            text=footer,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.16,
+            showarrow=False,
+            xanchor="left",
+            font={"size": 18, "color": "#555"},
+        )
+    return out
