@@ -35,6 +35,7 @@ format: $(STAMP)  ## ruff format
 
 data: $(STAMP)  ## regenerate the embedded default data (byte for byte the shipped files)
 	$(BIN)/ncut-analysis synth --term 114-1 --seed 114 --out data/114-1
+	$(BIN)/ncut-analysis synth-applicants --year 109 --seed 109 --out data/admission_109/applicants.csv
 
 bench: $(STAMP)  ## benchmarks, results in outputs/bench/
 	$(BIN)/python benchmarks/run.py

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from .admission import (
+    SmallPoolWarning,
+    admission_probability,
+    backfill_depth,
+    compare_modes,
+    load_applicants,
+    rank_admission,
+    synth_applicants,
+)
 from .briefing import TermBriefing, run_term_briefing, setup_notebook
 from .io import InputError, Problem
 from .loaders import load_published, load_records, load_students
@@ -22,6 +31,13 @@ from .thresholds import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "SmallPoolWarning",
+    "admission_probability",
+    "backfill_depth",
+    "compare_modes",
+    "load_applicants",
+    "rank_admission",
+    "synth_applicants",
     "TermBriefing",
     "run_term_briefing",
     "setup_notebook",

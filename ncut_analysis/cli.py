@@ -103,6 +103,82 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         print(f"wrote {f}")
 
 
+def _load_applicants(a: argparse.Namespace):  # noqa: ANN202
+    from .admission import load_applicants
+
+    return load_applicants(a.applicants, year=a.year)
+
+
+def _cmd_admission(a: argparse.Namespace) -> None:
+    from .admission import RESULT_COLUMNS, rank_admission
+
+    ranking = rank_admission(
+        _load_applicants(a), a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist
+    )
+    write_csv(ranking[RESULT_COLUMNS], a.out, float_format="%.2f")
+    for prog, g in ranking.groupby("program", sort=False):
+        counts = g["status"].value_counts()
+        over = g["reason"].str.startswith("tied at the quota").any()
+        print(
+            f"{prog}: admitted {counts.get('admitted', 0)}, waitlisted {counts.get('waitlisted', 0)}, "
+            f"not admitted {counts.get('not_admitted', 0)}, disqualified {counts.get('disqualified', 0)}"
+            + (" (a tie at the quota admits more than the quota)" if over else "")
+        )
+    print(f"wrote {a.out}")
+
+
+def _cmd_admission_compare(a: argparse.Namespace) -> None:
+    from .admission import compare_modes
+    from .io import atomic_dir
+
+    res = compare_modes(
+        _load_applicants(a), year=a.year, min_total=a.min_total, waitlist=a.waitlist
+    )
+    with atomic_dir(a.out) as tmp:
+        res["applicants"].drop(columns=[]).to_csv(
+            tmp / "compare_applicants.csv", index=False, float_format="%.2f"
+        )
+        res["summary"].to_csv(tmp / "compare_summary.csv", index=False)
+    print(
+        res["summary"][
+            [
+                "program",
+                "both",
+                "only_normal",
+                "only_special",
+                "cutoff_normal",
+                "cutoff_special",
+                "spearman",
+                "kendall",
+            ]
+        ].to_string(index=False)
+    )
+    print(f"wrote {a.out}/compare_applicants.csv and compare_summary.csv")
+
+
+def _cmd_admission_simulate(a: argparse.Namespace) -> None:
+    from .admission import admission_probability, backfill_depth, rank_admission
+    from .io import atomic_dir
+
+    apps = _load_applicants(a)
+    prob = admission_probability(
+        apps, a.mode, sd=a.sd, draws=a.draws, seed=a.seed, year=a.year, min_total=a.min_total
+    )
+    ranking = rank_admission(apps, a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist)
+    depth = backfill_depth(ranking, no_show=a.no_show, draws=a.draws, seed=a.seed, year=a.year)
+    with atomic_dir(a.out) as tmp:
+        prob.to_csv(tmp / "admission_probability.csv", index=False)
+        depth.to_csv(tmp / "waitlist_depth.csv", index=False)
+    print(f"wrote {a.out}/admission_probability.csv and waitlist_depth.csv")
+
+
+def _cmd_synth_applicants(a: argparse.Namespace) -> None:
+    from .admission import synth_applicants
+
+    write_csv(synth_applicants(a.year, a.seed), a.out)
+    print(f"wrote {a.out}")
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -156,6 +232,48 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("rosters", _cmd_rosters, "advisor rosters, one workbook per class")
     term_data(sp)
     sp.add_argument("--out", required=True, help="output folder")
+
+    def admission_args(sp: argparse.ArgumentParser, mode: bool = True) -> None:
+        sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
+        if mode:
+            sp.add_argument("--mode", required=True, choices=["normal", "special"])
+        sp.add_argument(
+            "--year",
+            type=int,
+            default=109,
+            help="admission year (rules file admission_<year>.toml)",
+        )
+        sp.add_argument(
+            "--min-total", default="0", help="the committee's minimum admission total (default 0)"
+        )
+        sp.add_argument(
+            "--waitlist", type=int, help="waitlist length per program (default: everyone qualified)"
+        )
+
+    sp = add("admission", _cmd_admission, "rank applicants and decide admitted / waitlisted")
+    admission_args(sp)
+    sp.add_argument("--out", required=True, help="output CSV")
+
+    sp = add("admission-compare", _cmd_admission_compare, "both modes side by side per program")
+    admission_args(sp, mode=False)
+    sp.add_argument("--out", required=True, help="output folder")
+
+    sp = add(
+        "admission-simulate",
+        _cmd_admission_simulate,
+        "Monte Carlo: scorer noise and waitlist backfill",
+    )
+    admission_args(sp)
+    sp.add_argument("--sd", type=float, default=3.0, help="scorer noise, points (default 3)")
+    sp.add_argument("--no-show", type=float, default=0.1, help="no-show probability (default 0.1)")
+    sp.add_argument("--draws", type=int, default=10_000)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--out", required=True, help="output folder")
+
+    sp = add("synth-applicants", _cmd_synth_applicants, "a synthetic applicant pool")
+    sp.add_argument("--year", type=int, default=109)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--out", required=True, help="output CSV")
 
     sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
     sp.add_argument("--kind", choices=["term"], default="term")
