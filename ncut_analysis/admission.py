@@ -549,25 +549,25 @@ def synth_applicants(
     frames = []
     for k, p in enumerate(rules.programs):
         n = int(rng.integers(110, 201) if p.interview_top else rng.integers(40, 91))
-        z = rng.normal(size=n)
-
-        def score(mean: float, spread: float, loading: float, decimals: int = 0) -> np.ndarray:
+        z = rng.normal(size=n)  # one latent ability behind every score
+        # item: (mean, spread, loading on the ability, decimals)
+        shape = {
+            "written": (58, 16, 0.8, 0),
+            "interview": (74, 9, 0.6, 1),
+            "review": (72, 10, 0.6, 1),
+            "tvee": (62, 15, 0.8, 0),
+            "school_grades": (75, 9, 0.6, 1),
+            "conduct": (80, 8, 0.3, 0),
+            "autobiography": (72, 9, 0.4, 0),
+            "certificates": (60, 20, 0.5, 0),
+            "awards": (55, 20, 0.5, 0),
+            "other": (65, 12, 0.3, 0),
+        }
+        cols = {}
+        for item, (mean, spread, loading, decimals) in shape.items():
             e = rng.normal(size=n)
             v = np.clip(mean + spread * (loading * z + np.sqrt(1 - loading**2) * e), 1, 100)
-            return np.round(v, decimals)
-
-        cols = {
-            "written": score(58, 16, 0.8),
-            "interview": score(74, 9, 0.6, 1),
-            "review": score(72, 10, 0.6, 1),
-            "tvee": score(62, 15, 0.8),
-            "school_grades": score(75, 9, 0.6, 1),
-            "conduct": score(80, 8, 0.3),
-            "autobiography": score(72, 9, 0.4),
-            "certificates": score(60, 20, 0.5),
-            "awards": score(55, 20, 0.5),
-            "other": score(65, 12, 0.3),
-        }
+            cols[item] = np.round(v, decimals)
         missing = {
             "written": 0.03,
             "interview": 0.03,
