@@ -284,7 +284,9 @@ class TermBriefing:
             before = summarise(st_before, by)
         end = as_of_d or (recs["date"].max().date() if len(recs) else dt.date.today())
         start = recs["date"].min() if len(recs) else pd.Timestamp(end)
-        prog = progress(dates, _weeks(start, end))
+        # Weekly, plus the comparison day itself, so the curve passes through the table's numbers.
+        days = sorted(set(_weeks(start, end)) | ({cmp_d} if cmp_d and cmp_d <= end else set()))
+        prog = progress(dates, days)
         reconciled = None
         if published:
             pub = load_published(published)

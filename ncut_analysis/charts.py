@@ -162,6 +162,10 @@ def rate_bars(table: pd.DataFrame, rules: TermRules) -> go.Figure:
                 }
             ]
         )
+    school_rate = {
+        c: (f" {float(school[f'{c}_rate'].iloc[0]):.2f}%" if len(school) else "") for c in cats
+    }
+    titles = {c: f"{_label(rules, c)}通過率（虛線：全校{school_rate[c]}）" for c in cats}
     for i, c in enumerate(cats):
         buttons.append(
             {
@@ -169,7 +173,7 @@ def rate_bars(table: pd.DataFrame, rules: TermRules) -> go.Figure:
                 "method": "update",
                 "args": [
                     {"visible": [j == i for j in range(len(cats))]},
-                    {"shapes": shapes[i], "title.text": f"{_label(rules, c)}通過率（虛線：全校）"},
+                    {"shapes": shapes[i], "title.text": titles[c]},
                 ],
             }
         )
@@ -181,7 +185,7 @@ def rate_bars(table: pd.DataFrame, rules: TermRules) -> go.Figure:
         showlegend=False,
     )
     fig.update_yaxes(range=[0, 110], title="通過率 %")
-    return _base(fig, f"{_label(rules, cats[0])}通過率（虛線：全校）")
+    return _base(fig, titles[cats[0]])
 
 
 def college_all_pass(table_by_college: pd.DataFrame, rules: TermRules) -> go.Figure:
@@ -290,27 +294,35 @@ def progress_chart(
 
 
 def slide_style(fig: go.Figure, *, footer: str = "") -> go.Figure:
-    """The same figure restyled for a 16:9 slide at 1920x1080: large type, footer line."""
+    """The same figure restyled for a 16:9 slide at 1920x1080: type legible from the back of a
+    room (axis text 22 px), no dropdowns, the legend and a footer line (as-of date, source) below."""
     out = go.Figure(fig)
+    # Plot area 1920 x 700 between a 140 px title band and a 240 px band for axis title,
+    # legend (at 12 % = 84 px below the plot) and footer (at 22 % = 154 px below).
     out.update_layout(
         width=1920,
         height=1080,
         font={"family": FONT_FAMILY, "size": 26},
         title={"font": {"size": 40}},
-        margin={"l": 140, "r": 60, "t": 140, "b": 160},
-        updatemenus=[],
+        margin={"l": 140, "r": 60, "t": 140, "b": 240},
+        legend={"font": {"size": 22}, "y": -0.12, "yanchor": "top"},
     )
+    out.layout.updatemenus = ()  # a picture has no dropdown
     out.update_xaxes(tickfont={"size": 22}, title_font={"size": 24})
     out.update_yaxes(tickfont={"size": 22}, title_font={"size": 24})
+    out.update_traces(textfont={"size": 20}, selector={"type": "heatmap"})
+    out.update_traces(textfont={"size": 20}, selector={"type": "bar"})
+    out.update_annotations(font={"size": 20})
     if footer:
         out.add_annotation(
             text=footer,
             xref="paper",
             yref="paper",
             x=0,
-            y=-0.16,
+            y=-0.22,
             showarrow=False,
             xanchor="left",
+            yanchor="top",
             font={"size": 18, "color": "#555"},
         )
     return out

@@ -179,6 +179,25 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
     print(f"wrote {a.out}")
 
 
+def _cmd_slides(a: argparse.Namespace) -> None:
+    from .slides import NoBrowserError, export_term_slides
+
+    if a.kind != "term":
+        raise CommandError(f"--kind {a.kind}: not available yet")
+    try:
+        files = export_term_slides(
+            a.out,
+            term=a.term,
+            as_of=a.as_of,
+            students=a.students or "",
+            records=a.records or "",
+            department=a.department or "",
+        )
+    except NoBrowserError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -274,6 +293,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--year", type=int, default=109)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--out", required=True, help="output CSV")
+
+    sp = add("slides", _cmd_slides, "slide-ready PNG/SVG charts and a 16:9 PowerPoint deck")
+    sp.add_argument("--kind", choices=["term"], default="term")
+    term_data(sp, required=False, cohort=False)
+    sp.add_argument("--department", help="one department's charts")
+    sp.add_argument("--out", required=True, help="output folder")
 
     sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
     sp.add_argument("--kind", choices=["term"], default="term")
