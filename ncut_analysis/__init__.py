@@ -11,7 +11,14 @@ from .admission import (
     rank_admission,
     synth_applicants,
 )
-from .briefing import TermBriefing, run_term_briefing, setup_notebook
+from .briefing import (
+    AdmissionBriefing,
+    TermBriefing,
+    run_admission_briefing,
+    run_term_briefing,
+    setup_notebook,
+)
+from .explorers import AdmissionExplorer, ThresholdExplorer
 from .io import InputError, Problem
 from .loaders import load_published, load_records, load_students
 from .rules import RulesError, load_admission_rules, load_term_rules
@@ -31,6 +38,10 @@ from .thresholds import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdmissionBriefing",
+    "AdmissionExplorer",
+    "ThresholdExplorer",
+    "run_admission_briefing",
     "SmallPoolWarning",
     "admission_probability",
     "backfill_depth",

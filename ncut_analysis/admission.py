@@ -432,6 +432,8 @@ def admission_probability(
     year: int = 109,
     min_total: float = 0,
     rules: AdmissionRules | None = None,
+    weights: Mapping[str, Mapping[str, int]] | None = None,
+    quotas: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Probability of admission when scorers add noise of standard deviation ``sd`` points.
 
@@ -439,17 +441,22 @@ def admission_probability(
     scores stay within 0–100 and who is eligible does not change. Each draw admits the
     ``quota`` best totals (ties at the quota all admitted) at or above ``min_total``. All draws
     of a program are one array operation. Returns applicant_id, program, p_admitted (0–1), and
-    the admitted flag without noise.
+    the admitted flag without noise. ``weights`` and ``quotas`` are what-ifs as in
+    ``rank_admission``.
     """
     rules = _rules(year, rules)
-    base = rank_admission(applicants, mode, rules=rules, min_total=min_total)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallPoolWarning)
+        base = rank_admission(
+            applicants, mode, rules=rules, min_total=min_total, weights=weights, quotas=quotas
+        )
     rng = np.random.default_rng(seed)
     frames = []
     for p in rules.programs:
         r = base[(base["program"] == p.id) & (base["status"] != "disqualified")]
         a = applicants.set_index("applicant_id").loc[r["applicant_id"]]
         items = ("interview",) if mode == "normal" else SPECIAL_ITEMS
-        w = rules.normal_weights if mode == "normal" else p.special_weights
+        w = _weights(p, mode, rules, (weights or {}).get(p.id))
         fixed = np.zeros(len(a))
         if mode == "normal":
             fixed = sum(
@@ -468,7 +475,7 @@ def admission_probability(
         total /= 100
         if len(a) == 0:
             continue
-        k = min(p.quota, len(a))
+        k = min(int((quotas or {}).get(p.id, p.quota)), len(a))
         cut = -np.partition(-total, k - 1, axis=1)[:, k - 1]
         adm = (total >= cut[:, None]) & (total >= float(min_total))
         frames.append(

@@ -41,6 +41,8 @@ __all__ = [
     "export_html",
     "run_notebook",
     "run_term_briefing",
+    "AdmissionBriefing",
+    "run_admission_briefing",
 ]
 
 RENDERER = "ncut_offline"
@@ -554,6 +556,292 @@ class TermBriefing:
         )
 
 
+# ---------------------------------------------------------------------------- admission briefing
+
+_REASONS = [  # reason prefix -> column heading
+    ("over the age limit", "超過年齡上限"),
+    ("written test absent", "筆試缺考或 0 分"),
+    ("not invited", "未獲面試資格"),
+    ("interview absent", "面試缺考或 0 分"),
+    ("document review absent", "書審缺或 0 分"),
+    ("no review documents", "未繳書審資料"),
+]
+
+
+@dataclass
+class AdmissionBriefing:
+    """Everything the admission briefing shows: both modes per program, overlap, rank shifts,
+    cutoffs, correlations, admission probability under scorer noise and waitlist backfill."""
+
+    rules: Any
+    params: dict[str, str]
+    output_dir: Path
+    normal: pd.DataFrame
+    special: pd.DataFrame
+    compared: pd.DataFrame
+    summary: pd.DataFrame
+    prob: pd.DataFrame
+    depth: pd.DataFrame
+    sd: float
+    no_show: float
+    draws: int
+    small_pools: list[str]
+    made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        year: int = 109,
+        applicants: str = "",
+        min_total: float = 0,
+        waitlist: int = -1,
+        noise_sd: float = 3.0,
+        no_show: float = 0.1,
+        draws: int = 10_000,
+        seed: int = 0,
+        output_dir: str = "",
+    ) -> AdmissionBriefing:
+        """``waitlist`` < 0 means no limit; empty ``applicants`` means the shipped pool."""
+        from .admission import (
+            SmallPoolWarning,
+            admission_probability,
+            backfill_depth,
+            compare_modes,
+            load_applicants,
+            rank_admission,
+        )
+        from .rules import load_admission_rules
+
+        rules = load_admission_rules(year)
+        path = Path(applicants) if applicants else paths.default_applicants(year)
+        apps = load_applicants(path, rules=rules)
+        wl = None if waitlist is None or waitlist < 0 else int(waitlist)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SmallPoolWarning)
+            normal = rank_admission(apps, "normal", rules=rules, min_total=min_total, waitlist=wl)
+        small = [str(w.message) for w in caught if issubclass(w.category, SmallPoolWarning)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallPoolWarning)
+            special = rank_admission(apps, "special", rules=rules, min_total=min_total, waitlist=wl)
+            cmp = compare_modes(apps, rules=rules, min_total=min_total, waitlist=wl)
+            probs = []
+            for mode, ranking in (("normal", normal), ("special", special)):
+                pr = admission_probability(
+                    apps,
+                    mode,
+                    sd=noise_sd,
+                    draws=draws,
+                    seed=seed,
+                    rules=rules,
+                    min_total=min_total,
+                )
+                pr = pr.merge(ranking[["applicant_id", "rank"]], on="applicant_id", how="left")
+                probs.append(pr.assign(mode=mode))
+            depth = pd.concat(
+                [
+                    backfill_depth(r, no_show=no_show, draws=draws, seed=seed, rules=rules).assign(
+                        mode=m
+                    )
+                    for m, r in (("normal", normal), ("special", special))
+                ],
+                ignore_index=True,
+            )
+        params = {
+            "year": str(year),
+            "applicants": str(path),
+            "min_total": f"{min_total:g}",
+            "waitlist": "不限" if wl is None else str(wl),
+            "noise_sd": f"{noise_sd:g}",
+            "no_show": f"{no_show:g}",
+            "draws": str(draws),
+            "seed": str(seed),
+        }
+        out = Path(output_dir) if output_dir else paths.outputs_dir() / f"admission_{year}"
+        return cls(
+            rules=rules,
+            params=params,
+            output_dir=out,
+            normal=normal,
+            special=special,
+            compared=cmp["applicants"],
+            summary=cmp["summary"],
+            prob=pd.concat(probs, ignore_index=True),
+            depth=depth,
+            sd=noise_sd,
+            no_show=no_show,
+            draws=draws,
+            small_pools=small,
+        )
+
+    def _programs(self) -> list[tuple[str, str]]:
+        present = set(self.summary.loc[self.summary["applicants"] > 0, "program"])
+        return [(p.id, p.name) for p in self.rules.programs if p.id in present]
+
+    def header(self):  # noqa: ANN201
+        p = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in self.params.items())
+        warn = "".join(f"<p class='ncut-warn'>報名人數不足：{_e(m)}</p>" for m in self.small_pools)
+        return _html(
+            f"{_CSS}<div class='ncut-title'><h1>{_e(self.rules.year)} 學年度產學訓四技專班 招生排名模擬簡報</h1>"
+            f"<p class='sub'>一般模式（筆試 30%＋面試 40%＋書面審查 30%）與特殊狀態（書面審查 100%，各系權重與比序）"
+            f"之比較；製表時間 {_e(self.made_at.strftime('%Y-%m-%d %H:%M %Z'))}</p></div>"
+            f"<details open><summary class='ncut-note'>參數（本簡報由 ncut_analysis 依參數自動產生）</summary>"
+            f"<table class='ncut-params'>{p}</table></details>{warn}"
+        )
+
+    def summary_frame(self) -> pd.DataFrame:
+        s = self.summary
+        out = pd.DataFrame({"專班": s["name"], "名額": s["quota"], "報名人數": s["applicants"]})
+        for m in ("normal", "special"):
+            lab = charts.MODE_LABELS[m]
+            out[f"{lab}｜正取"] = s[f"admitted_{m}"]
+            out[f"{lab}｜備取"] = s[f"waitlisted_{m}"]
+            out[f"{lab}｜資格不符"] = s[f"disqualified_{m}"]
+            out[f"{lab}｜錄取最低分"] = [
+                f"{v:.2f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
+            ]
+        out["兩者皆正取"] = s["both"]
+        out["僅一般正取"] = s["only_normal"]
+        out["僅特殊正取"] = s["only_special"]
+        out["Spearman"] = [f"{v:.3f}" for v in s["spearman"]]
+        out["Kendall"] = [f"{v:.3f}" for v in s["kendall"]]
+        return out
+
+    def overview(self):  # noqa: ANN201
+        df = self.summary_frame()
+        blocks = [(c, [("", c)]) for c in ("名額", "報名人數")]
+        for m in ("normal", "special"):
+            lab = charts.MODE_LABELS[m]
+            blocks.append(
+                (
+                    f"{lab}模式",
+                    [(k, f"{lab}｜{k}") for k in ("正取", "備取", "資格不符", "錄取最低分")],
+                )
+            )
+        blocks.append(
+            (
+                "正取名單重疊",
+                [("兩者皆", "兩者皆正取"), ("僅一般", "僅一般正取"), ("僅特殊", "僅特殊正取")],
+            )
+        )
+        blocks.append(("名次相關", [("Spearman", "Spearman"), ("Kendall", "Kendall")]))
+        return _html(
+            grouped_table(df, ["專班"], blocks, span_first=False)
+            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。</p>"
+        )
+
+    def disqualified_frame(self) -> pd.DataFrame:
+        rows = []
+        for m, r in (("normal", self.normal), ("special", self.special)):
+            for pid, name in self._programs():
+                g = r[(r["program"] == pid) & (r["status"] == "disqualified")]
+                row = {"專班": name, "模式": charts.MODE_LABELS[m]}
+                for prefix, label in _REASONS:
+                    row[label] = int(g["reason"].str.startswith(prefix).sum())
+                row["合計"] = len(g)
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def disqualified(self):  # noqa: ANN201
+        df = self.disqualified_frame()
+        keep = [c for c in df.columns if c in ("專班", "模式", "合計") or df[c].sum() > 0]
+        return _html(html_table(df[keep]))
+
+    def fig_status(self):  # noqa: ANN201
+        return charts.admission_status_chart(self.summary[self.summary["applicants"] > 0])
+
+    def fig_shift(self):  # noqa: ANN201
+        return charts.rank_shift_chart(self.compared, self._programs())
+
+    def fig_probability(self):  # noqa: ANN201
+        return charts.probability_chart(
+            self.prob.dropna(subset=["rank"]), self._programs(), self.sd, self.draws
+        )
+
+    def probability_frame(self) -> pd.DataFrame:
+        rows = []
+        for pid, name in self._programs():
+            for m in ("normal", "special"):
+                g = self.prob[(self.prob["program"] == pid) & (self.prob["mode"] == m)]
+                rows.append(
+                    {
+                        "專班": name,
+                        "模式": charts.MODE_LABELS[m],
+                        "幾乎確定正取（≥95%）": int((g["p_admitted"] >= 0.95).sum()),
+                        "邊緣（5%–95%）": int(
+                            ((g["p_admitted"] > 0.05) & (g["p_admitted"] < 0.95)).sum()
+                        ),
+                        "無雜訊正取但機率 < 50%": int(
+                            (g["admitted_without_noise"] & (g["p_admitted"] < 0.5)).sum()
+                        ),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def probability(self):  # noqa: ANN201
+        return _html(
+            f"<p>面試（一般模式）或各書審項目（特殊狀態）加上標準差 {self.sd:g} 分的評分雜訊，"
+            f"模擬 {self.draws} 次：</p>" + html_table(self.probability_frame())
+        )
+
+    def depth_frame(self) -> pd.DataFrame:
+        rows = []
+        for pid, name in self._programs():
+            for m in ("normal", "special"):
+                g = self.depth[(self.depth["program"] == pid) & (self.depth["mode"] == m)]
+                if g.empty:
+                    continue
+                mean = float((g["depth"] * g["share"]).sum())
+                cdf = g.sort_values("depth")["share"].cumsum().to_numpy()
+                p90 = int(
+                    g.sort_values("depth")["depth"].to_numpy()[np.searchsorted(cdf, 0.9 - 1e-12)]
+                )
+                rows.append(
+                    {
+                        "專班": name,
+                        "模式": charts.MODE_LABELS[m],
+                        "備取人數": int(g["waitlist_length"].iloc[0]),
+                        "平均遞補到第幾位": f"{mean:.1f}",
+                        "90% 情況不超過": p90,
+                        "備取用盡的機率": f"{float(g['exhausted_share'].iloc[0]):.1%}",
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def fig_depth(self):  # noqa: ANN201
+        return charts.waitlist_depth_chart(
+            self.depth[self.depth["mode"] == "normal"], self._programs(), self.no_show
+        )
+
+    def backfill(self):  # noqa: ANN201
+        return _html(
+            f"<p>正取生各以 {self.no_show:.0%} 的機率未報到，缺額依備取順序遞補"
+            f"（被通知的備取生也以同一機率放棄），模擬 {self.draws} 次：</p>"
+            + html_table(self.depth_frame())
+        )
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "總覽": self.summary_frame(),
+            "資格不符": self.disqualified_frame(),
+            "一般模式": self.normal.drop(columns=["total_units"]),
+            "特殊狀態": self.special.drop(columns=["total_units"]),
+            "比較": self.compared,
+            "錄取機率": self.prob,
+            "錄取機率摘要": self.probability_frame(),
+            "備取遞補": self.depth_frame(),
+        }
+
+    def write_xlsx(self, name: str = "admission_briefing.xlsx"):  # noqa: ANN201
+        path = self.output_dir / name
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for sheet, df in self.tables().items():
+                df.to_excel(xw, sheet_name=sheet, index=False)
+        return _html(
+            f"<p class='ncut-note'>本簡報的表格另存為 <a href='{_e(name)}'>{_e(name)}</a>。</p>"
+        )
+
+
 # ---------------------------------------------------------------------------- running
 
 
@@ -607,22 +895,53 @@ def run_notebook(
         ) from None
 
 
-def _one_briefing(params: dict[str, Any], dest: Path, progress_bar: bool) -> Path:
-    nb = paths.NOTEBOOKS_DIR / "term_briefing.ipynb"
+def _one_briefing(
+    params: dict[str, Any], dest: Path, progress_bar: bool, kind: str = "term"
+) -> Path:
+    """Execute one briefing notebook and export it; its files appear in ``dest`` all together or
+    not at all (a failure leaves what was there before)."""
+    name = f"{kind}_briefing"
+    nb = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
     with atomic_dir(dest) as stage:
         run_notebook(
             nb,
-            stage / "term_briefing.ipynb",
+            stage / f"{name}.ipynb",
             {**params, "output_dir": str(stage)},
             progress_bar=progress_bar,
         )
-        scope = params.get("department") or "全校"
-        export_html(
-            stage / "term_briefing.ipynb",
-            stage / "term_briefing.html",
-            f"{params['term']} {scope} 自主學習畢業門檻簡報",
-        )
-    return dest / "term_briefing.html"
+        if kind == "term":
+            title = f"{params['term']} {params.get('department') or '全校'} 自主學習畢業門檻簡報"
+        else:
+            title = f"{params['year']} 產學訓四技專班招生排名模擬簡報"
+        export_html(stage / f"{name}.ipynb", stage / f"{name}.html", title)
+    return dest / f"{name}.html"
+
+
+def run_admission_briefing(
+    out: str | Path,
+    *,
+    year: int = 109,
+    applicants: str = "",
+    min_total: float = 0,
+    waitlist: int | None = None,
+    noise_sd: float = 3.0,
+    no_show: float = 0.1,
+    draws: int = 10_000,
+    seed: int = 0,
+    progress_bar: bool = True,
+) -> Path:
+    """Run the admission briefing into ``out/admission_<year>/``; returns the HTML file."""
+    params = {
+        "year": int(year),
+        "applicants": str(Path(applicants).resolve()) if applicants else "",
+        "min_total": float(min_total),
+        "waitlist": -1 if waitlist is None else int(waitlist),
+        "noise_sd": float(noise_sd),
+        "no_show": float(no_show),
+        "draws": int(draws),
+        "seed": int(seed),
+    }
+    return _one_briefing(params, Path(out) / f"admission_{year}", progress_bar, kind="admission")
 
 
 def run_term_briefing(

@@ -44,7 +44,7 @@ def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         font={"family": FONT_FAMILY, "size": 13},
         width=WIDTH,
         height=height,
-        margin={"l": 70, "r": 20, "t": 80, "b": 60},
+        margin={"l": 70, "r": 20, "t": 100, "b": 60},
         plot_bgcolor="white",
         paper_bgcolor="white",
         colorway=PALETTE,
@@ -52,6 +52,19 @@ def _base(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_xaxes(showgrid=False, linecolor="#888")
     fig.update_yaxes(gridcolor="#e5e5e5", linecolor="#888")
     return fig
+
+
+def _menu(buttons: list[dict]) -> dict:
+    """A dropdown just above the plot's top-right corner, below the title."""
+    return {
+        "buttons": buttons,
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "showactive": True,
+        "pad": {"b": 4},
+    }
 
 
 def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -109,18 +122,7 @@ def rate_heatmap(table: pd.DataFrame, rules: TermRules) -> go.Figure:
                     "args": [{"z": [d["z"]], "y": [d["y"]], "text": [d["text"]]}],
                 }
             )
-        fig.update_layout(
-            updatemenus=[
-                {
-                    "buttons": buttons,
-                    "x": 1.0,
-                    "xanchor": "right",
-                    "y": 1.13,
-                    "yanchor": "top",
-                    "showactive": True,
-                }
-            ]
-        )
+        fig.update_layout(updatemenus=[_menu(buttons)])
     fig.update_yaxes(autorange="reversed", type="category")
     return _base(fig, "各系各項通過率", height=max(360, 60 + 26 * len(rows)))
 
@@ -178,9 +180,7 @@ def rate_bars(table: pd.DataFrame, rules: TermRules) -> go.Figure:
             }
         )
     fig.update_layout(
-        updatemenus=[
-            {"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.13, "yanchor": "top"}
-        ],
+        updatemenus=[_menu(buttons)],
         shapes=shapes[0],
         showlegend=False,
     )
@@ -326,3 +326,146 @@ def slide_style(fig: go.Figure, *, footer: str = "") -> go.Figure:
             font={"size": 18, "color": "#555"},
         )
     return out
+
+
+# ---------------------------------------------------------------------------- admission
+
+STATUS_LABELS = {
+    "admitted": "正取",
+    "waitlisted": "備取",
+    "not_admitted": "未錄取",
+    "disqualified": "資格不符",
+}
+STATUS_COLORS = {
+    "admitted": "#009E73",
+    "waitlisted": "#E69F00",
+    "not_admitted": "#999999",
+    "disqualified": "#CC79A7",
+}
+OVERLAP_LABELS = {
+    "both": "兩種模式皆正取",
+    "only_normal": "僅一般模式正取",
+    "only_special": "僅特殊狀態正取",
+    "neither": "皆未正取",
+}
+OVERLAP_COLORS = {
+    "both": "#009E73",
+    "only_normal": "#0072B2",
+    "only_special": "#D55E00",
+    "neither": "#cccccc",
+}
+MODE_LABELS = {"normal": "一般", "special": "特殊狀態"}
+
+
+def admission_status_chart(summary: pd.DataFrame) -> go.Figure:
+    """Per program and mode, how many applicants are admitted, waitlisted, not admitted,
+    disqualified (stacked bars)."""
+    x = [
+        [s for s in summary["name"] for _ in ("normal", "special")],
+        [MODE_LABELS[m] for _ in summary["name"] for m in ("normal", "special")],
+    ]
+    fig = go.Figure()
+    for status, label in STATUS_LABELS.items():
+        y = [int(r[f"{status}_{m}"]) for _, r in summary.iterrows() for m in ("normal", "special")]
+        fig.add_bar(
+            x=x,
+            y=y,
+            name=label,
+            marker_color=STATUS_COLORS[status],
+            text=y,
+            textposition="inside",
+            hovertemplate=f"{label}：%{{y}} 人<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(title="人數")
+    return _base(fig, "各專班兩種模式的錄取結果", height=440)
+
+
+def rank_shift_chart(compared: pd.DataFrame, programs: list[tuple[str, str]]) -> go.Figure:
+    """Slope chart: each applicant ranked in both modes, a line from the normal-mode rank to the
+    special-state rank, coloured by where they are admitted; a dropdown picks the program."""
+    fig = go.Figure()
+    groups = list(OVERLAP_LABELS)
+    for k, (pid, _name) in enumerate(programs):
+        g = compared[(compared["program"] == pid)].dropna(subset=["rank_normal", "rank_special"])
+        for grp in groups:
+            sub = g[g["overlap"] == grp]
+            xs, ys, text = [], [], []
+            for _, r in sub.iterrows():
+                xs += [MODE_LABELS["normal"], MODE_LABELS["special"], None]
+                ys += [int(r["rank_normal"]), int(r["rank_special"]), None]
+                text += [r["applicant_id"], r["applicant_id"], None]
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=OVERLAP_LABELS[grp],
+                text=text,
+                line={"color": OVERLAP_COLORS[grp], "width": 1.2},
+                marker={"size": 4},
+                visible=k == 0,
+                legendgroup=grp,
+                showlegend=True,
+                hovertemplate="%{text}：第 %{y} 名<extra></extra>",
+            )
+    n = len(groups)
+    buttons = [
+        {
+            "label": name,
+            "method": "update",
+            "args": [
+                {"visible": [j // n == k for j in range(n * len(programs))]},
+                {"title.text": f"排名變化：{name}（一般 → 特殊狀態）"},
+            ],
+        }
+        for k, (_pid, name) in enumerate(programs)
+    ]
+    if len(programs) > 1:
+        fig.update_layout(updatemenus=[_menu(buttons)])
+    fig.update_yaxes(autorange="reversed", title="名次")
+    fig.update_layout(legend={"orientation": "h", "y": -0.12})
+    title = f"排名變化：{programs[0][1]}（一般 → 特殊狀態）" if programs else "排名變化"
+    return _base(fig, title, height=520)
+
+
+def probability_chart(
+    prob: pd.DataFrame, programs: list[tuple[str, str]], sd: float, draws: int
+) -> go.Figure:
+    """Admission probability under scorer noise, per applicant in rank order (without noise),
+    one line per program and mode."""
+    fig = go.Figure()
+    for k, (pid, name) in enumerate(programs):
+        for mode, dash in (("normal", "solid"), ("special", "dot")):
+            g = prob[(prob["program"] == pid) & (prob["mode"] == mode)].sort_values("rank")
+            fig.add_scatter(
+                x=g["rank"],
+                y=g["p_admitted"],
+                mode="lines",
+                name=f"{name}｜{MODE_LABELS[mode]}",
+                line={"color": PALETTE[k % len(PALETTE)], "dash": dash},
+                hovertemplate="第 %{x} 名：%{y:.1%}<extra></extra>",
+            )
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="錄取機率")
+    fig.update_xaxes(title="無雜訊時的名次")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return _base(fig, f"評分雜訊（SD {sd:g} 分，{draws} 次模擬）下的錄取機率", height=460)
+
+
+def waitlist_depth_chart(
+    depth: pd.DataFrame, programs: list[tuple[str, str]], no_show: float
+) -> go.Figure:
+    """Distribution of how deep into the waitlist each program goes (備取遞補)."""
+    fig = go.Figure()
+    for k, (pid, name) in enumerate(programs):
+        g = depth[depth["program"] == pid]
+        fig.add_bar(
+            x=g["depth"],
+            y=g["share"],
+            name=name,
+            marker_color=PALETTE[k % len(PALETTE)],
+            hovertemplate=f"{name}：遞補到第 %{{x}} 位的機率 %{{y:.1%}}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(tickformat=".0%", title="機率")
+    fig.update_xaxes(title="備取遞補到第幾位", dtick=1)
+    return _base(fig, f"備取遞補深度的分布（正取未報到率 {no_show:.0%}）", height=420)

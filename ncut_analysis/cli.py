@@ -79,10 +79,25 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
 
 
 def _cmd_briefing(a: argparse.Namespace) -> None:
-    from .briefing import BriefingError, run_term_briefing
+    from .briefing import BriefingError, run_admission_briefing, run_term_briefing
 
-    if a.kind != "term":
-        raise CommandError(f"--kind {a.kind}: not available yet")
+    if a.kind == "admission":
+        try:
+            html = run_admission_briefing(
+                a.out,
+                year=a.year,
+                applicants=a.applicants or "",
+                min_total=float(a.min_total),
+                waitlist=a.waitlist,
+                noise_sd=a.noise_sd,
+                no_show=a.no_show,
+                draws=a.draws,
+                seed=a.seed,
+            )
+        except BriefingError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"wrote {html}")
+        return
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
     try:
@@ -301,7 +316,16 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True, help="output folder")
 
     sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
-    sp.add_argument("--kind", choices=["term"], default="term")
+    sp.add_argument("--kind", choices=["term", "admission"], default="term")
+    adm = sp.add_argument_group("admission briefing (--kind admission)")
+    adm.add_argument("--year", type=int, default=109)
+    adm.add_argument("--applicants", help="applicants file (default: the shipped pool of the year)")
+    adm.add_argument("--min-total", default="0")
+    adm.add_argument("--waitlist", type=int)
+    adm.add_argument("--noise-sd", type=float, default=3.0)
+    adm.add_argument("--no-show", type=float, default=0.1)
+    adm.add_argument("--draws", type=int, default=10_000)
+    adm.add_argument("--seed", type=int, default=0)
     term_data(sp, required=False, cohort=False)
     sp.add_argument(
         "--compare-as-of",

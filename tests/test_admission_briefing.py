@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from ncut_analysis.briefing import run_admission_briefing
+from ncut_analysis.paths import NOTEBOOKS_DIR
+
+from .browser import page
+from .conftest import REPO, write
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory):
+    return run_admission_briefing(
+        tmp_path_factory.mktemp("adm"), year=109, waitlist=20, draws=2000, progress_bar=False
+    )
+
+
+def test_admission_briefing_content(html):
+    text = html.read_text(encoding="utf-8")
+    for s in (
+        "工具機與精密模具設計製造四技專班",
+        "機電控制四技專班",
+        "冷凍空調與能源四技專班",
+        "Spearman",
+        "Kendall",
+        "未獲面試資格",
+        "備取遞補",
+    ):
+        assert s in text, s
+    nb = json.loads(html.with_suffix(".ipynb").read_text(encoding="utf-8"))
+    assert any("parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
+    wb = openpyxl.load_workbook(html.with_name("admission_briefing.xlsx"))
+    assert wb.sheetnames[:2] == ["總覽", "資格不符"]
+    head = [c.value for c in wb["總覽"][1]]
+    assert head[:3] == ["專班", "名額", "報名人數"]
+    body = text.split("<body", 1)[1]
+    assert "AdmissionBriefing.build" not in body and not re.findall(r"<script[^>]*\bsrc=", text)
+    assert text.count("Plotly.newPlot") == 4
+
+
+@pytest.mark.browser
+def test_admission_briefing_in_a_browser(html):
+    with page() as pg:
+        pg.goto(html.as_uri())
+        pg.wait_for_selector(".plotly-graph-div .main-svg")
+        pg.wait_for_timeout(300)
+        n = pg.locator(".plotly-graph-div").count()
+        assert n == 4 and all(
+            pg.locator(".plotly-graph-div").nth(i).locator(".main-svg").count() for i in range(n)
+        )
+        assert pg.seen["console"] == [] and pg.seen["errors"] == [] and pg.seen["blocked"] == []
+
+
+def test_admission_briefing_escapes_and_fails_cleanly(tmp_path):
+    header = (
+        "applicant_id,program,birth_date,written,interview,review,tvee,school_grades,conduct,autobiography,"
+        "certificates,awards,other"
+    )
+    rows = [
+        f"<b>A{i}</b>,冷凍空調與能源四技專班,2001-01-01,{50 + i},70,70,60,70,70,70,70,70,70"
+        for i in range(35)
+    ]
+    apps = write(tmp_path / "a.csv", header + "\n" + "\n".join(rows) + "\n")
+    out = run_admission_briefing(
+        tmp_path / "ok", applicants=str(apps), draws=200, progress_bar=False
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "&lt;b&gt;A1&lt;/b&gt;" in text or "\\u003cb\\u003eA1" in text
+    bad = write(
+        tmp_path / "bad.csv", header + "\nX,冷凍空調與能源四技專班,2001-01-01,120,70,70,,,,,,,\n"
+    )
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ncut_analysis",
+            "briefing",
+            "--kind",
+            "admission",
+            "--applicants",
+            str(bad),
+            "--out",
+            str(tmp_path / "bad"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert (
+        res.returncode == 2
+        and "cell 2 failed: InputError" in res.stderr
+        and "value '120': above 100" in res.stderr
+    )
+    assert not list((tmp_path / "bad").rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", ["threshold_explorer", "admission_explorer"])
+def test_explorer_notebooks_run_under_papermill(tmp_path, name):
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+            "out.ipynb",
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    nb = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
