@@ -195,19 +195,30 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
 
 
 def _cmd_slides(a: argparse.Namespace) -> None:
-    from .slides import NoBrowserError, export_term_slides
+    from .slides import NoBrowserError, export_admission_slides, export_term_slides
 
-    if a.kind != "term":
-        raise CommandError(f"--kind {a.kind}: not available yet")
     try:
-        files = export_term_slides(
-            a.out,
-            term=a.term,
-            as_of=a.as_of,
-            students=a.students or "",
-            records=a.records or "",
-            department=a.department or "",
-        )
+        if a.kind == "admission":
+            files = export_admission_slides(
+                a.out,
+                year=a.year,
+                applicants=a.applicants or "",
+                min_total=float(a.min_total),
+                waitlist=a.waitlist,
+                noise_sd=a.noise_sd,
+                no_show=a.no_show,
+                draws=a.draws,
+                seed=a.seed,
+            )
+        else:
+            files = export_term_slides(
+                a.out,
+                term=a.term,
+                as_of=a.as_of,
+                students=a.students or "",
+                records=a.records or "",
+                department=a.department or "",
+            )
     except NoBrowserError as exc:
         raise CommandError(str(exc)) from None
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
@@ -309,23 +320,33 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--out", required=True, help="output CSV")
 
+    def admission_kind(sp: argparse.ArgumentParser) -> None:
+        adm = sp.add_argument_group("admission (--kind admission)")
+        adm.add_argument("--year", type=int, default=109)
+        adm.add_argument(
+            "--applicants", help="applicants file (default: the shipped pool of the year)"
+        )
+        adm.add_argument("--min-total", default="0", help="minimum admission total")
+        adm.add_argument("--waitlist", type=int, help="waitlist length per program")
+        adm.add_argument(
+            "--noise-sd", type=float, default=3.0, help="scorer noise (points) for the Monte Carlo"
+        )
+        adm.add_argument(
+            "--no-show", type=float, default=0.1, help="no-show probability for the backfill"
+        )
+        adm.add_argument("--draws", type=int, default=10_000)
+        adm.add_argument("--seed", type=int, default=0)
+
     sp = add("slides", _cmd_slides, "slide-ready PNG/SVG charts and a 16:9 PowerPoint deck")
-    sp.add_argument("--kind", choices=["term"], default="term")
+    sp.add_argument("--kind", choices=["term", "admission"], default="term")
+    admission_kind(sp)
     term_data(sp, required=False, cohort=False)
     sp.add_argument("--department", help="one department's charts")
     sp.add_argument("--out", required=True, help="output folder")
 
     sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
     sp.add_argument("--kind", choices=["term", "admission"], default="term")
-    adm = sp.add_argument_group("admission briefing (--kind admission)")
-    adm.add_argument("--year", type=int, default=109)
-    adm.add_argument("--applicants", help="applicants file (default: the shipped pool of the year)")
-    adm.add_argument("--min-total", default="0")
-    adm.add_argument("--waitlist", type=int)
-    adm.add_argument("--noise-sd", type=float, default=3.0)
-    adm.add_argument("--no-show", type=float, default=0.1)
-    adm.add_argument("--draws", type=int, default=10_000)
-    adm.add_argument("--seed", type=int, default=0)
+    admission_kind(sp)
     term_data(sp, required=False, cohort=False)
     sp.add_argument(
         "--compare-as-of",

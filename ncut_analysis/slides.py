@@ -25,6 +25,8 @@ __all__ = [
     "export_images",
     "build_deck",
     "export_term_slides",
+    "admission_slide_charts",
+    "export_admission_slides",
     "INSTALL_HINT",
 ]
 
@@ -267,22 +269,120 @@ def export_term_slides(
         department=department,
     )
     items = term_slide_charts(b)
-    out = Path(out)
     as_of_text = b.as_of.isoformat() if b.as_of else "全部紀錄"
-    footer = f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}"
     scope = f"{department} " if department else ""
-    table = b.department_frame()
+    return _write(
+        out,
+        items,
+        b.department_frame(),
+        title=f"{term} {scope}學生自主學習畢業門檻通過率",
+        subtitle=f"資料結算至 {as_of_text}；大四學生 {int(b.table.iloc[-1]['students'])} 人",
+        footer=f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}",
+    )
+
+
+def _write(
+    out: str | Path,
+    items: list[SlideChart],
+    table: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    footer: str,
+) -> list[Path]:
+    """PNGs, SVGs and the deck into ``out``, all together or not at all."""
+    out = Path(out)
     with atomic_dir(out) as tmp:
         pngs = export_images(items, tmp)
         build_deck(
-            items,
-            pngs,
-            table,
-            tmp / "deck.pptx",
-            title=f"{term} {scope}學生自主學習畢業門檻通過率",
-            subtitle=f"資料結算至 {as_of_text}；大四學生 {int(b.table.iloc[-1]['students'])} 人",
-            footer=footer,
+            items, pngs, table, tmp / "deck.pptx", title=title, subtitle=subtitle, footer=footer
         )
     return (
         [out / p.name for p in pngs] + [out / f"{c.name}.svg" for c in items] + [out / "deck.pptx"]
+    )
+
+
+# ---------------------------------------------------------------------------- admission charts
+
+
+def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a briefing.AdmissionBriefing
+    """Every chart of the admission briefing, restyled for a slide, each with its takeaway."""
+    footer = f"{b.rules.year} 學年度產學訓四技專班招生簡章｜模擬：ncut_analysis｜製表 {dt.date.today().isoformat()}"
+    s = b.summary[b.summary["applicants"] > 0]
+    out: list[SlideChart] = []
+    worst = s.loc[(s["both"] / s["quota"]).idxmin()]
+    out.append(
+        SlideChart(
+            "admission_status",
+            charts.slide_style(b.fig_status(), footer=footer),
+            f"兩種模式正取名單重疊最少：{worst['name']}，兩者皆正取 {int(worst['both'])} 人（名額 {int(worst['quota'])}）",
+        )
+    )
+    for pid, name in b._programs():
+        row = s[s["program"] == pid].iloc[0]
+        fig = charts.rank_shift_chart(b.compared, [(pid, name)])
+        out.append(
+            SlideChart(
+                f"rank_shift_{pid}",
+                charts.slide_style(fig, footer=footer),
+                f"{name}：{int(row['only_special'])} 人僅在特殊狀態正取；名次相關 Spearman "
+                f"{row['spearman']:.2f}",
+            )
+        )
+    p = b.probability_frame()
+    out.append(
+        SlideChart(
+            "admission_probability",
+            charts.slide_style(b.fig_probability(), footer=footer),
+            f"評分雜訊 SD {b.sd:g} 分下，一般模式有 {int(p.loc[p['模式'] == '一般', '邊緣（5%–95%）'].sum())} "
+            f"位考生的錄取與否取決於評分誤差（機率 5%–95%）",
+        )
+    )
+    d = b.depth_frame()
+    d = d[d["模式"] == "一般"]
+    deep = d.loc[d["平均遞補到第幾位"].astype(float).idxmax()]
+    out.append(
+        SlideChart(
+            "waitlist_depth",
+            charts.slide_style(b.fig_depth(), footer=footer),
+            f"正取未報到率 {b.no_show:.0%}：{deep['專班']} 平均遞補到第 {deep['平均遞補到第幾位']} 位，"
+            f"90% 的情況不超過第 {deep['90% 情況不超過']} 位",
+        )
+    )
+    return out
+
+
+def export_admission_slides(
+    out: str | Path,
+    *,
+    year: int = 109,
+    applicants: str = "",
+    min_total: float = 0,
+    waitlist: int | None = None,
+    noise_sd: float = 3.0,
+    no_show: float = 0.1,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> list[Path]:
+    """Every admission-briefing chart as PNG and SVG plus ``deck.pptx`` in ``out``."""
+    from .briefing import AdmissionBriefing
+
+    find_browser()
+    b = AdmissionBriefing.build(
+        year=year,
+        applicants=applicants,
+        min_total=min_total,
+        waitlist=-1 if waitlist is None else waitlist,
+        noise_sd=noise_sd,
+        no_show=no_show,
+        draws=draws,
+        seed=seed,
+    )
+    return _write(
+        out,
+        admission_slide_charts(b),
+        b.summary_frame(),
+        title=f"{year} 學年度產學訓四技專班：招生排名模擬",
+        subtitle=f"一般模式與特殊狀態之比較；報名 {int(b.summary['applicants'].sum())} 人",
+        footer=f"{year} 學年度招生簡章｜模擬：ncut_analysis｜製表 {dt.date.today().isoformat()}",
     )

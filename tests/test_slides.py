@@ -12,7 +12,12 @@ from pptx import Presentation
 from pptx.util import Emu
 
 from ncut_analysis import charts
-from ncut_analysis.slides import SlideChart, export_images, export_term_slides
+from ncut_analysis.slides import (
+    SlideChart,
+    export_admission_slides,
+    export_images,
+    export_term_slides,
+)
 
 from .browser import need_chromium
 from .conftest import REPO
@@ -120,3 +125,19 @@ def test_missing_browser_gives_the_install_hint(tmp_path):
         "apt-get install -y chromium fonts-noto-cjk" in res.stderr and "BROWSER_PATH" in res.stderr
     )
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
+
+
+def test_admission_slides(tmp_path):
+    need_chromium()
+    files = export_admission_slides(tmp_path, year=109, draws=500)
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert len(pngs) == 6 and all(Image.open(p).size == (1920, 1080) for p in pngs)
+    prs = Presentation(tmp_path / "deck.pptx")
+    assert len(prs.slides) == 1 + 6 + 1 and (tmp_path / "deck.pptx") in files
+    titles = [
+        next(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
+        for s in list(prs.slides)[1:-1]
+    ]
+    assert titles[0].startswith("兩種模式正取名單重疊最少：") and "Spearman" in titles[2]
+    (table,) = [sh for s in [list(prs.slides)[-1]] for sh in s.shapes if sh.has_table]
+    assert table.table.cell(1, 0).text == "工具機與精密模具設計製造四技專班"
