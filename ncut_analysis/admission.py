@@ -90,13 +90,9 @@ def load_applicants(
     out = pd.DataFrame(
         {"applicant_id": df["applicant_id"].astype("string"), "program": mapped.astype("string")}
     )
-    born = df["birth_date"]
-    if born.notna().any():
-        dates, p = parse_dates(born.where(born.notna(), None).fillna("1900-01-01"), "birth_date")
-        problems += p
-        out["birth_date"] = dates.where(born.notna().to_numpy())
-    else:
-        out["birth_date"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[s]")
+    born, p = parse_dates(df["birth_date"], "birth_date", required=False)  # no birth date, no check
+    problems += p
+    out["birth_date"] = born
     for item in (*NORMAL_ITEMS, *SPECIAL_ITEMS):
         v, p = parse_fixed(
             df[item], item, scale=SCORE_SCALE, lo=0, hi=100 * SCORE_SCALE, required=False

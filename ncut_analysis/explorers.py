@@ -29,7 +29,7 @@ from .rules import (
     load_admission_rules,
     load_term_rules,
 )
-from .thresholds import RESULT_CATEGORIES, population, rate_hundredths
+from .thresholds import RESULT_CATEGORIES, population, positions, rate_hundredths
 
 __all__ = ["ThresholdExplorer", "AdmissionExplorer", "units_by_week", "rebalance"]
 
@@ -42,7 +42,7 @@ def units_by_week(
     """The population and its units per category as of each date in ``weeks``: an int64 array of
     shape (weeks, students, 5), cumulative, from one pass over the records."""
     pop = population(students, rules)
-    idx = pd.Index(pop["student_id"]).get_indexer(records["student_id"])
+    idx = positions(records["student_id"], pop["student_id"])
     keep = idx >= 0
     marks = np.array([np.datetime64(d, "s") for d in weeks])
     # A record counts from the first week-mark on or after its date.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 __all__ = [
     "Problem",
@@ -78,17 +80,30 @@ class InputError(Exception):
 # ---------------------------------------------------------------------------- reading
 
 
-def _decode_for_csv(raw: bytes) -> tuple[bytes, str]:
-    """Bytes as UTF-8 for pyarrow, and the encoding they came in (utf-8-sig, utf-8 or cp950)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:], "utf-8-sig"
+def _read_csv_arrow(path: Path, coded: Sequence[str]) -> pa.Table:
+    """A CSV as an Arrow table of text: UTF-8 (with or without BOM) read directly, anything else
+    that is not valid UTF-8 taken as Big5/cp950 (Taiwanese school systems). The ``coded``
+    columns come dictionary-encoded: a few hundred distinct dates or amounts over millions of
+    rows, hashed while the reader's threads convert them, and parsed once each afterwards."""
+    convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True)
+    coded_type = pa.dictionary(pa.int32(), pa.string())
+    with path.open("rb") as fh:
+        head = fh.readline()
+
+    def text_columns(header: str) -> dict[str, pa.DataType]:
+        names = [c.strip().strip('"') for c in header.lstrip("\ufeff").strip().split(",")]
+        return {c: coded_type if c in coded else pa.string() for c in names}
+
+    convert.column_types = text_columns(head.decode("utf-8", errors="replace"))
     try:
-        raw.decode("utf-8")
-        return raw, "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Taiwanese school systems export Big5; cp950 is Microsoft's superset of it.
-    return raw.decode("cp950").encode("utf-8"), "cp950"
+        return pacsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" not in str(exc).upper().replace("-", ""):
+            raise
+    convert.column_types = text_columns(head.decode("cp950", errors="replace"))
+    return pacsv.read_csv(
+        path, read_options=pacsv.ReadOptions(encoding="cp950"), convert_options=convert
+    )
 
 
 def read_table(
@@ -96,14 +111,19 @@ def read_table(
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
+    raw: Sequence[str] = (),
+    coded: Sequence[str] = (),
     label: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if there).
 
-    Text columns come back as pandas strings with surrounding blanks removed and empty cells as
-    missing; Parquet keeps its own types. The frame's index is the line number in the file
-    (CSV and XLSX: the header is line 1; Parquet: row number from 1), so errors can name it.
-    Raises ``InputError`` for a missing or unreadable file or missing columns.
+    Text columns come back as (Arrow-backed) pandas strings with surrounding blanks removed and
+    empty cells as missing, except the ``raw`` columns, left as read for the caller to clean
+    (``clean_text``) or to parse value by distinct value (``parse_fixed``, ``parse_dates``).
+    The ``coded`` columns come dictionary-encoded (pandas categoricals) where the file allows:
+    always from CSV, from Parquet when they are text there. Parquet keeps its own types. The frame's index is the line number in the file (CSV and XLSX: the
+    header is line 1; Parquet: row number from 1), so errors can name it. Raises ``InputError``
+    for a missing or unreadable file or missing columns.
     """
     path = Path(path)
     name = label or str(path)
@@ -112,53 +132,86 @@ def read_table(
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            df = pd.read_parquet(path)
+            schema = pq.read_schema(path)
+            textual = [
+                c for c in coded if c in schema.names and pa.types.is_string(schema.field(c).type)
+            ]
+            table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
             first_line = 1
         elif suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=str, engine="openpyxl")
+            table = pa.Table.from_pandas(
+                pd.read_excel(path, dtype=str, engine="openpyxl"), preserve_index=False
+            )
             first_line = 2
         else:
-            raw, _ = _decode_for_csv(path.read_bytes())
-            table = pacsv.read_csv(
-                io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(use_threads=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=None, strings_can_be_null=True, quoted_strings_can_be_null=True
-                ),
-                parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            )
-            # Everything as text: the validators below decide what each cell means.
-            table = pa.table(
-                {
-                    n: (c if pa.types.is_string(c.type) else pc.cast(c, pa.string()))
-                    for n, c in zip(table.column_names, table.columns, strict=True)
-                }
-            )
-            df = table.to_pandas(
-                types_mapper=lambda t: pd.StringDtype() if t == pa.string() else None
-            )
+            table = _read_csv_arrow(path, coded)
             first_line = 2
-    except InputError:
-        raise
     except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    missing = [c for c in columns if c not in df.columns]
+    names = [str(c).strip().lstrip("\ufeff") for c in table.column_names]
+    table = table.rename_columns(names)
+    missing = [c for c in columns if c not in names]
     if missing:
         raise InputError(
             name,
             [
-                Problem(1, c, None, f"missing column (the header has: {', '.join(df.columns)})")
+                Problem(1, c, None, f"missing column (the header has: {', '.join(names)})")
                 for c in missing
             ],
         )
-    df = df[list(columns) + [c for c in optional if c in df.columns]]
-    for c in df.columns:
-        if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype):
-            s = df[c].astype("string").str.strip()
-            df[c] = s.mask(s == "")
+    keep = list(columns) + [c for c in optional if c in names]
+
+    def clean(c: str) -> pa.ChunkedArray:
+        col = table.column(c)
+        if pa.types.is_null(col.type):
+            col = col.cast(pa.string())
+        elif pa.types.is_date(col.type):
+            col = col.cast(pa.timestamp("s"))
+        return col if c in raw else _trimmed(col)
+
+    out = dict(zip(keep, _threads(clean, keep), strict=True))
+    df = pa.table(out).to_pandas(
+        types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None
+    )
     df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
     return df
+
+
+def _trimmed(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Text without surrounding blanks, empty cells as missing (other types as they are)."""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return col
+    col = pc.utf8_trim_whitespace(col)
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """A raw text column (see ``read_table``) trimmed, empty cells missing."""
+    arr = pa.array(values.array)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return pd.Series(
+        pd.arrays.ArrowStringArray(_trimmed(arr)), index=values.index, name=values.name
+    )
+
+
+def _threads(fn, items: Sequence) -> list:  # noqa: ANN001
+    """``[fn(x) for x in items]``, one thread per core for large inputs (Arrow, numpy and pandas'
+    hashing release the GIL)."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def _by_distinct(values: pd.Series, parse) -> tuple[np.ndarray, list]:  # noqa: ANN001
+    """Parse each distinct value once: school data repeat a few hundred amounts and dates over
+    millions of rows. Returns the per-row codes into the distinct values (-1: missing) and the
+    parsed distinct values. Lookup tables built from ``parsed`` get one extra last slot, so that
+    indexing with code -1 lands on it (the missing cells)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [parse(u) for u in uniques]
 
 
 # ---------------------------------------------------------------------------- dates
@@ -168,49 +221,47 @@ _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
 _DATE_HELP = "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212)"
 
 
-def _strptime(s: pd.Series) -> pd.Series:
-    """ISO ``YYYY-MM-DD`` text -> datetime64[s]; anything else (or an impossible day) -> NaT."""
-    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
-    parsed = pc.strptime(arr, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # Arrow rolls 2025-02-30 over to 03-02; only a date that prints back as given is real.
-    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), arr)
-    parsed = pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[s]")
+def _one_date(text: object) -> np.datetime64 | None:
+    """One ISO or ROC (民國) date: a four-digit year is Common Era, two or three digits ROC
+    (year + 1911); seven digits run together are ROC ``YYYMMDD``, eight ``YYYYMMDD``."""
+    t = str(text).strip()
+    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if len(m.group(1)) < 4:
+        y += 1911
+    try:
+        return np.datetime64(dt.date(y, mo, d), "s")
+    except ValueError:  # 2025-02-30, month 13
+        return None
 
 
-def parse_dates(values: pd.Series, column: str = "date") -> tuple[pd.Series, list[Problem]]:
-    """Parse ISO and ROC (民國) dates, vectorised; returns datetime64[s] and the problems found.
-
-    A year of four digits is Common Era, of two or three digits ROC (year + 1911); seven digits
-    run together are ROC ``YYYMMDD``, eight are ``YYYYMMDD``.
-    """
+def parse_dates(
+    values: pd.Series, column: str = "date", *, required: bool = True
+) -> tuple[pd.Series, list[Problem]]:
+    """Parse ISO and ROC (民國) dates; returns datetime64[s] (NaT where missing) and the problems
+    found, impossible days such as 2025-02-30 included. Each distinct text is parsed once."""
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.astype("datetime64[s]")
-        bad = out.isna()
-        return out, [Problem(int(i), column, None, "missing date") for i in values.index[bad]]
-    s = values.astype("string")
-    # Fast path: ISO dates, parsed by Arrow in one call.
-    out = _strptime(s)
-    todo = out.isna() & s.notna()
-    problems = [Problem(int(i), column, None, "missing date") for i in s.index[s.isna()]]
-    if todo.any():
-        rest = s[todo]
-        parts = rest.str.extract(_SEP_DATE)
-        compact = rest.str.extract(_COMPACT_DATE)
-        parts = parts.fillna(compact)
-        y = pd.to_numeric(parts[0], errors="coerce")
-        y = y.where(parts[0].str.len() == 4, y + 1911)
-        iso_text = (
-            y.astype("Int64").astype("string").str.zfill(4)
-            + "-"
-            + parts[1].str.zfill(2)
-            + "-"
-            + parts[2].str.zfill(2)
+        missing = out.isna().to_numpy()
+        bad = np.zeros(len(out), dtype=bool)
+    else:
+        codes, parsed = _by_distinct(values, lambda u: "" if not str(u).strip() else _one_date(u))
+        lut = np.array(
+            [p if isinstance(p, np.datetime64) else np.datetime64("NaT") for p in parsed]
+            + [np.datetime64("NaT")],
+            dtype="datetime64[s]",
         )
-        built = _strptime(iso_text)
-        out[todo] = built.astype("datetime64[s]")
-        bad = todo & out.isna()
-        problems += [Problem(int(i), column, str(s[i]), _DATE_HELP) for i in s.index[bad]]
+        out = pd.Series(lut[codes], index=values.index)
+        missing = np.array([p == "" for p in parsed] + [True], dtype=bool)[codes]
+        bad = np.array([p is None for p in parsed] + [False], dtype=bool)[codes]
+    problems = (
+        [Problem(int(i), column, None, "missing date") for i in values.index[missing]]
+        if required
+        else []
+    )
+    problems += [Problem(int(i), column, str(values[i]), _DATE_HELP) for i in values.index[bad]]
     return out, sorted(problems, key=lambda p: p.line or 0)
 
 
@@ -222,13 +273,48 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
         return value.date()
     if isinstance(value, dt.date):
         return value
-    parsed, problems = parse_dates(pd.Series([str(value).strip()], index=[1]), what)
-    if problems:
+    parsed = _one_date(value)
+    if parsed is None:
         raise InputError(what, [Problem(None, None, str(value), _DATE_HELP)])
-    return parsed.iloc[0].date()
+    return parsed.astype("datetime64[D]").astype(dt.date)
 
 
 # ---------------------------------------------------------------------------- amounts
+
+
+def _fixed_parser(scale: int):  # noqa: ANN202
+    def parse(text: object) -> int | str | None:
+        t = str(text).strip()
+        if not t:
+            return None
+        try:
+            d = Decimal(t)
+        except InvalidOperation:
+            return "not a number"
+        if not d.is_finite():
+            return "not a finite number"
+        units = d * scale
+        if units != units.to_integral_value():
+            return f"more than {len(str(scale)) - 1} decimals"
+        return int(units)
+
+    return parse
+
+
+def _float_parser(scale: int):  # noqa: ANN202
+    def parse(x: float) -> int | str:
+        x = float(x)
+        if not np.isfinite(x):
+            return "not a finite number"
+        scaled = x * scale
+        r = round(scaled)
+        # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther off,
+        # the number had more decimals than the scale holds.
+        if abs(scaled - r) > 1e-9 * max(1.0, abs(scaled)):
+            return f"more than {len(str(scale)) - 1} decimals"
+        return int(r)
+
+    return parse
 
 
 def parse_fixed(
@@ -241,65 +327,52 @@ def parse_fixed(
     required: bool = True,
     integral: pd.Series | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
-    """Decimal numbers as exact integers of ``1/scale`` (e.g. hours -> 1/1000 h), vectorised.
+    """Decimal numbers as exact integers of ``1/scale`` (e.g. hours -> 1/1000 h).
 
-    A value with more decimals than the scale holds is an error, not a silent rounding.
-    ``lo``/``hi`` bound the scaled value; ``integral`` marks rows that must be whole numbers.
-    Missing cells stay missing (``<NA>``) unless ``required``.
+    Text is read with ``Decimal``, each distinct value once, so ``0.3`` is exactly 300/1000; a
+    value with more decimals than the scale holds is an error, not a silent rounding. Numeric
+    columns (Parquet, Excel) are taken at the decimal they print as. ``lo``/``hi`` bound the
+    scaled value; ``integral`` marks rows that must be whole numbers. Missing cells stay
+    missing (``<NA>``) unless ``required``.
     """
     problems: list[Problem] = []
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        num = values.astype("float64")
-        text = None
+        # Numbers (Parquet, Excel, a typed CSV column): each distinct float is taken as the
+        # multiple of 1/scale it stands for (0.3 -> 300/1000), checked to be one.
+        codes, parsed = _by_distinct(values, _float_parser(scale))
     else:
-        text = values.astype("string")
-        num = pd.to_numeric(text, errors="coerce").astype("float64")
-        nonnum = num.isna() & text.notna()
-        problems += [
-            Problem(int(i), column, str(text[i]), "not a number") for i in text.index[nonnum]
-        ]
-    missing = values.isna()
+        codes, parsed = _by_distinct(values, _fixed_parser(scale))
+    # Every check is made once per distinct value; rows are visited only where one fails.
+    # Lookup tables carry one extra last slot for code -1 (a missing cell).
+    u = np.array([p if isinstance(p, int) else 0 for p in parsed] + [0], dtype=np.int64)
+    why = [p if isinstance(p, str) else "" for p in parsed]
+    missing_d = np.array([p is None for p in parsed] + [True], dtype=bool)  # "" counts as missing
+    valid_d = np.array([isinstance(p, int) for p in parsed] + [False], dtype=bool)
+    reasons: list[tuple[np.ndarray, str | None]] = []  # (per-distinct flag, message; None: use why)
+    reasons.append((np.array([isinstance(p, str) for p in parsed] + [False], dtype=bool), None))
     if required:
-        problems += [Problem(int(i), column, None, "missing value") for i in values.index[missing]]
-    scaled = num.to_numpy() * scale
-    rounded = np.rint(scaled)
-    finite = np.isfinite(scaled)
-    # Floats of decimal strings are within 1e-9 of the exact scaled value; anything farther had
-    # more decimals than the scale holds.
-    off = finite & (np.abs(scaled - rounded) > 1e-6 * np.maximum(1.0, np.abs(scaled)))
-    inf = ~finite & num.notna().to_numpy()
-    shown = text if text is not None else values.astype("string")
-    digits = len(str(scale)) - 1
-    problems += [
-        Problem(int(i), column, str(shown[i]), f"more than {digits} decimals")
-        for i in values.index[off]
-    ]
-    problems += [
-        Problem(int(i), column, str(shown[i]), "not a finite number") for i in values.index[inf]
-    ]
-    out = pd.Series(
-        pd.array(np.where(finite, rounded, 0).astype("int64"), dtype="Int64"), index=values.index
-    )
-    out = out.mask(~finite | num.isna().to_numpy())
+        reasons.append((missing_d, "missing value"))
     if lo is not None:
-        low = (out < lo).fillna(False)
         word = "negative" if lo == 0 else f"below {lo / scale:g}"
-        problems += [
-            Problem(int(i), column, str(shown[i]), f"{word} value") for i in values.index[low]
-        ]
+        reasons.append((valid_d & (u < lo), f"{word} value"))
     if hi is not None:
-        high = (out > hi).fillna(False)
-        problems += [
-            Problem(int(i), column, str(shown[i]), f"above {hi / scale:g}")
-            for i in values.index[high]
-        ]
+        reasons.append((valid_d & (u > hi), f"above {hi / scale:g}"))
+    for flag, message in reasons:
+        if flag.any():
+            rows = flag[codes]
+            for k, i in zip(np.flatnonzero(rows), values.index[rows], strict=True):
+                shown = None if message == "missing value" else str(values[i])
+                problems.append(Problem(int(i), column, shown, message or why[codes[k]]))
     if integral is not None:
-        frac = ((out % scale) != 0).fillna(False) & integral
-        problems += [
-            Problem(int(i), column, str(shown[i]), "must be a whole number")
-            for i in values.index[frac]
-        ]
-    return out, problems
+        frac_d = valid_d & (u % scale != 0)
+        if frac_d.any():
+            rows = frac_d[codes] & np.asarray(integral, dtype=bool)
+            problems += [
+                Problem(int(i), column, str(values[i]), "must be a whole number")
+                for i in values.index[rows]
+            ]
+    units = pd.arrays.IntegerArray(u[codes], ~valid_d[codes])
+    return pd.Series(units, index=values.index), sorted(problems, key=lambda q: q.line or 0)
 
 
 # ---------------------------------------------------------------------------- writing

@@ -7,12 +7,16 @@ integer sums, so ten records of 0.3 h make exactly 3 h. Everything is vectorised
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .io import parse_date
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
@@ -51,49 +55,145 @@ def _rules(term: str | None, rules: TermRules | None) -> TermRules:
     return rules if rules is not None else load_term_rules(term or "114-1")
 
 
-def population(students: pd.DataFrame, rules: TermRules, cohort: int | None = None) -> pd.DataFrame:
-    """The students the thresholds apply to: the term's program (日四技) and the senior cohort."""
+def population_mask(
+    students: pd.DataFrame, rules: TermRules, cohort: int | None = None
+) -> np.ndarray:
+    """Which students the thresholds apply to: the term's program (日四技) and the senior cohort."""
     want = rules.senior_cohort if cohort is None else int(cohort)
     keep = (students["program"] == rules.program) & (students["cohort"] == want)
-    return students.loc[keep.fillna(False).to_numpy()].reset_index(drop=True)
+    return keep.fillna(False).to_numpy(dtype=bool)
+
+
+def population(students: pd.DataFrame, rules: TermRules, cohort: int | None = None) -> pd.DataFrame:
+    """The students the thresholds apply to, in file order."""
+    return students.loc[population_mask(students, rules, cohort)].reset_index(drop=True)
 
 
 def _as_of(as_of: str | dt.date | None) -> dt.date | None:
     return parse_date(as_of, what="as-of date") if isinstance(as_of, str) else as_of
 
 
+def _arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    arr = pa.array(values.array)  # zero-copy for Arrow-backed strings
+    return arr if pa.types.is_string(arr.type) else arr.cast(pa.string())
+
+
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each value, its row in ``keys`` (-1 if absent), through Arrow's hash lookup.
+
+    Records usually come grouped by student; then only the first of each run of equal ids is
+    looked up and the answer repeated along the run, a tenth of the hashing for ten records a
+    student. Ungrouped input is looked up row by row, in one thread per core.
+    """
+    found, lengths = _lookup_runs(values, keys)
+    return found if lengths is None else np.repeat(found, lengths)
+
+
+def _lookup_runs(values: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """``positions`` by runs: the rows of the first value of each run of equal values and the
+    run lengths, or (positions per value, None) when the values are not grouped."""
+    k = _arrow_strings(keys)
+    k = k.combine_chunks() if isinstance(k, pa.ChunkedArray) else k
+    v = _arrow_strings(values)
+    n = len(v)
+    if n >= _PARALLEL_MIN:
+        change = pc.fill_null(pc.not_equal(v.slice(1), v.slice(0, n - 1)), True)
+        starts = np.flatnonzero(np.r_[True, change.to_numpy()])
+        if len(starts) <= n // 2:
+            return _index_in(v.take(pa.array(starts)), k), np.diff(np.r_[starts, n])
+        workers = min(os.cpu_count() or 1, 8)
+        bounds = np.linspace(0, n, workers + 1).astype(int)
+        with ThreadPoolExecutor(workers) as pool:  # Arrow releases the GIL
+            return np.concatenate(
+                list(
+                    pool.map(
+                        lambda lo, hi: _index_in(v.slice(lo, hi - lo), k), bounds[:-1], bounds[1:]
+                    )
+                )
+            ), None
+    return _index_in(v, k), None
+
+
+def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
+    """Arrow's ``index_in`` as int64 with -1 for absent. With many keys, the keys are split
+    among one thread per core: each builds a smaller hash table and probes every value, and the
+    first part holding a value wins, as in a single lookup."""
+
+    def one(keys: pa.Array) -> np.ndarray:
+        return (
+            pc.fill_null(pc.index_in(v, value_set=keys), -1).to_numpy().astype(np.int64, copy=False)
+        )
+
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(k) < 200_000 or len(v) < 200_000:
+        return one(k)
+    bounds = np.linspace(0, len(k), workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda lo, hi: one(k.slice(lo, hi - lo)), bounds[:-1], bounds[1:]))
+    out = np.full(len(v), -1, dtype=np.int64)
+    for lo, part in reversed(list(zip(bounds[:-1], parts, strict=True))):
+        hit = part >= 0
+        out[hit] = part[hit] + lo
+    return out
+
+
+# Above this many records, lookups and sums run in one thread per core over slices of the
+# records (Arrow and numpy release the GIL), then add up.
+_PARALLEL_MIN = 1_000_000
+
+
 def _unit_sums(
-    pop: pd.DataFrame, students: pd.DataFrame, records: pd.DataFrame, as_of: dt.date | None
+    students: pd.DataFrame, keep_students: np.ndarray, records: pd.DataFrame, as_of: dt.date | None
 ) -> np.ndarray:
-    """Per population student, the summed units of each category (shape n x 5), as int64."""
-    rec = records
-    if as_of is not None:
-        mask = rec["date"].to_numpy() <= np.datetime64(as_of, "s")
-        rec = rec.loc[mask]
-    known = pd.Index(students["student_id"]).get_indexer(rec["student_id"])
-    unknown = known < 0
-    if unknown.any():
-        ids = pd.unique(rec["student_id"].to_numpy()[unknown])
-        sample = ", ".join(map(str, ids[:5]))
+    """Per kept student (in order), the summed units of each category (shape n x 5), as int64.
+
+    The as-of filter and the join are masks and index arrays over the records' columns; the
+    records frame itself is never copied.
+    """
+    found, lengths = _lookup_runs(records["student_id"], students["student_id"])
+    # Every student's row among the kept ones, or -1; mapped per run before expanding to records.
+    to_pop = np.where(keep_students, np.cumsum(keep_students) - 1, -1)
+    row_of = np.where(found >= 0, to_pop[np.maximum(found, 0)], -1).astype(
+        np.int32
+    )  # half the memory
+    pidx_all = row_of if lengths is None else np.repeat(row_of, lengths)
+    codes = records["category"].cat.codes.to_numpy()
+    units = records["units"].to_numpy()
+    dates = records["date"].to_numpy()
+    limit = np.datetime64(as_of, "s") if as_of is not None else None
+    n = int(keep_students.sum())
+    size = n * len(CATEGORIES)
+
+    def part(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        pidx = pidx_all[lo:hi]
+        keep = pidx >= 0
+        if limit is not None:
+            keep &= dates[lo:hi] <= limit
+        flat = pidx[keep].astype(np.int64) * len(CATEGORIES) + codes[lo:hi][keep]
+        # float64 sums of integers stay exact below 2**53 units (9e12 hours).
+        return np.bincount(flat, weights=units[lo:hi][keep], minlength=size)
+
+    m = len(records)
+    workers = min(os.cpu_count() or 1, 8) if m >= _PARALLEL_MIN else 1
+    bounds = np.linspace(0, m, workers + 1).astype(int)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(part, bounds[:-1], bounds[1:]))
+    else:
+        parts = [part(0, m)]
+    sums = np.sum(parts, axis=0) if len(parts) > 1 else parts[0]
+    if (found < 0).any():
+        unknown = (found < 0) if lengths is None else np.repeat(found < 0, lengths)
+        missing_ids = pd.unique(records["student_id"].to_numpy()[unknown])
+        sample = ", ".join(map(str, missing_ids[:5]))
         warnings.warn(
             UnknownStudentsWarning(
-                f"{int(unknown.sum())} records of {len(ids)} students not in the students file "
+                f"{int(unknown.sum())} records of {len(missing_ids)} students not in the students file "
                 f"were skipped (e.g. {sample})"
             ),
             stacklevel=3,
         )
-    # Map every student to its row in the population, or -1.
-    to_pop = np.full(len(students), -1, dtype=np.int64)
-    to_pop[pd.Index(students["student_id"]).get_indexer(pop["student_id"])] = np.arange(len(pop))
-    pidx = np.where(known >= 0, to_pop[np.maximum(known, 0)], -1)
-    keep = pidx >= 0
-    codes = rec["category"].cat.codes.to_numpy().astype(np.int64)
-    flat = pidx[keep] * len(CATEGORIES) + codes[keep]
-    # float64 sums of integers stay exact below 2**53 units (9e12 hours).
-    sums = np.bincount(
-        flat, weights=rec["units"].to_numpy()[keep], minlength=len(pop) * len(CATEGORIES)
-    )
-    return np.rint(sums).astype(np.int64).reshape(len(pop), len(CATEGORIES))
+    return np.rint(sums).astype(np.int64).reshape(n, len(CATEGORIES))
 
 
 def _effective(units: np.ndarray, rules: TermRules) -> dict[str, np.ndarray]:
@@ -121,19 +221,21 @@ def student_status(
     ``as_of`` do not count; a record dated on it does.
     """
     rules = _rules(term, rules)
-    pop = population(students, rules, cohort)
-    units = _unit_sums(pop, students, records, _as_of(as_of))
-    out = pop.copy()
+    mask = population_mask(students, rules, cohort)
+    units = _unit_sums(students, mask, records, _as_of(as_of))
+    out = students.loc[mask].reset_index(drop=True)
     for i, c in enumerate(CATEGORIES):
         out[f"{c}_units"] = units[:, i]
-    eff = _effective(units, rules)
-    all_ok = np.ones(len(pop), dtype=bool)
-    for c in THRESHOLD_CATEGORIES:
-        ok = eff[c] >= rules.thresholds[c]
+    for c, ok in zip(RESULT_CATEGORIES, _flags(units, rules).T, strict=True):
         out[f"{c}_passed"] = ok
-        all_ok &= ok
-    out["all_passed"] = all_ok
     return out
+
+
+def _flags(units: np.ndarray, rules: TermRules) -> np.ndarray:
+    """Pass flags (students x 5): the four thresholds, then all four."""
+    eff = _effective(units, rules)
+    ok = [eff[c] >= rules.thresholds[c] for c in THRESHOLD_CATEGORIES]
+    return np.column_stack([*ok, np.logical_and.reduce(ok)])
 
 
 def rate_hundredths(passed: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarray:
@@ -149,29 +251,50 @@ def _rate(passed: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarr
     return np.where(h >= 0, h / 100, np.nan)
 
 
-def summarise(status: pd.DataFrame, by: str = "department") -> pd.DataFrame:
-    """Pass counts and rates per group of a status table, plus the whole-school (全校) row."""
+def _group_table(
+    frame: pd.DataFrame, rows: np.ndarray | None, flags: np.ndarray, by: str
+) -> pd.DataFrame:
+    """Counts per group of ``frame``'s rows (all, or those in the boolean ``rows``), in the order
+    groups first appear, and the whole-school (全校) row. ``flags`` is (students x 5): pass flags
+    of resilience, enhancement, engagement, certificate and all, one row per counted student."""
     if by not in _GROUPS:
         raise ValueError(f"by must be one of {', '.join(_GROUPS)}, not {by!r}")
     keys = _GROUPS[by]
-    flags = [f"{c}_passed" for c in RESULT_CATEGORIES]
-    # Groups in the order they first appear in the students file.
-    g = status.groupby(keys, sort=False, observed=True)
-    counts = g[flags].sum().astype("int64")
-    counts.insert(0, "students", g.size().astype("int64"))
-    counts = counts.reset_index()
-    total = {k: "" for k in keys}
-    total["college"] = WHOLE_SCHOOL
-    total["students"] = len(status)
-    for f in flags:
-        total[f] = int(status[f].sum())
-    table = pd.concat([counts, pd.DataFrame([total])], ignore_index=True)
-    out = table[keys].astype("string").fillna("")
-    out["students"] = table["students"].astype("int64")
-    for c in RESULT_CATEGORIES:
-        out[f"{c}_passed"] = table[f"{c}_passed"].astype("int64")
+    combined = np.zeros(len(frame), dtype=np.int64)
+    names = []
+    for k in keys:  # one integer per distinct key tuple: mixed radix over the key codes
+        codes, uniq = pd.factorize(frame[k], use_na_sentinel=False)
+        combined = combined * len(uniq) + codes
+        names.append(uniq)
+    if rows is not None:
+        combined = combined[rows]
+    group, first = pd.factorize(combined)  # order of first appearance
+    ng = len(first)
+    students = np.bincount(group, minlength=ng)
+    counted = flags.astype(np.int64)
+    passed = np.stack(
+        [np.bincount(group, weights=counted[:, j], minlength=ng) for j in range(counted.shape[1])],
+        axis=1,
+    ).astype(np.int64)
+    labels, rest = {}, np.asarray(first, dtype=np.int64)
+    for k, uniq in zip(reversed(keys), reversed(names), strict=True):  # decode the radix
+        rest, code = np.divmod(rest, len(uniq))
+        labels[k] = np.asarray(uniq, dtype=object)[code] if ng else np.zeros(0, dtype=object)
+    out = pd.DataFrame({k: pd.array(labels[k], dtype="string") for k in keys})
+    total = pd.DataFrame([{**{k: "" for k in keys}, "college": WHOLE_SCHOOL}]).astype("string")
+    out = pd.concat([out, total], ignore_index=True).fillna("")
+    out["students"] = np.r_[students, len(group)].astype(np.int64)
+    sums = np.vstack([passed, counted.sum(axis=0)]) if ng else counted.sum(axis=0)[None, :]
+    for j, c in enumerate(RESULT_CATEGORIES):
+        out[f"{c}_passed"] = sums[:, j].astype(np.int64)
         out[f"{c}_rate"] = _rate(out[f"{c}_passed"], out["students"])
     return out
+
+
+def summarise(status: pd.DataFrame, by: str = "department") -> pd.DataFrame:
+    """Pass counts and rates per group of a status table, plus the whole-school (全校) row."""
+    flags = status[[f"{c}_passed" for c in RESULT_CATEGORIES]].to_numpy(dtype=bool)
+    return _group_table(status, None, flags, by)
 
 
 def pass_rates(
@@ -190,8 +313,11 @@ def pass_rates(
     ``students``, then ``<cat>_passed`` and ``<cat>_rate`` (percent, half-up to 2 decimals) for
     resilience, enhancement, engagement, certificate and all.
     """
-    status = student_status(students, records, term=term, as_of=as_of, cohort=cohort, rules=rules)
-    return summarise(status, by)
+    # The status table's numbers without building it: flags per population student, then counts.
+    rules = _rules(term, rules)
+    mask = population_mask(students, rules, cohort)
+    units = _unit_sums(students, mask, records, _as_of(as_of))
+    return _group_table(students, mask, _flags(units, rules), by)
 
 
 def format_amount(units: int) -> str:
@@ -235,7 +361,7 @@ def pass_dates(
     """
     rules = _rules(term, rules)
     pop = population(students, rules, cohort)
-    idx = pd.Index(pop["student_id"]).get_indexer(records["student_id"])
+    idx = positions(records["student_id"], pop["student_id"])
     keep = idx >= 0
     cat = records["category"].to_numpy(dtype=object)[keep]
     if rules.aesthetics_into:
