@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help briefing test test-fast lint format data bench clean
+.PHONY: help briefing admission slides lab voila test test-fast lint format data bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,19 @@ $(STAMP): pyproject.toml
 
 briefing: $(STAMP)  ## the term briefing on the embedded default data, into outputs/
 	$(BIN)/ncut-analysis briefing --term 114-1 --published data/published/114-1.csv --out outputs
+
+admission: $(STAMP)  ## the admission scenario briefing (109 rules, shipped pool), into outputs/
+	$(BIN)/ncut-analysis briefing --kind admission --year 109 --out outputs
+
+slides: $(STAMP)  ## slide PNG/SVG charts and deck.pptx for the term (outputs/slides/) and admission
+	$(BIN)/ncut-analysis slides --term 114-1 --out outputs/slides/114-1
+	$(BIN)/ncut-analysis slides --kind admission --year 109 --out outputs/slides/admission_109
+
+lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866
+	$(BIN)/voila notebooks/threshold_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866
 
 test: $(STAMP)  ## run every test (notebooks and browser tests included)
 	$(BIN)/python -m pytest

@@ -98,7 +98,9 @@ def _lookup_runs(values: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.nda
     n = len(v)
     if n >= _PARALLEL_MIN:
         change = pc.fill_null(pc.not_equal(v.slice(1), v.slice(0, n - 1)), True)
-        starts = np.flatnonzero(np.r_[True, change.to_numpy()])
+        if isinstance(change, pa.ChunkedArray):
+            change = change.combine_chunks()
+        starts = np.flatnonzero(np.r_[True, change.to_numpy(zero_copy_only=False)])
         if len(starts) <= n // 2:
             return _index_in(v.take(pa.array(starts)), k), np.diff(np.r_[starts, n])
         workers = min(os.cpu_count() or 1, 8)

@@ -213,3 +213,19 @@ def test_warning_free_on_clean_data(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         na.pass_rates(*data)
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_positions_fast_paths_agree_with_a_plain_lookup(monkeypatch, grouped):
+    from ncut_analysis import thresholds
+
+    monkeypatch.setattr(thresholds, "_PARALLEL_MIN", 10)  # take the large-input paths on small data
+    rng = np.random.default_rng(5)
+    keys = pd.Series([f"k{i}" for i in range(300_000)], dtype="string")
+    values = [f"k{i}" for i in np.repeat(rng.integers(0, 320_000, 20_000), 3)]  # some keys absent
+    if not grouped:
+        values = list(rng.permutation(values))
+    values = pd.Series(values, dtype="string")
+    expected = pd.Index(keys.to_numpy(dtype=object)).get_indexer(values.to_numpy(dtype=object))
+    got = thresholds.positions(values, keys)
+    assert np.array_equal(got, expected) and (got < 0).any()
