@@ -185,6 +185,16 @@ def grouped_table(
     )
 
 
+def _write_xlsx(tables: dict[str, pd.DataFrame], folder: Path, name: str):  # noqa: ANN202
+    """A briefing's tables as one workbook (a sheet each) beside it, and the note that says so."""
+    with atomic_path(folder / name) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        for sheet, df in tables.items():
+            df.to_excel(xw, sheet_name=sheet, index=False)
+    return _html(
+        f"<p class='ncut-note'>本簡報的表格另存為 <a href='{_e(name)}'>{_e(name)}</a>。</p>"
+    )
+
+
 def _html(text: str):  # noqa: ANN202 - IPython is only there in a kernel
     from IPython.display import HTML
 
@@ -547,13 +557,7 @@ class TermBriefing:
         return out
 
     def write_xlsx(self, name: str = "term_briefing.xlsx"):  # noqa: ANN201
-        path = self.output_dir / name
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for sheet, df in self.tables().items():
-                df.to_excel(xw, sheet_name=sheet, index=False)
-        return _html(
-            f"<p class='ncut-note'>本簡報的表格另存為 <a href='{_e(name)}'>{_e(name)}</a>。</p>"
-        )
+        return _write_xlsx(self.tables(), self.output_dir, name)
 
 
 # ---------------------------------------------------------------------------- admission briefing
@@ -833,13 +837,7 @@ class AdmissionBriefing:
         }
 
     def write_xlsx(self, name: str = "admission_briefing.xlsx"):  # noqa: ANN201
-        path = self.output_dir / name
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for sheet, df in self.tables().items():
-                df.to_excel(xw, sheet_name=sheet, index=False)
-        return _html(
-            f"<p class='ncut-note'>本簡報的表格另存為 <a href='{_e(name)}'>{_e(name)}</a>。</p>"
-        )
+        return _write_xlsx(self.tables(), self.output_dir, name)
 
 
 # ---------------------------------------------------------------------------- running

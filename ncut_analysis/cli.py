@@ -78,22 +78,30 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     print(f"wrote {len(files)} class rosters (.xlsx and .csv) into {a.out}")
 
 
+def _scenario(a: argparse.Namespace) -> dict:
+    """The admission scenario options shared by `briefing --kind admission` and `slides`."""
+    try:
+        min_total = float(a.min_total)
+    except ValueError:
+        raise CommandError(f"--min-total {a.min_total!r} is not a number") from None
+    return {
+        "year": a.year,
+        "applicants": a.applicants or "",
+        "min_total": min_total,
+        "waitlist": a.waitlist,
+        "noise_sd": a.noise_sd,
+        "no_show": a.no_show,
+        "draws": a.draws,
+        "seed": a.seed,
+    }
+
+
 def _cmd_briefing(a: argparse.Namespace) -> None:
     from .briefing import BriefingError, run_admission_briefing, run_term_briefing
 
     if a.kind == "admission":
         try:
-            html = run_admission_briefing(
-                a.out,
-                year=a.year,
-                applicants=a.applicants or "",
-                min_total=float(a.min_total),
-                waitlist=a.waitlist,
-                noise_sd=a.noise_sd,
-                no_show=a.no_show,
-                draws=a.draws,
-                seed=a.seed,
-            )
+            html = run_admission_briefing(a.out, **_scenario(a))
         except BriefingError as exc:
             raise CommandError(str(exc)) from None
         print(f"wrote {html}")
@@ -199,17 +207,7 @@ def _cmd_slides(a: argparse.Namespace) -> None:
 
     try:
         if a.kind == "admission":
-            files = export_admission_slides(
-                a.out,
-                year=a.year,
-                applicants=a.applicants or "",
-                min_total=float(a.min_total),
-                waitlist=a.waitlist,
-                noise_sd=a.noise_sd,
-                no_show=a.no_show,
-                draws=a.draws,
-                seed=a.seed,
-            )
+            files = export_admission_slides(a.out, **_scenario(a))
         else:
             files = export_term_slides(
                 a.out,

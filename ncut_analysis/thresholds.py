@@ -103,35 +103,34 @@ def _lookup_runs(values: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.nda
         starts = np.flatnonzero(np.r_[True, change.to_numpy(zero_copy_only=False)])
         if len(starts) <= n // 2:
             return _index_in(v.take(pa.array(starts)), k), np.diff(np.r_[starts, n])
-        workers = min(os.cpu_count() or 1, 8)
-        bounds = np.linspace(0, n, workers + 1).astype(int)
-        with ThreadPoolExecutor(workers) as pool:  # Arrow releases the GIL
-            return np.concatenate(
-                list(
-                    pool.map(
-                        lambda lo, hi: _index_in(v.slice(lo, hi - lo), k), bounds[:-1], bounds[1:]
-                    )
-                )
-            ), None
     return _index_in(v, k), None
 
 
 def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
-    """Arrow's ``index_in`` as int64 with -1 for absent. With many keys, the keys are split
-    among one thread per core: each builds a smaller hash table and probes every value, and the
-    first part holding a value wins, as in a single lookup."""
+    """Arrow's ``index_in`` as int64 with -1 for absent, in one thread per core for large
+    inputs: many more values than keys, the values are split (each thread builds the keys' hash
+    table and probes its share); otherwise the keys are split (each thread builds a smaller
+    table and probes every value, and the first part holding a value wins, as in one lookup)."""
 
-    def one(keys: pa.Array) -> np.ndarray:
+    def one(values: pa.Array | pa.ChunkedArray, keys: pa.Array) -> np.ndarray:
         return (
-            pc.fill_null(pc.index_in(v, value_set=keys), -1).to_numpy().astype(np.int64, copy=False)
+            pc.fill_null(pc.index_in(values, value_set=keys), -1)
+            .to_numpy()
+            .astype(np.int64, copy=False)
         )
 
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(k) < 200_000 or len(v) < 200_000:
-        return one(k)
+    if workers < 2 or len(v) < 200_000 or len(k) < 1000:
+        return one(v, k)
+    if len(v) >= 4 * len(k):
+        bounds = np.linspace(0, len(v), workers + 1).astype(int)
+        with ThreadPoolExecutor(workers) as pool:
+            return np.concatenate(
+                list(pool.map(lambda lo, hi: one(v.slice(lo, hi - lo), k), bounds[:-1], bounds[1:]))
+            )
     bounds = np.linspace(0, len(k), workers + 1).astype(int)
     with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda lo, hi: one(k.slice(lo, hi - lo)), bounds[:-1], bounds[1:]))
+        parts = list(pool.map(lambda lo, hi: one(v, k.slice(lo, hi - lo)), bounds[:-1], bounds[1:]))
     out = np.full(len(v), -1, dtype=np.int64)
     for lo, part in reversed(list(zip(bounds[:-1], parts, strict=True))):
         hit = part >= 0
