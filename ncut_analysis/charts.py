@@ -238,11 +238,11 @@ def gap_chart(gaps: pd.DataFrame, rules: TermRules) -> go.Figure:
             hovertemplate=f"{band}：%{{x}} 人<extra></extra>",
         )
     fig.update_layout(
-        barmode="stack", legend={"orientation": "h", "y": -0.2, "traceorder": "normal"}
+        barmode="stack", legend={"orientation": "h", "y": -0.32, "traceorder": "normal"}
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="未通過人數")
-    return _base(fig, "未通過者距門檻還差多少（深色：一推就過）", height=380)
+    return _base(fig, "未通過者距門檻還差多少（深色：一推就過）", height=430)
 
 
 def progress_chart(

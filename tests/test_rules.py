@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import ncut_analysis as na
+from ncut_analysis.rules import RULES_DIR, RulesError, parse_term
+
+
+def test_114_1_rules_as_in_the_seed():
+    r = na.load_term_rules("114-1")
+    assert r.thresholds == {
+        "resilience": 3000,
+        "enhancement": 3000,
+        "engagement": 24000,
+        "certificate": 1000,
+    }
+    assert r.program == "日四技" and r.senior_cohort == 111 and r.aesthetics_into == "engagement"
+    assert r.settlement_date == dt.date(2025, 12, 12) and r.deadline == dt.date(2026, 6, 1)
+    assert r.offices == {
+        "resilience": "教務處",
+        "enhancement": "圖書館",
+        "engagement": "學務處",
+        "certificate": "研發處",
+    }
+
+
+def test_admission_109_rules_as_in_the_brochure():
+    a = na.load_admission_rules(109)
+    assert a.earliest_birth == dt.date(1991, 1, 1)
+    assert a.normal_weights == {"written": 30, "interview": 40, "review": 30}
+    hv = a.program("冷凍空調與能源四技專班")
+    assert hv.id == "hvac-energy" and hv.quota == 30 and hv.interview_top is None
+    me = a.program("precision-machinery")
+    assert (
+        me.special_tiebreak[:2] == ("tvee", "certificates") and me.special_weights["awards"] == 15
+    )
+
+
+def _write(tmp_path, text: str):
+    p = tmp_path / "x.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_unknown_and_missing_keys_are_rejected(tmp_path):
+    base = (RULES_DIR / "114-1.toml").read_text(encoding="utf-8")
+    with pytest.raises(RulesError, match="unknown key"):
+        na.load_term_rules(
+            _write(
+                tmp_path, base.replace('program = "日四技"', 'program = "日四技"\nprogramme = "x"')
+            )
+        )
+    with pytest.raises(RulesError, match=r"missing key\(s\) in \[thresholds\]: certificate"):
+        na.load_term_rules(_write(tmp_path, base.replace('certificate = "1"\n', "")))
+    with pytest.raises(RulesError, match="at most 3 decimals"):
+        na.load_term_rules(
+            _write(tmp_path, base.replace('resilience = "3"', 'resilience = "2.9999"'))
+        )
+    adm = (RULES_DIR / "admission_109.toml").read_text(encoding="utf-8")
+    with pytest.raises(RulesError, match="summing to 100"):
+        na.load_admission_rules(_write(tmp_path, adm.replace("written = 30", "written = 35")))
+
+
+def test_term_names():
+    assert parse_term("114-1") == (114, 1)
+    with pytest.raises(RulesError):
+        parse_term("2025-1")
+    with pytest.raises(RulesError, match="no rules file for term 113-2"):
+        na.load_term_rules("113-2")
