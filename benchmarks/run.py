@@ -514,6 +514,7 @@ BENCHES = {
     "briefing": bench_briefing,
     "portfolio": bench_portfolio,
     "scale": bench_scale,
+    "explorers": bench_explorers,
 }
 
 
