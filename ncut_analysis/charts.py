@@ -271,7 +271,7 @@ def progress_chart(
         # Labels staggered in height: the notice date and the settlement date are weeks apart.
         fig.add_annotation(
             x=x,
-            y=1.0 - 0.09 * (k % 3),
+            y=1.0 - 0.14 * (k % 3),
             xref="x",
             yref="paper",
             text=f"{text}<br>{day.isoformat()}",
