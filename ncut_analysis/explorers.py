@@ -29,7 +29,7 @@ from .rules import (
     load_admission_rules,
     load_term_rules,
 )
-from .thresholds import RESULT_CATEGORIES, population, positions, rate_hundredths
+from .thresholds import RESULT_CATEGORIES, pass_flags, population, positions, rate_hundredths
 
 __all__ = ["ThresholdExplorer", "AdmissionExplorer", "units_by_week", "rebalance"]
 
@@ -58,16 +58,6 @@ def units_by_week(
     return pop, np.cumsum(cube, axis=0)
 
 
-def _passes(units: np.ndarray, thresholds: dict[str, int], aesthetics: bool) -> np.ndarray:
-    """Pass flags (..., 5) for resilience, enhancement, engagement, certificate, all."""
-    col = {c: units[..., i] for i, c in enumerate(CATEGORIES)}
-    eff = {c: col[c] for c in THRESHOLD_CATEGORIES}
-    if aesthetics:
-        eff["engagement"] = eff["engagement"] + col["aesthetics"]
-    ok = [eff[c] >= thresholds[c] for c in THRESHOLD_CATEGORIES]
-    return np.stack([*ok, np.logical_and.reduce(ok)], axis=-1)
-
-
 class ThresholdExplorer:
     """What-if rules for the graduation thresholds, by college, department and as-of date."""
 
@@ -93,7 +83,6 @@ class ThresholdExplorer:
         )
         self.weeks = [d for d in weeks if d <= last]
         self.pop, self.cube = units_by_week(students, records, self.rules, self.weeks)
-        self.official = dict(self.rules.thresholds)
         r = self.rules
         colleges = list(dict.fromkeys(self.pop["college"]))
         self.college = W.Dropdown(options=[ALL, *colleges], value=ALL, description="學院")
@@ -115,9 +104,9 @@ class ThresholdExplorer:
         )
         self.sliders = {
             c: W.FloatSlider(
-                value=self.official[c] / UNIT,
+                value=self.rules.thresholds[c] / UNIT,
                 min=0,
-                max=max(6.0, 2 * self.official[c] / UNIT),
+                max=max(6.0, 2 * self.rules.thresholds[c] / UNIT),
                 step=1 if c == "certificate" else 0.5,
                 description=f"{r.label(c)}門檻",
                 continuous_update=False,
@@ -201,11 +190,15 @@ class ThresholdExplorer:
     def _week(self) -> int:
         return self.weeks.index(self.as_of.value)
 
+    def whatif_rules(self) -> TermRules:
+        """The term's rules with the sliders' thresholds and the aesthetics switch."""
+        return self.rules.replace(
+            thresholds=self.thresholds(),
+            aesthetics_into="engagement" if self.aesthetics.value else None,
+        )
+
     def _flags(self, official: bool) -> np.ndarray:
-        units = self.cube[self._week()]
-        if official:
-            return _passes(units, self.official, bool(self.rules.aesthetics_into))
-        return _passes(units, self.thresholds(), self.aesthetics.value)
+        return pass_flags(self.cube[self._week()], self.rules if official else self.whatif_rules())
 
     def table(self) -> pd.DataFrame:
         """The current view as a table: per group, students, passed and rate under both rules."""
@@ -237,10 +230,8 @@ class ThresholdExplorer:
         m = self._mask()
         units = self.cube[:upto][:, m]
         n = max(int(m.sum()), 1)
-        whatif = _passes(units, self.thresholds(), self.aesthetics.value)[..., k].sum(axis=1)
-        official = _passes(units, self.official, bool(self.rules.aesthetics_into))[..., k].sum(
-            axis=1
-        )
+        whatif = pass_flags(units, self.whatif_rules())[..., k].sum(axis=1)
+        official = pass_flags(units, self.rules)[..., k].sum(axis=1)
         xs = [d.isoformat() for d in self.weeks[:upto]]
         return (
             xs,

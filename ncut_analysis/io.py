@@ -169,7 +169,7 @@ def read_table(
             col = col.cast(pa.timestamp("s"))
         return col if c in raw else _trimmed(col)
 
-    out = dict(zip(keep, _threads(clean, keep), strict=True))
+    out = dict(zip(keep, map_threads(clean, keep), strict=True))
     df = pa.table(out).to_pandas(
         types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None
     )
@@ -195,7 +195,7 @@ def clean_text(values: pd.Series) -> pd.Series:
     )
 
 
-def _threads(fn, items: Sequence) -> list:  # noqa: ANN001
+def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001
     """``[fn(x) for x in items]``, one thread per core for large inputs (Arrow, numpy and pandas'
     hashing release the GIL)."""
     workers = min(len(items), os.cpu_count() or 1)
@@ -325,14 +325,13 @@ def parse_fixed(
     lo: int | None = 0,
     hi: int | None = None,
     required: bool = True,
-    integral: pd.Series | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
     """Decimal numbers as exact integers of ``1/scale`` (e.g. hours -> 1/1000 h).
 
     Text is read with ``Decimal``, each distinct value once, so ``0.3`` is exactly 300/1000; a
     value with more decimals than the scale holds is an error, not a silent rounding. Numeric
     columns (Parquet, Excel) are taken at the decimal they print as. ``lo``/``hi`` bound the
-    scaled value; ``integral`` marks rows that must be whole numbers. Missing cells stay
+    scaled value (whole-number rules, such as certificates, are the caller's). Missing cells stay
     missing (``<NA>``) unless ``required``.
     """
     problems: list[Problem] = []
@@ -363,14 +362,6 @@ def parse_fixed(
             for k, i in zip(np.flatnonzero(rows), values.index[rows], strict=True):
                 shown = None if message == "missing value" else str(values[i])
                 problems.append(Problem(int(i), column, shown, message or why[codes[k]]))
-    if integral is not None:
-        frac_d = valid_d & (u % scale != 0)
-        if frac_d.any():
-            rows = frac_d[codes] & np.asarray(integral, dtype=bool)
-            problems += [
-                Problem(int(i), column, str(values[i]), "must be a whole number")
-                for i in values.index[rows]
-            ]
     units = pd.arrays.IntegerArray(u[codes], ~valid_d[codes])
     return pd.Series(units, index=values.index), sorted(problems, key=lambda q: q.line or 0)
 

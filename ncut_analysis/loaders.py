@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import InputError, Problem, _threads, clean_text, parse_dates, parse_fixed, read_table
+from .io import InputError, Problem, clean_text, map_threads, parse_dates, parse_fixed, read_table
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT
 
 __all__ = [
@@ -113,7 +113,7 @@ def load_records(path: str | Path) -> pd.DataFrame:
         ]
 
     # The four columns are independent: checked side by side, one thread per core.
-    (sid, p0), (cat_code, p1), (units, p2), (dates, p3) = _threads(
+    (sid, p0), (cat_code, p1), (units, p2), (dates, p3) = map_threads(
         lambda task: task(),
         [
             ids,

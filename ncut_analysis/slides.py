@@ -237,7 +237,7 @@ def build_deck(
         for j in range(cols):
             for p in tbl.cell(i, j).text_frame.paragraphs:
                 for run in p.runs:
-                    run.font.size, run.font.name = Pt(9 if i else 9), font
+                    run.font.size, run.font.name = Pt(9), font
     text(s, footer, Inches(0.5), Inches(7.05), Inches(12.3), Inches(0.4), 11, color=grey)
     prs.save(path)
     return path

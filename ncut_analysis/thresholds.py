@@ -26,6 +26,7 @@ __all__ = [
     "UnknownStudentsWarning",
     "population",
     "student_status",
+    "pass_flags",
     "summarise",
     "pass_rates",
     "rate_hundredths",
@@ -199,7 +200,7 @@ def _unit_sums(
 
 def _effective(units: np.ndarray, rules: TermRules) -> dict[str, np.ndarray]:
     """Units that count toward each threshold (aesthetics into engagement where the rules say)."""
-    col = {c: units[:, i] for i, c in enumerate(CATEGORIES)}
+    col = {c: units[..., i] for i, c in enumerate(CATEGORIES)}
     eff = {c: col[c] for c in THRESHOLD_CATEGORIES}
     if rules.aesthetics_into:
         eff[rules.aesthetics_into] = eff[rules.aesthetics_into] + col["aesthetics"]
@@ -227,16 +228,16 @@ def student_status(
     out = students.loc[mask].reset_index(drop=True)
     for i, c in enumerate(CATEGORIES):
         out[f"{c}_units"] = units[:, i]
-    for c, ok in zip(RESULT_CATEGORIES, _flags(units, rules).T, strict=True):
+    for c, ok in zip(RESULT_CATEGORIES, pass_flags(units, rules).T, strict=True):
         out[f"{c}_passed"] = ok
     return out
 
 
-def _flags(units: np.ndarray, rules: TermRules) -> np.ndarray:
-    """Pass flags (students x 5): the four thresholds, then all four."""
+def pass_flags(units: np.ndarray, rules: TermRules) -> np.ndarray:
+    """Pass flags (..., 5) from units (..., 5 categories): the four thresholds, then all four."""
     eff = _effective(units, rules)
     ok = [eff[c] >= rules.thresholds[c] for c in THRESHOLD_CATEGORIES]
-    return np.column_stack([*ok, np.logical_and.reduce(ok)])
+    return np.stack([*ok, np.logical_and.reduce(ok)], axis=-1)
 
 
 def rate_hundredths(passed: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarray:
@@ -318,7 +319,7 @@ def pass_rates(
     rules = _rules(term, rules)
     mask = population_mask(students, rules, cohort)
     units = _unit_sums(students, mask, records, _as_of(as_of))
-    return _group_table(students, mask, _flags(units, rules), by)
+    return _group_table(students, mask, pass_flags(units, rules), by)
 
 
 def format_amount(units: int) -> str:
