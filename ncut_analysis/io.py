@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,7 +25,13 @@ import pyarrow.parquet as pq
 __all__ = [
     "Problem",
     "InputError",
+    "read_arrow",
     "read_table",
+    "Bad",
+    "MISSING",
+    "decode",
+    "decode_dates",
+    "decode_fixed",
     "parse_dates",
     "parse_date",
     "parse_fixed",
@@ -80,50 +86,67 @@ class InputError(Exception):
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_csv_arrow(path: Path, coded: Sequence[str]) -> pa.Table:
-    """A CSV as an Arrow table of text: UTF-8 (with or without BOM) read directly, anything else
-    that is not valid UTF-8 taken as Big5/cp950 (Taiwanese school systems). The ``coded``
-    columns come dictionary-encoded: a few hundred distinct dates or amounts over millions of
-    rows, hashed while the reader's threads convert them, and parsed once each afterwards."""
-    convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True)
-    coded_type = pa.dictionary(pa.int32(), pa.string())
+class _NotUtf8(Exception):
+    """A CSV read as UTF-8 holds bytes that are not UTF-8: it is read again as Big5/cp950."""
+
+
+def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> pa.Table:
+    """A CSV with every column as text exactly as written (no type guessing, no null markers),
+    the ``coded`` ones dictionary-encoded by the reader's own threads as it converts them (each
+    block its own dictionary), as bytes: they are checked to be UTF-8 afterwards (``_text``),
+    once per distinct value. ``_NotUtf8`` if the text is not UTF-8."""
     with path.open("rb") as fh:
-        head = fh.readline()
-
-    def text_columns(header: str) -> dict[str, pa.DataType]:
-        names = [c.strip().strip('"') for c in header.lstrip("\ufeff").strip().split(",")]
-        return {c: coded_type if c in coded else pa.string() for c in names}
-
-    convert.column_types = text_columns(head.decode("utf-8", errors="replace"))
-    try:
-        return pacsv.read_csv(path, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc).upper().replace("-", ""):
-            raise
-    convert.column_types = text_columns(head.decode("cp950", errors="replace"))
-    return pacsv.read_csv(
-        path, read_options=pacsv.ReadOptions(encoding="cp950"), convert_options=convert
+        head = fh.readline().decode(encoding or "utf-8", errors="replace")
+    names = [c.strip().strip('"') for c in head.lstrip("\ufeff").strip().split(",")]
+    coded_type = pa.dictionary(pa.int32(), pa.binary())
+    convert = pacsv.ConvertOptions(
+        column_types={c: coded_type if c in coded else pa.string() for c in names}
     )
+    # Large blocks: a few dozen chunks for a big file, so the per-chunk steps after it stay cheap.
+    # (UTF-8 is the reader's own encoding: naming it would route the bytes through a transcoder.)
+    read = pacsv.ReadOptions(encoding=encoding or "utf8", block_size=16 << 20)
+    try:
+        return pacsv.read_csv(path, read_options=read, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc).upper().replace("-", ""):
+            raise _NotUtf8 from exc
+        raise
 
 
-def read_table(
+def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Bytes (or dictionary-encoded bytes) as UTF-8 text; ``_NotUtf8`` if they are not."""
+    try:
+        if pa.types.is_dictionary(col.type):
+            return pa.chunked_array(
+                [
+                    pa.DictionaryArray.from_arrays(ch.indices, ch.dictionary.cast(pa.string()))
+                    for ch in col.chunks
+                ],
+                pa.dictionary(col.type.index_type, pa.string()),
+            )
+        return col.cast(pa.string())
+    except pa.ArrowInvalid as exc:
+        raise _NotUtf8 from exc
+
+
+def read_arrow(
     path: str | Path,
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
-    raw: Sequence[str] = (),
     coded: Sequence[str] = (),
     label: str | None = None,
-) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if there).
+) -> tuple[pa.Table, int]:
+    """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if
+    there) as an Arrow table of those columns, and the line number of its first row (CSV and
+    XLSX: 2, the header being line 1; Parquet: 1), so errors can name lines.
 
-    Text columns come back as (Arrow-backed) pandas strings with surrounding blanks removed and
-    empty cells as missing, except the ``raw`` columns, left as read for the caller to clean
-    (``clean_text``) or to parse value by distinct value (``parse_fixed``, ``parse_dates``).
-    The ``coded`` columns come dictionary-encoded (pandas categoricals) where the file allows:
-    always from CSV, from Parquet when they are text there. Parquet keeps its own types. The frame's index is the line number in the file (CSV and XLSX: the
-    header is line 1; Parquet: row number from 1), so errors can name it. Raises ``InputError``
-    for a missing or unreadable file or missing columns.
+    Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
+    come dictionary-encoded instead, values as written, for ``decode`` to parse once per
+    distinct value: school files repeat a few hundred dates and amounts over millions of rows.
+    CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
+    school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
+    unreadable file or missing columns.
     """
     path = Path(path)
     name = label or str(path)
@@ -137,17 +160,43 @@ def read_table(
                 c for c in coded if c in schema.names and pa.types.is_string(schema.field(c).type)
             ]
             table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
-            first_line = 1
-        elif suffix in (".xlsx", ".xlsm"):
+            return _prepared(table, name, columns, optional, coded), 1
+        if suffix in (".xlsx", ".xlsm"):
             table = pa.Table.from_pandas(
                 pd.read_excel(path, dtype=str, engine="openpyxl"), preserve_index=False
             )
-            first_line = 2
-        else:
-            table = _read_csv_arrow(path, coded)
-            first_line = 2
-    except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError) as exc:
+            return _prepared(table, name, columns, optional, coded), 2
+        try:
+            return _prepared(_read_csv_arrow(path, None, coded), name, columns, optional, coded), 2
+        except _NotUtf8:
+            table = _read_csv_arrow(path, "cp950", coded)
+            return _prepared(table, name, columns, optional, coded), 2
+    except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError, _NotUtf8) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+
+
+def read_table(
+    path: str | Path,
+    columns: Sequence[str],
+    *,
+    optional: Sequence[str] = (),
+    label: str | None = None,
+) -> pd.DataFrame:
+    """``read_arrow`` as a pandas frame: text as (Arrow-backed) pandas strings, the index the
+    line number in the file."""
+    table, first_line = read_arrow(path, columns, optional=optional, label=label)
+    df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None)
+    df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
+    return df
+
+
+def _prepared(
+    table: pa.Table,
+    name: str,
+    columns: Sequence[str],
+    optional: Sequence[str],
+    coded: Sequence[str],
+) -> pa.Table:
     names = [str(c).strip().lstrip("\ufeff") for c in table.column_names]
     table = table.rename_columns(names)
     missing = [c for c in columns if c not in names]
@@ -161,38 +210,56 @@ def read_table(
         )
     keep = list(columns) + [c for c in optional if c in names]
 
-    def clean(c: str) -> pa.ChunkedArray:
+    def prepare(c: str) -> pa.ChunkedArray:
         col = table.column(c)
-        if pa.types.is_null(col.type):
+        if pa.types.is_null(col.type):  # an empty column
             col = col.cast(pa.string())
         elif pa.types.is_date(col.type):
             col = col.cast(pa.timestamp("s"))
-        return col if c in raw else _trimmed(col)
+        if c not in coded:
+            return _trimmed(_text(col) if pa.types.is_binary(col.type) else col)
+        if not (pa.types.is_dictionary(col.type) or pa.types.is_temporal(col.type)):
+            col = col.dictionary_encode()  # (CSV and Parquet text come encoded already)
+        values = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        return _text(col) if pa.types.is_binary(values) else col
 
-    out = dict(zip(keep, map_threads(clean, keep), strict=True))
-    df = pa.table(out).to_pandas(
-        types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None
-    )
-    df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
-    return df
+    # The slowest columns first, so that the threads finish together.
+    order = sorted(keep, key=lambda c: c not in coded)
+    done = dict(zip(order, map_threads(prepare, order), strict=True))
+    return pa.table({c: done[c] for c in keep})
 
 
-def _trimmed(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def _tidy(col: pa.ChunkedArray) -> bool:
+    """True when no value of a text column can be empty or have blanks around it: every value
+    has a byte and every byte is printable ASCII (blanks, ASCII or Unicode such as U+3000, are
+    control, space or non-ASCII bytes). Two passes over the bytes, no copy; a column that fails
+    it is trimmed in full (``_trimmed``)."""
+    for ch in col.chunks:
+        if len(ch) == 0:
+            continue
+        _, offsets, data = ch.buffers()[:3]
+        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
+        off = np.frombuffer(
+            offsets, dtype=width, count=len(ch) + 1, offset=ch.offset * width.itemsize
+        )
+        starts, ends = off[:-1], off[1:]
+        if ch.null_count:
+            valid = ch.is_valid().to_numpy(zero_copy_only=False)
+            starts, ends = starts[valid], ends[valid]
+        if (ends <= starts).any():  # an empty cell
+            return False
+        used = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
+        if used.min() <= 0x20 or used.max() >= 0x7F:
+            return False
+    return True
+
+
+def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Text without surrounding blanks, empty cells as missing (other types as they are)."""
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or _tidy(col):
         return col
     col = pc.utf8_trim_whitespace(col)
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
-
-
-def clean_text(values: pd.Series) -> pd.Series:
-    """A raw text column (see ``read_table``) trimmed, empty cells missing."""
-    arr = pa.array(values.array)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    return pd.Series(
-        pd.arrays.ArrowStringArray(_trimmed(arr)), index=values.index, name=values.name
-    )
 
 
 def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001
@@ -205,13 +272,93 @@ def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001
         return list(pool.map(fn, items))
 
 
-def _by_distinct(values: pd.Series, parse) -> tuple[np.ndarray, list]:  # noqa: ANN001
-    """Parse each distinct value once: school data repeat a few hundred amounts and dates over
-    millions of rows. Returns the per-row codes into the distinct values (-1: missing) and the
-    parsed distinct values. Lookup tables built from ``parsed`` get one extra last slot, so that
-    indexing with code -1 lands on it (the missing cells)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, [parse(u) for u in uniques]
+# ---------------------------------------------------------------------------- coded values
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A distinct value a parser rejects, and why."""
+
+    message: str
+
+
+MISSING = object()  # what a parser returns for an empty value
+
+
+def decode(
+    values: pd.Series | pa.ChunkedArray,
+    parse: Callable[[object], object],
+    out: np.ndarray,
+    *,
+    column: str,
+    index: pd.Index,
+    fill: object,
+    missing: str | None,
+    valid: np.ndarray | None = None,
+) -> list[Problem]:
+    """Parse a column one distinct value at a time into ``out`` (a row each).
+
+    ``values`` is a pandas column (factorized here) or a dictionary-encoded Arrow column (from
+    ``read_arrow``; its chunks may carry different dictionaries, as Parquet row groups do).
+    ``parse`` maps a distinct value to its result, to ``Bad(why)`` or to ``MISSING``; rows it
+    rejects get ``fill`` (and ``False`` in ``valid``, if given) and a problem naming the line
+    (``index``), column and value. ``missing`` is the message for an empty or missing cell, None
+    if one is allowed. Every check is made once per distinct value; rows are visited only where
+    one fails, so ten million rows cost two array lookups and no Python per row.
+    """
+    results: dict[object, object] = {}
+    luts: dict[int, tuple[np.ndarray, np.ndarray, list]] = {}
+    problems: list[Problem] = []
+    for lo, codes, uniques, nulls in _parts(values):
+        if id(uniques) not in luts:
+            got = []
+            for u in uniques:
+                if u not in results:
+                    results[u] = parse(u)
+                got.append(results[u])
+            ok = [not (r is MISSING or isinstance(r, Bad)) for r in got]
+            lut = np.array([r if k else fill for r, k in zip(got, ok, strict=True)] + [fill])
+            luts[id(uniques)] = (lut.astype(out.dtype), np.array([*ok, False]), got)
+        lut, ok, got = luts[id(uniques)]
+        part = slice(lo, lo + len(codes))
+        # Codes run from 0 to len(uniques) (a missing cell): "clip" is numpy's unchecked take.
+        np.take(lut, codes, out=out[part], mode="clip")
+        if valid is not None:
+            np.take(ok, codes, out=valid[part], mode="clip")
+        rejected = [
+            k for k, r in enumerate(got) if isinstance(r, Bad) or (r is MISSING and missing)
+        ]
+        if rejected or (nulls and missing):
+            flag = np.zeros(len(got) + 1, dtype=bool)
+            flag[rejected] = True
+            flag[-1] = bool(missing)
+            for k in np.flatnonzero(flag[codes]):
+                r = got[codes[k]] if codes[k] < len(got) else MISSING
+                line = int(index[lo + k])
+                if r is MISSING:
+                    problems.append(Problem(line, column, None, missing))
+                else:
+                    problems.append(Problem(line, column, str(uniques[codes[k]]), r.message))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarray, list, bool]]:
+    """(first row, codes, distinct values, whether any cell is missing) per chunk of a column;
+    a code is a position in the distinct values, or one past the last for a missing cell."""
+    if isinstance(values, pd.Series):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        missing = codes < 0
+        codes[missing] = len(uniques)
+        yield 0, codes, list(uniques), bool(missing.any())
+        return
+    lo, previous, uniques = 0, None, []
+    for ch in values.chunks:
+        if previous is None or not ch.dictionary.equals(previous):
+            previous, uniques = ch.dictionary, ch.dictionary.to_pylist()
+        nulls = ch.null_count > 0
+        codes = (pc.fill_null(ch.indices, len(uniques)) if nulls else ch.indices).to_numpy()
+        yield lo, codes, uniques, nulls
+        lo += len(ch)
 
 
 # ---------------------------------------------------------------------------- dates
@@ -237,32 +384,45 @@ def _one_date(text: object) -> np.datetime64 | None:
         return None
 
 
+def _date_parser(text: object) -> object:
+    if text is None or not str(text).strip():
+        return MISSING
+    parsed = _one_date(text)
+    return Bad(_DATE_HELP) if parsed is None else parsed
+
+
+def decode_dates(
+    values: pd.Series | pa.ChunkedArray, column: str, index: pd.Index, *, required: bool = True
+) -> tuple[np.ndarray, list[Problem]]:
+    """Dates (ISO and ROC, 民國), each distinct text parsed once, as datetime64[s] (NaT where
+    missing), and the problems found, impossible days such as 2025-02-30 included. Columns
+    already typed as dates (Parquet, Excel) are taken as they are."""
+    message = "missing date" if required else None
+    if isinstance(values, pa.ChunkedArray) and pa.types.is_temporal(values.type):
+        values = values.to_pandas()
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
+        out = values.astype("datetime64[s]").to_numpy()
+        nat = np.flatnonzero(np.isnat(out)) if message else []
+        return out, [Problem(int(index[k]), column, None, message) for k in nat]
+    out = np.empty(len(values), dtype="datetime64[s]")
+    problems = decode(
+        values,
+        _date_parser,
+        out,
+        column=column,
+        index=index,
+        fill=np.datetime64("NaT"),
+        missing=message,
+    )
+    return out, problems
+
+
 def parse_dates(
     values: pd.Series, column: str = "date", *, required: bool = True
 ) -> tuple[pd.Series, list[Problem]]:
-    """Parse ISO and ROC (民國) dates; returns datetime64[s] (NaT where missing) and the problems
-    found, impossible days such as 2025-02-30 included. Each distinct text is parsed once."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("datetime64[s]")
-        missing = out.isna().to_numpy()
-        bad = np.zeros(len(out), dtype=bool)
-    else:
-        codes, parsed = _by_distinct(values, lambda u: "" if not str(u).strip() else _one_date(u))
-        lut = np.array(
-            [p if isinstance(p, np.datetime64) else np.datetime64("NaT") for p in parsed]
-            + [np.datetime64("NaT")],
-            dtype="datetime64[s]",
-        )
-        out = pd.Series(lut[codes], index=values.index)
-        missing = np.array([p == "" for p in parsed] + [True], dtype=bool)[codes]
-        bad = np.array([p is None for p in parsed] + [False], dtype=bool)[codes]
-    problems = (
-        [Problem(int(i), column, None, "missing date") for i in values.index[missing]]
-        if required
-        else []
-    )
-    problems += [Problem(int(i), column, str(values[i]), _DATE_HELP) for i in values.index[bad]]
-    return out, sorted(problems, key=lambda p: p.line or 0)
+    """``decode_dates`` of a pandas column: a datetime64[s] Series on its index."""
+    out, problems = decode_dates(values, column, values.index, required=required)
+    return pd.Series(out, index=values.index), problems
 
 
 def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | None:
@@ -282,39 +442,83 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
 # ---------------------------------------------------------------------------- amounts
 
 
-def _fixed_parser(scale: int):  # noqa: ANN202
-    def parse(text: object) -> int | str | None:
-        t = str(text).strip()
+def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[object], object]:
+    """Text read with ``Decimal`` (so ``0.3`` is exactly 300/1000), or a number taken as the
+    multiple of 1/scale it stands for, as an int of 1/scale; more decimals than the scale holds
+    is a problem, not a silent rounding. ``lo``/``hi`` bound the scaled value."""
+    decimals = len(str(scale)) - 1
+
+    def scaled(value: object) -> object:
+        if value is None or (isinstance(value, float) and value != value):  # NaN: pandas' missing
+            return MISSING
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return int(value) * scale
+        if isinstance(value, (float, np.floating)):
+            # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther
+            # off, the number had more decimals than the scale holds.
+            x = float(value) * scale
+            if not np.isfinite(x):
+                return Bad("not a finite number")
+            r = round(x)
+            return (
+                int(r)
+                if abs(x - r) <= 1e-9 * max(1.0, abs(x))
+                else Bad(f"more than {decimals} decimals")
+            )
+        t = str(value).strip()
         if not t:
-            return None
+            return MISSING
         try:
             d = Decimal(t)
         except InvalidOperation:
-            return "not a number"
+            return Bad("not a number")
         if not d.is_finite():
-            return "not a finite number"
+            return Bad("not a finite number")
         units = d * scale
         if units != units.to_integral_value():
-            return f"more than {len(str(scale)) - 1} decimals"
+            return Bad(f"more than {decimals} decimals")
         return int(units)
 
-    return parse
-
-
-def _float_parser(scale: int):  # noqa: ANN202
-    def parse(x: float) -> int | str:
-        x = float(x)
-        if not np.isfinite(x):
-            return "not a finite number"
-        scaled = x * scale
-        r = round(scaled)
-        # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther off,
-        # the number had more decimals than the scale holds.
-        if abs(scaled - r) > 1e-9 * max(1.0, abs(scaled)):
-            return f"more than {len(str(scale)) - 1} decimals"
-        return int(r)
+    def parse(value: object) -> object:
+        units = scaled(value)
+        if not isinstance(units, int):
+            return units
+        if lo is not None and units < lo:
+            return Bad(f"{'negative' if lo == 0 else f'below {lo / scale:g}'} value")
+        if hi is not None and units > hi:
+            return Bad(f"above {hi / scale:g}")
+        return units
 
     return parse
+
+
+def decode_fixed(
+    values: pd.Series | pa.ChunkedArray,
+    column: str,
+    index: pd.Index,
+    *,
+    scale: int,
+    lo: int | None = 0,
+    hi: int | None = None,
+    required: bool = True,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[Problem]]:
+    """Decimal numbers as exact int64 of ``1/scale`` (e.g. hours -> 1/1000 h), each distinct
+    value parsed once (``_fixed_parser``); returns the values (0 where missing or rejected; which
+    are valid goes into ``valid`` if given) and the problems. Whole-number rules, such as
+    certificates, are the caller's."""
+    out = np.empty(len(values), dtype=np.int64)
+    problems = decode(
+        values,
+        _fixed_parser(scale, lo, hi),
+        out,
+        column=column,
+        index=index,
+        fill=0,
+        missing="missing value" if required else None,
+        valid=valid,
+    )
+    return out, problems
 
 
 def parse_fixed(
@@ -326,44 +530,13 @@ def parse_fixed(
     hi: int | None = None,
     required: bool = True,
 ) -> tuple[pd.Series, list[Problem]]:
-    """Decimal numbers as exact integers of ``1/scale`` (e.g. hours -> 1/1000 h).
-
-    Text is read with ``Decimal``, each distinct value once, so ``0.3`` is exactly 300/1000; a
-    value with more decimals than the scale holds is an error, not a silent rounding. Numeric
-    columns (Parquet, Excel) are taken at the decimal they print as. ``lo``/``hi`` bound the
-    scaled value (whole-number rules, such as certificates, are the caller's). Missing cells stay
-    missing (``<NA>``) unless ``required``.
-    """
-    problems: list[Problem] = []
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        # Numbers (Parquet, Excel, a typed CSV column): each distinct float is taken as the
-        # multiple of 1/scale it stands for (0.3 -> 300/1000), checked to be one.
-        codes, parsed = _by_distinct(values, _float_parser(scale))
-    else:
-        codes, parsed = _by_distinct(values, _fixed_parser(scale))
-    # Every check is made once per distinct value; rows are visited only where one fails.
-    # Lookup tables carry one extra last slot for code -1 (a missing cell).
-    u = np.array([p if isinstance(p, int) else 0 for p in parsed] + [0], dtype=np.int64)
-    why = [p if isinstance(p, str) else "" for p in parsed]
-    missing_d = np.array([p is None for p in parsed] + [True], dtype=bool)  # "" counts as missing
-    valid_d = np.array([isinstance(p, int) for p in parsed] + [False], dtype=bool)
-    reasons: list[tuple[np.ndarray, str | None]] = []  # (per-distinct flag, message; None: use why)
-    reasons.append((np.array([isinstance(p, str) for p in parsed] + [False], dtype=bool), None))
-    if required:
-        reasons.append((missing_d, "missing value"))
-    if lo is not None:
-        word = "negative" if lo == 0 else f"below {lo / scale:g}"
-        reasons.append((valid_d & (u < lo), f"{word} value"))
-    if hi is not None:
-        reasons.append((valid_d & (u > hi), f"above {hi / scale:g}"))
-    for flag, message in reasons:
-        if flag.any():
-            rows = flag[codes]
-            for k, i in zip(np.flatnonzero(rows), values.index[rows], strict=True):
-                shown = None if message == "missing value" else str(values[i])
-                problems.append(Problem(int(i), column, shown, message or why[codes[k]]))
-    units = pd.arrays.IntegerArray(u[codes], ~valid_d[codes])
-    return pd.Series(units, index=values.index), sorted(problems, key=lambda q: q.line or 0)
+    """``decode_fixed`` of a pandas column: a nullable Int64 Series on its index (missing cells
+    stay ``<NA>`` unless ``required``)."""
+    valid = np.empty(len(values), dtype=bool)
+    out, problems = decode_fixed(
+        values, column, values.index, scale=scale, lo=lo, hi=hi, required=required, valid=valid
+    )
+    return pd.Series(pd.arrays.IntegerArray(out, ~valid), index=values.index), problems
 
 
 # ---------------------------------------------------------------------------- writing

@@ -6,8 +6,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from .io import InputError, Problem, clean_text, map_threads, parse_dates, parse_fixed, read_table
+from .io import (
+    MISSING,
+    Bad,
+    InputError,
+    Problem,
+    decode,
+    decode_dates,
+    decode_fixed,
+    map_threads,
+    parse_fixed,
+    read_arrow,
+    read_table,
+)
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT
 
 __all__ = [
@@ -86,58 +99,66 @@ def load_records(path: str | Path) -> pd.DataFrame:
     parsed once per distinct value, so ten million records cost little more than reading them.
     """
     name = str(path)
-    df = read_table(path, RECORD_COLUMNS, raw=RECORD_COLUMNS, coded=("category", "amount", "date"))
-
-    def categories() -> tuple[np.ndarray, list[Problem]]:
-        codes, uniques = pd.factorize(df["category"], use_na_sentinel=True)
-        keys = [CATEGORY_ALIASES.get(str(u).strip()) for u in uniques]
-        # one extra last slot: code -1 (an empty cell) maps to it
-        cat_code = np.array([CATEGORIES.index(k) if k else -1 for k in keys] + [-1], dtype=np.int8)[
-            codes
-        ]
-        allowed = ", ".join(CATEGORY_ALIASES)
-        return cat_code, [
-            Problem(
-                int(i),
-                "category",
-                None if codes[k] < 0 else str(uniques[codes[k]]),
-                f"unknown category (use one of {allowed})",
-            )
-            for k, i in zip(np.flatnonzero(cat_code < 0), df.index[cat_code < 0], strict=True)
-        ]
-
-    def ids() -> tuple[pd.Series, list[Problem]]:
-        sid = clean_text(df["student_id"])
-        return sid, [
-            Problem(int(i), "student_id", None, "missing value") for i in df.index[sid.isna()]
-        ]
-
-    # The four columns are independent: checked side by side, one thread per core.
-    (sid, p0), (cat_code, p1), (units, p2), (dates, p3) = map_threads(
+    table, first_line = read_arrow(path, RECORD_COLUMNS, coded=("category", "amount", "date"))
+    n = table.num_rows
+    lines = pd.RangeIndex(first_line, first_line + n, name="line")
+    sid = table.column("student_id")
+    if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
+        sid = sid.cast(pa.string())  # numeric ids in a typed file
+    no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
+    problems = [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
+    category = np.empty(n, dtype=np.int8)
+    amount = table.column("amount")
+    # The three columns are decoded side by side (numpy's gathers release the GIL).
+    (p1, (units, p2), (dates, p3)) = map_threads(
         lambda task: task(),
         [
-            ids,
-            categories,
-            lambda: parse_fixed(df["amount"], "amount", scale=UNIT, lo=0),
-            lambda: parse_dates(df["date"], "date"),
+            lambda: decode(
+                table.column("category"),
+                _category_code,
+                category,
+                column="category",
+                index=lines,
+                fill=-1,
+                missing="missing value",
+            ),
+            lambda: decode_fixed(amount, "amount", lines, scale=UNIT, lo=0),
+            lambda: decode_dates(table.column("date"), "date", lines),
         ],
     )
-    problems = p0 + p1 + p2 + p3
-    u = units.to_numpy(dtype=np.int64, na_value=0)
-    whole = (cat_code == CATEGORIES.index("certificate")) & (u % UNIT != 0)
-    problems += [
-        Problem(int(i), "amount", str(df["amount"][i]), "must be a whole number")
-        for i in df.index[whole]
-    ]
+    problems += p1 + p2 + p3
+    certificate = np.flatnonzero(category == CATEGORIES.index("certificate"))
+    whole = certificate[units[certificate] % UNIT != 0]
+    if len(whole):
+        shown = amount.to_pandas()  # (only when there is something to report)
+        problems += [
+            Problem(int(lines[k]), "amount", str(shown.iloc[k]), "must be a whole number")
+            for k in whole
+        ]
     _raise(name, problems)
     return pd.DataFrame(
         {
-            "student_id": sid.array,
-            "category": pd.Categorical.from_codes(cat_code, categories=list(CATEGORIES)),
-            "units": units.to_numpy(dtype=np.int64),
-            "date": dates.to_numpy(),
-        }
+            "student_id": pd.arrays.ArrowStringArray(sid),
+            "category": pd.Categorical.from_codes(
+                category, categories=list(CATEGORIES), validate=False
+            ),
+            "units": units,
+            "date": dates,
+        },
+        copy=False,
     )
+
+
+_CATEGORY_HELP = f"unknown category (use one of {', '.join(CATEGORY_ALIASES)})"
+
+
+def _category_code(spelled: object) -> object:
+    """A category as written -> its position in ``CATEGORIES`` (Chinese labels mapped)."""
+    text = "" if spelled is None else str(spelled).strip()
+    if not text:
+        return MISSING
+    key = CATEGORY_ALIASES.get(text)
+    return Bad(_CATEGORY_HELP) if key is None else CATEGORIES.index(key)
 
 
 def load_published(path: str | Path) -> pd.DataFrame:

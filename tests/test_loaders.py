@@ -112,3 +112,103 @@ def test_published_table_rates_are_exact_hundredths():
     )
     school = p[p["college"] == "全校"].iloc[0]
     assert school["all_passed"] == 443 and school["students"] == 1504
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp950"])
+def test_records_in_big5_with_chinese_only_in_the_coded_columns(tmp_path, encoding):
+    # ASCII ids and dates, Chinese categories: the text that is not UTF-8 sits only in a
+    # dictionary-encoded column, and is found there.
+    p = write(
+        tmp_path / "r.csv",
+        "student_id,category,amount,date\nS1,抗壓,1.5,114/12/12\nS2,專業證照,1,114/12/01\n",
+        encoding,
+    )
+    r = na.load_records(p)
+    assert list(r["category"]) == ["resilience", "certificate"]
+    assert list(r["units"]) == [1500, 1000]
+
+
+def test_blanks_are_trimmed_and_empty_cells_are_missing(tmp_path):
+    # "S2　" ends in an ideographic space (U+3000), as Chinese keyboards type it.
+    p = write(
+        tmp_path / "r.csv",
+        "student_id,category,amount,date\n"
+        " S1 , 抗壓 , 1.5 , 114/12/12 \nS2\u3000,精進,2,2025-12-01\n",
+    )
+    r = na.load_records(p)
+    assert list(r["student_id"]) == ["S1", "S2"]
+    assert list(r["category"]) == ["resilience", "enhancement"]
+    assert list(r["units"]) == [1500, 2000]
+    assert [str(d.date()) for d in r["date"]] == ["2025-12-12", "2025-12-01"]
+    bad = write(
+        tmp_path / "bad.csv",
+        "student_id,category,amount,date\n ,抗壓,1,2025-12-01\nS1,,1,2025-12-01\n"
+        'S1,抗壓,"",2025-12-01\nS1,抗壓,1,\n',
+    )
+    with pytest.raises(InputError) as e:
+        na.load_records(bad)
+    got = [(q.line, q.column, q.value, q.message) for q in e.value.problems]
+    assert got == [
+        (2, "student_id", None, "missing value"),
+        (3, "category", None, "missing value"),
+        (4, "amount", None, "missing value"),
+        (5, "date", None, "missing date"),
+    ]
+
+
+def test_decode_parses_each_distinct_value_once_across_chunks_and_dictionaries():
+    import numpy as np
+    import pyarrow as pa
+
+    from ncut_analysis.io import Bad, decode
+
+    # Two chunks with different dictionaries (as two Parquet row groups have), a null in the
+    # second; "1" appears in both and is parsed once.
+    col = pa.chunked_array(
+        [
+            pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int32()), pa.array(["1", "2"])),
+            pa.DictionaryArray.from_arrays(
+                pa.array([1, None, 0], pa.int32()), pa.array(["x", "1"])
+            ),
+        ]
+    )
+    seen: list[str] = []
+
+    def parse(u: object) -> object:
+        seen.append(u)
+        return Bad("not a digit") if u == "x" else int(u)
+
+    out = np.empty(6, dtype=np.int64)
+    problems = decode(
+        col, parse, out, column="n", index=pd.RangeIndex(2, 8), fill=-9, missing="missing value"
+    )
+    assert sorted(seen) == ["1", "2", "x"]
+    assert out.tolist() == [1, 2, 1, 1, -9, -9]
+    assert [(q.line, q.value, q.message) for q in problems] == [
+        (6, None, "missing value"),
+        (7, "x", "not a digit"),
+    ]
+
+
+def test_parquet_row_groups_with_missing_cells(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "student_id": ["S1", "S1", "S2", None, "S3"],
+            "category": ["抗壓", "精進", None, "抗壓", "certificate"],
+            "amount": [0.1, 0.2, 1.0, 1.0, 1.0],
+            "date": ["114/12/12", "2025-12-01", "2025-12-01", "2025-12-01", "2025-12-01"],
+        }
+    )
+    pq.write_table(table, tmp_path / "r.parquet", row_group_size=2)
+    with pytest.raises(InputError) as e:
+        na.load_records(tmp_path / "r.parquet")
+    assert [(q.line, q.column) for q in e.value.problems] == [(3, "category"), (4, "student_id")]
+    good = table.filter(pa.array([True, True, False, False, True]))
+    pq.write_table(good, tmp_path / "ok.parquet", row_group_size=2)
+    r = na.load_records(tmp_path / "ok.parquet")
+    # 0.1 and 0.2 as doubles are exactly 100 and 200 thousandths
+    assert list(r["units"]) == [100, 200, 1000]
+    assert list(r["category"]) == ["resilience", "enhancement", "certificate"]
