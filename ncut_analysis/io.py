@@ -4,6 +4,7 @@ amounts, the project's ``InputError``, and atomic writes."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import os
 import re
@@ -97,20 +98,48 @@ def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> p
     once per distinct value. ``_NotUtf8`` if the text is not UTF-8."""
     with path.open("rb") as fh:
         head = fh.readline().decode(encoding or "utf-8", errors="replace")
-    names = [c.strip().strip('"') for c in head.lstrip("\ufeff").strip().split(",")]
+    # The header parsed here and handed to the reader, so that the column types below name the
+    # columns exactly as the reader will (spaces, quotes and a BOM included).
+    names = next(csv.reader([head.lstrip("\ufeff").rstrip("\r\n")]), [])
     coded_type = pa.dictionary(pa.int32(), pa.binary())
     convert = pacsv.ConvertOptions(
-        column_types={c: coded_type if c in coded else pa.string() for c in names}
+        column_types={c: coded_type if c.strip() in coded else pa.string() for c in names}
     )
     # Large blocks: a few dozen chunks for a big file, so the per-chunk steps after it stay cheap.
     # (UTF-8 is the reader's own encoding: naming it would route the bytes through a transcoder.)
-    read = pacsv.ReadOptions(encoding=encoding or "utf8", block_size=16 << 20)
+    read = pacsv.ReadOptions(
+        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=1
+    )
     try:
         return pacsv.read_csv(path, read_options=read, convert_options=convert)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise _NotUtf8 from exc
-        raise
+        if "columns, got" not in str(exc):
+            raise
+    # Rows with too many or too few fields: read again in one thread, which knows line numbers,
+    # to name every such line.
+    rows: list[Problem] = []
+
+    def ragged(row: pacsv.InvalidRow) -> str:
+        rows.append(
+            Problem(
+                row.number,
+                None,
+                row.text,
+                f"{row.actual_columns} fields where the header has {row.expected_columns}",
+            )
+        )
+        return "skip"
+
+    read.use_threads = False
+    pacsv.read_csv(
+        path,
+        read_options=read,
+        convert_options=convert,
+        parse_options=pacsv.ParseOptions(invalid_row_handler=ragged),
+    )
+    raise InputError(str(path), rows)
 
 
 def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -135,7 +164,6 @@ def read_arrow(
     *,
     optional: Sequence[str] = (),
     coded: Sequence[str] = (),
-    label: str | None = None,
 ) -> tuple[pa.Table, int]:
     """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if
     there) as an Arrow table of those columns, and the line number of its first row (CSV and
@@ -149,7 +177,7 @@ def read_arrow(
     unreadable file or missing columns.
     """
     path = Path(path)
-    name = label or str(path)
+    name = str(path)
     if not path.exists():
         raise InputError(name, [Problem(None, None, None, "file not found")])
     suffix = path.suffix.lower()
@@ -180,11 +208,10 @@ def read_table(
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
-    label: str | None = None,
 ) -> pd.DataFrame:
     """``read_arrow`` as a pandas frame: text as (Arrow-backed) pandas strings, the index the
     line number in the file."""
-    table, first_line = read_arrow(path, columns, optional=optional, label=label)
+    table, first_line = read_arrow(path, columns, optional=optional)
     df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None)
     df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
     return df

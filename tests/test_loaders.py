@@ -212,3 +212,26 @@ def test_parquet_row_groups_with_missing_cells(tmp_path):
     # 0.1 and 0.2 as doubles are exactly 100 and 200 thousandths
     assert list(r["units"]) == [100, 200, 1000]
     assert list(r["category"]) == ["resilience", "enhancement", "certificate"]
+
+
+def test_a_row_with_too_few_or_too_many_fields_is_named_by_line(tmp_path):
+    p = write(
+        tmp_path / "r.csv",
+        "student_id,category,amount,date\nS1,抗壓,1,2025-12-01\nS1,抗壓,1\n"
+        "S1,抗壓,1,2025-12-01,extra\n",
+    )
+    with pytest.raises(InputError) as e:
+        na.load_records(p)
+    assert [(q.line, q.value) for q in e.value.problems] == [
+        (3, "S1,抗壓,1"),
+        (4, "S1,抗壓,1,2025-12-01,extra"),
+    ]
+    assert "3 fields where the header has 4" in str(e.value)
+
+
+def test_header_names_with_blanks_and_quotes(tmp_path):
+    p = write(
+        tmp_path / "r.csv", 'student_id, category ,"amount",date \nS1,抗壓,0.1,114/12/12\n'
+    )
+    r = na.load_records(p)
+    assert list(r["units"]) == [100] and list(r["category"]) == ["resilience"]
