@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .io import parse_date
+from .io import map_threads, parse_date
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
 
 __all__ = [
@@ -98,13 +98,34 @@ def _lookup_runs(values: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.nda
     v = _arrow_strings(values)
     n = len(v)
     if n >= _PARALLEL_MIN:
-        change = pc.fill_null(pc.not_equal(v.slice(1), v.slice(0, n - 1)), True)
-        if isinstance(change, pa.ChunkedArray):
-            change = change.combine_chunks()
-        starts = np.flatnonzero(np.r_[True, change.to_numpy(zero_copy_only=False)])
+        parts = map_threads(lambda b: _runs(v, *b), _slices(n))
+        starts = np.concatenate([p[0] for p in parts])
         if len(starts) <= n // 2:
-            return _index_in(v.take(pa.array(starts)), k), np.diff(np.r_[starts, n])
+            firsts = pa.chunked_array([p[1] for p in parts], type=v.type)
+            return _index_in(firsts, k), np.diff(np.r_[starts, n])
     return _index_in(v, k), None
+
+
+def _slices(n: int) -> list[tuple[int, int]]:
+    """``[0, n)`` cut into one slice per core."""
+    bounds = np.linspace(0, n, min(os.cpu_count() or 1, 8) + 1).astype(int)
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _runs(v: pa.Array | pa.ChunkedArray, lo: int, hi: int) -> tuple[np.ndarray, pa.Array]:
+    """The rows in ``[lo, hi)`` where a run of equal values starts (row 0 always does: a value
+    differs from the one before it), and those rows' values."""
+    first = max(lo, 1)
+    change = pc.fill_null(
+        pc.not_equal(v.slice(first, hi - first), v.slice(first - 1, hi - first)), True
+    )
+    if isinstance(change, pa.ChunkedArray):
+        change = change.combine_chunks()
+    rows = np.flatnonzero(change.to_numpy(zero_copy_only=False)) + first
+    if lo == 0:
+        rows = np.r_[0, rows]
+    taken = v.take(pa.array(rows))
+    return rows, taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
 
 
 def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
@@ -183,7 +204,9 @@ def _unit_sums(
             parts = list(pool.map(part, bounds[:-1], bounds[1:]))
     else:
         parts = [part(0, m)]
-    sums = np.sum(parts, axis=0) if len(parts) > 1 else parts[0]
+    sums = parts[0]
+    for other in parts[1:]:
+        sums += other
     if (found < 0).any():
         unknown = (found < 0) if lengths is None else np.repeat(found < 0, lengths)
         missing_ids = pd.unique(records["student_id"].to_numpy()[unknown])
@@ -195,7 +218,7 @@ def _unit_sums(
             ),
             stacklevel=3,
         )
-    return np.rint(sums).astype(np.int64).reshape(n, len(CATEGORIES))
+    return sums.astype(np.int64).reshape(n, len(CATEGORIES))  # whole numbers: exact
 
 
 def _effective(units: np.ndarray, rules: TermRules) -> dict[str, np.ndarray]:
@@ -264,8 +287,13 @@ def _group_table(
     keys = _GROUPS[by]
     combined = np.zeros(len(frame), dtype=np.int64)
     names = []
-    for k in keys:  # one integer per distinct key tuple: mixed radix over the key codes
-        codes, uniq = pd.factorize(frame[k], use_na_sentinel=False)
+
+    def factorize(k: str) -> tuple[np.ndarray, pd.Index]:
+        return pd.factorize(frame[k], use_na_sentinel=False)
+
+    big = len(frame) >= _PARALLEL_MIN // 10
+    factorized = map_threads(factorize, keys) if big else [factorize(k) for k in keys]
+    for codes, uniq in factorized:  # one integer per distinct key tuple: mixed radix over codes
         combined = combined * len(uniq) + codes
         names.append(uniq)
     if rows is not None:
@@ -273,11 +301,11 @@ def _group_table(
     group, first = pd.factorize(combined)  # order of first appearance
     ng = len(first)
     students = np.bincount(group, minlength=ng)
-    counted = flags.astype(np.int64)
-    passed = np.stack(
-        [np.bincount(group, weights=counted[:, j], minlength=ng) for j in range(counted.shape[1])],
-        axis=1,
-    ).astype(np.int64)
+    # Passes per (group, flag): one count over the set flags, not one weighted sum per flag.
+    who, which = np.nonzero(flags)
+    width = flags.shape[1]
+    passed = np.bincount(group[who] * width + which, minlength=ng * width).reshape(ng, width)
+    counted_total = passed.sum(axis=0)
     labels, rest = {}, np.asarray(first, dtype=np.int64)
     for k, uniq in zip(reversed(keys), reversed(names), strict=True):  # decode the radix
         rest, code = np.divmod(rest, len(uniq))
@@ -286,7 +314,7 @@ def _group_table(
     total = pd.DataFrame([{**{k: "" for k in keys}, "college": WHOLE_SCHOOL}]).astype("string")
     out = pd.concat([out, total], ignore_index=True).fillna("")
     out["students"] = np.r_[students, len(group)].astype(np.int64)
-    sums = np.vstack([passed, counted.sum(axis=0)]) if ng else counted.sum(axis=0)[None, :]
+    sums = np.vstack([passed, counted_total])
     for j, c in enumerate(RESULT_CATEGORIES):
         out[f"{c}_passed"] = sums[:, j].astype(np.int64)
         out[f"{c}_rate"] = _rate(out[f"{c}_passed"], out["students"])

@@ -230,8 +230,6 @@ def test_a_row_with_too_few_or_too_many_fields_is_named_by_line(tmp_path):
 
 
 def test_header_names_with_blanks_and_quotes(tmp_path):
-    p = write(
-        tmp_path / "r.csv", 'student_id, category ,"amount",date \nS1,抗壓,0.1,114/12/12\n'
-    )
+    p = write(tmp_path / "r.csv", 'student_id, category ,"amount",date \nS1,抗壓,0.1,114/12/12\n')
     r = na.load_records(p)
     assert list(r["units"]) == [100] and list(r["category"]) == ["resilience"]

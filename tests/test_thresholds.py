@@ -222,7 +222,9 @@ def test_positions_fast_paths_agree_with_a_plain_lookup(monkeypatch, grouped):
     monkeypatch.setattr(thresholds, "_PARALLEL_MIN", 10)  # take the large-input paths on small data
     rng = np.random.default_rng(5)
     keys = pd.Series([f"k{i}" for i in range(300_000)], dtype="string")
-    values = [f"k{i}" for i in np.repeat(rng.integers(0, 320_000, 20_000), 3)]  # some keys absent
+    # Some keys absent; 60,003 values, so the cut between the two threads' slices (row 30,001)
+    # falls inside a run of three.
+    values = [f"k{i}" for i in np.repeat(rng.integers(0, 320_000, 20_001), 3)]
     if not grouped:
         values = list(rng.permutation(values))
     values = pd.Series(values, dtype="string")
