@@ -128,6 +128,50 @@ def _runs(v: pa.Array | pa.ChunkedArray, lo: int, hi: int) -> tuple[np.ndarray, 
     return rows, taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
 
 
+def _merge_positions(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray | None:
+    """``_index_in`` by a merge, for sorted ids: schools list students by id in both files, so
+    the keys are usually strictly increasing and the values (a student's first record each, in
+    file order) increasing too. Both become fixed-width byte strings (padded with NUL), one
+    stable sort of their concatenation merges the two sorted runs in linear time, and each value
+    is matched to the last key at or before it. None (use the hash lookup) when either side is
+    out of order, has a missing or over-long id, or an id holds a NUL byte."""
+    if isinstance(v, pa.ChunkedArray):
+        v = v.combine_chunks()
+    if len(k) < 2 or len(v) < 2 or v.null_count or k.null_count:
+        return None
+    if not (
+        pc.all(pc.less(k.slice(0, len(k) - 1), k.slice(1))).as_py()
+        and pc.all(pc.less_equal(v.slice(0, len(v) - 1), v.slice(1))).as_py()
+    ):
+        return None
+    width = max(pc.max(pc.binary_length(a)).as_py() for a in (k, v))
+    if not 0 < width <= 64:
+        return None
+
+    def fixed(a: pa.Array) -> np.ndarray | None:
+        data = np.frombuffer(a.buffers()[2], dtype=np.uint8)
+        if data.size and data.min() == 0:
+            return None
+        padded = pc.utf8_rpad(a, width=width, padding="\x00")
+        offsets = np.frombuffer(padded.buffers()[1], np.int32, len(padded) + 1, padded.offset * 4)
+        return np.frombuffer(padded.buffers()[2], np.uint8)[offsets[0] : offsets[-1]].view(
+            f"S{width}"
+        )
+
+    keys, values = fixed(k), fixed(v)
+    if keys is None or values is None:
+        return None
+    order = np.argsort(np.concatenate([keys, values]), kind="stable")  # keys first among equals
+    is_key = order < len(keys)
+    last_key = (np.cumsum(is_key) - 1)[~is_key]  # per value, in merged order
+    row = order[~is_key] - len(keys)
+    hit = last_key >= 0
+    hit[hit] = keys[last_key[hit]] == values[row[hit]]
+    out = np.full(len(values), -1, dtype=np.int64)
+    out[row[hit]] = last_key[hit]
+    return out
+
+
 def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
     """Arrow's ``index_in`` as int64 with -1 for absent, in one thread per core for large
     inputs: many more values than keys, the values are split (each thread builds the keys' hash
@@ -141,6 +185,10 @@ def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
             .astype(np.int64, copy=False)
         )
 
+    if len(v) >= _PARALLEL_MIN // 10:
+        merged = _merge_positions(v, k)
+        if merged is not None:
+            return merged
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(v) < 200_000 or len(k) < 1000:
         return one(v, k)
@@ -187,14 +235,19 @@ def _unit_sums(
     n = int(keep_students.sum())
     size = n * len(CATEGORIES)
 
-    def part(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    def part(lo: int, hi: int) -> np.ndarray:
+        # One bin per (student, category); records that do not count (another student, or
+        # dated after the as-of day) go to one extra bin, dropped: no compacting copies.
         pidx = pidx_all[lo:hi]
-        keep = pidx >= 0
+        flat = pidx.astype(np.int64)
+        flat *= len(CATEGORIES)
+        flat += codes[lo:hi]
+        drop = pidx < 0
         if limit is not None:
-            keep &= dates[lo:hi] <= limit
-        flat = pidx[keep].astype(np.int64) * len(CATEGORIES) + codes[lo:hi][keep]
+            drop |= dates[lo:hi] > limit
+        flat[drop] = size
         # float64 sums of integers stay exact below 2**53 units (9e12 hours).
-        return np.bincount(flat, weights=units[lo:hi][keep], minlength=size)
+        return np.bincount(flat, weights=units[lo:hi], minlength=size + 1)[:size]
 
     m = len(records)
     workers = min(os.cpu_count() or 1, 8) if m >= _PARALLEL_MIN else 1
