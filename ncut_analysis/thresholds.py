@@ -185,7 +185,8 @@ def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
             .astype(np.int64, copy=False)
         )
 
-    if len(v) >= _PARALLEL_MIN // 10:
+    # The merge pays where a hash table of the keys no longer fits the processor's caches.
+    if len(k) >= _PARALLEL_MIN // 2 and len(v) <= 4 * len(k):
         merged = _merge_positions(v, k)
         if merged is not None:
             return merged
