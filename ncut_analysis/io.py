@@ -333,20 +333,22 @@ def decode(
     if one is allowed. Every check is made once per distinct value; rows are visited only where
     one fails, so ten million rows cost two array lookups and no Python per row.
     """
-    results: dict[object, object] = {}
-    luts: dict[int, tuple[np.ndarray, np.ndarray, list]] = {}
+    results: dict[object, object] = {}  # every distinct value parsed, over all the chunks
     problems: list[Problem] = []
+    current: list | None = None
     for lo, codes, uniques, nulls in _parts(values):
-        if id(uniques) not in luts:
+        if uniques is not current:  # a chunk with a dictionary of its own: its lookup table
+            current = uniques
             got = []
             for u in uniques:
                 if u not in results:
                     results[u] = parse(u)
                 got.append(results[u])
-            ok = [not (r is MISSING or isinstance(r, Bad)) for r in got]
-            lut = np.array([r if k else fill for r, k in zip(got, ok, strict=True)] + [fill])
-            luts[id(uniques)] = (lut.astype(out.dtype), np.array([*ok, False]), got)
-        lut, ok, got = luts[id(uniques)]
+            accepted = [not (r is MISSING or isinstance(r, Bad)) for r in got]
+            lut = np.array(
+                [r if k else fill for r, k in zip(got, accepted, strict=True)] + [fill]
+            ).astype(out.dtype)
+            ok = np.array([*accepted, False])
         part = slice(lo, lo + len(codes))
         # Codes run from 0 to len(uniques) (a missing cell): "clip" is numpy's unchecked take.
         np.take(lut, codes, out=out[part], mode="clip")
@@ -380,6 +382,7 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
         return
     lo, previous, uniques = 0, None, []
     for ch in values.chunks:
+        # the same list again while the dictionary is the same (``decode`` keeps its table)
         if previous is None or not ch.dictionary.equals(previous):
             previous, uniques = ch.dictionary, ch.dictionary.to_pylist()
         nulls = ch.null_count > 0

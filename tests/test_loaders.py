@@ -233,3 +233,27 @@ def test_header_names_with_blanks_and_quotes(tmp_path):
     p = write(tmp_path / "r.csv", 'student_id, category ,"amount",date \nS1,抗壓,0.1,114/12/12\n')
     r = na.load_records(p)
     assert list(r["units"]) == [100] and list(r["category"]) == ["resilience"]
+
+
+def test_decode_gives_every_chunk_its_own_dictionary():
+    import numpy as np
+    import pyarrow as pa
+
+    from ncut_analysis.io import decode
+
+    # As a big CSV comes: every block dictionary-encoded on its own, in its own order.
+    chunks = [
+        pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int32()), pa.array([str(i), str(-i)]))
+        for i in range(200)
+    ]
+    out = np.empty(400, dtype=np.int64)
+    decode(
+        pa.chunked_array(chunks),
+        int,
+        out,
+        column="n",
+        index=pd.RangeIndex(2, 402),
+        fill=0,
+        missing=None,
+    )
+    assert out.tolist() == [v for i in range(200) for v in (-i, i)]
