@@ -42,6 +42,7 @@ __all__ = [
     "run_notebook",
     "run_term_briefing",
     "AdmissionBriefing",
+    "admission_scenario",
     "run_admission_briefing",
 ]
 
@@ -915,8 +916,7 @@ def _one_briefing(
     return dest / f"{name}.html"
 
 
-def run_admission_briefing(
-    out: str | Path,
+def admission_scenario(
     *,
     year: int = 109,
     applicants: str = "",
@@ -926,10 +926,13 @@ def run_admission_briefing(
     no_show: float = 0.1,
     draws: int = 10_000,
     seed: int = 0,
-    progress_bar: bool = True,
-) -> Path:
-    """Run the admission briefing into ``out/admission_<year>/``; returns the HTML file."""
-    params = {
+) -> dict[str, Any]:
+    """An admission scenario as the briefing notebook's parameters, which are also
+    ``AdmissionBriefing.build``'s arguments: the brochure year, the applicants file (empty: the
+    shipped pool), the minimum total, the waitlist length (None: no limit, -1 in the notebook),
+    the scorers' noise (points, one standard deviation), the admitted no-show rate, and the
+    Monte Carlo draws and seed."""
+    return {
         "year": int(year),
         "applicants": str(Path(applicants).resolve()) if applicants else "",
         "min_total": float(min_total),
@@ -939,7 +942,15 @@ def run_admission_briefing(
         "draws": int(draws),
         "seed": int(seed),
     }
-    return _one_briefing(params, Path(out) / f"admission_{year}", progress_bar, kind="admission")
+
+
+def run_admission_briefing(out: str | Path, *, progress_bar: bool = True, **scenario: Any) -> Path:
+    """Run the admission briefing into ``out/admission_<year>/``; returns the HTML file.
+    ``scenario``: the keywords of ``admission_scenario``."""
+    params = admission_scenario(**scenario)
+    return _one_briefing(
+        params, Path(out) / f"admission_{params['year']}", progress_bar, kind="admission"
+    )
 
 
 def run_term_briefing(

@@ -8,6 +8,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -352,32 +353,15 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a briefing.
     return out
 
 
-def export_admission_slides(
-    out: str | Path,
-    *,
-    year: int = 109,
-    applicants: str = "",
-    min_total: float = 0,
-    waitlist: int | None = None,
-    noise_sd: float = 3.0,
-    no_show: float = 0.1,
-    draws: int = 10_000,
-    seed: int = 0,
-) -> list[Path]:
-    """Every admission-briefing chart as PNG and SVG plus ``deck.pptx`` in ``out``."""
-    from .briefing import AdmissionBriefing
+def export_admission_slides(out: str | Path, **scenario: Any) -> list[Path]:
+    """Every admission-briefing chart as PNG and SVG plus ``deck.pptx`` in ``out``.
+    ``scenario``: the keywords of ``briefing.admission_scenario``."""
+    from .briefing import AdmissionBriefing, admission_scenario
 
     find_browser()
-    b = AdmissionBriefing.build(
-        year=year,
-        applicants=applicants,
-        min_total=min_total,
-        waitlist=-1 if waitlist is None else waitlist,
-        noise_sd=noise_sd,
-        no_show=no_show,
-        draws=draws,
-        seed=seed,
-    )
+    params = admission_scenario(**scenario)
+    b = AdmissionBriefing.build(**params)
+    year = params["year"]
     return _write(
         out,
         admission_slide_charts(b),

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -190,20 +189,16 @@ def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
         merged = _merge_positions(v, k)
         if merged is not None:
             return merged
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(v) < 200_000 or len(k) < 1000:
+    if (os.cpu_count() or 1) < 2 or len(v) < 200_000 or len(k) < 1000:
         return one(v, k)
     if len(v) >= 4 * len(k):
-        bounds = np.linspace(0, len(v), workers + 1).astype(int)
-        with ThreadPoolExecutor(workers) as pool:
-            return np.concatenate(
-                list(pool.map(lambda lo, hi: one(v.slice(lo, hi - lo), k), bounds[:-1], bounds[1:]))
-            )
-    bounds = np.linspace(0, len(k), workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda lo, hi: one(v, k.slice(lo, hi - lo)), bounds[:-1], bounds[1:]))
+        return np.concatenate(
+            map_threads(lambda b: one(v.slice(b[0], b[1] - b[0]), k), _slices(len(v)))
+        )
+    slices = _slices(len(k))
+    parts = map_threads(lambda b: one(v, k.slice(b[0], b[1] - b[0])), slices)
     out = np.full(len(v), -1, dtype=np.int64)
-    for lo, part in reversed(list(zip(bounds[:-1], parts, strict=True))):
+    for (lo, _), part in reversed(list(zip(slices, parts, strict=True))):
         hit = part >= 0
         out[hit] = part[hit] + lo
     return out
@@ -251,13 +246,7 @@ def _unit_sums(
         return np.bincount(flat, weights=units[lo:hi], minlength=size + 1)[:size]
 
     m = len(records)
-    workers = min(os.cpu_count() or 1, 8) if m >= _PARALLEL_MIN else 1
-    bounds = np.linspace(0, m, workers + 1).astype(int)
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(part, bounds[:-1], bounds[1:]))
-    else:
-        parts = [part(0, m)]
+    parts = map_threads(lambda b: part(*b), _slices(m) if m >= _PARALLEL_MIN else [(0, m)])
     sums = parts[0]
     for other in parts[1:]:
         sums += other
