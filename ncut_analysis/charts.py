@@ -374,6 +374,7 @@ def admission_status_chart(summary: pd.DataFrame) -> go.Figure:
             marker_color=STATUS_COLORS[status],
             text=y,
             textposition="inside",
+            textangle=0,  # a count too big for its segment shrinks, never turns sideways
             hovertemplate=f"{label}：%{{y}} 人<extra></extra>",
         )
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.25})
