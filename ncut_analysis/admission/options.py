@@ -29,8 +29,9 @@ __all__ = [
 TOTAL_SCALE = 100_000  # a total in 1/100000 point (scores in 1/1000 x whole percentages)
 
 
-class OptionError(InputError):
-    """An option value out of its range: ``InputError`` with one problem, told in one line."""
+class OptionError(InputError, ValueError):
+    """An option value out of its range: ``InputError`` with one problem, told in one line
+    (also a ``ValueError``, which the API raised for some of these before)."""
 
     def __init__(self, option: str, value: Any, why: str) -> None:
         super().__init__(option, [Problem(None, option, str(value), why)])

@@ -167,6 +167,7 @@ def backfill_depth(
     Returns one row per program and depth: ``program, depth, share`` (of draws),
     ``waitlist_length``, ``quota``, ``admitted``, ``vacancy_share`` (draws with a vacancy) and
     ``exhausted_share`` (draws in which the list runs out before the places are filled).
+    Programs without a row in ``ranking`` are left out.
     """
     no_show = check_no_show(no_show)
     draws = check_draws(draws)
@@ -177,6 +178,8 @@ def backfill_depth(
     for p in rules.programs:
         p = _with_quota(p, quotas)
         g = ranking[ranking["program"] == p.id]
+        if g.empty:  # no applicants: nothing to fill from
+            continue
         n_adm = int((g["status"] == "admitted").sum())
         length = int((g["status"] == "waitlisted").sum())
         gone = rng.binomial(n_adm, no_show, size=draws)
