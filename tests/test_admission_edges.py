@@ -28,6 +28,7 @@ from ncut_analysis.admission import (
     competition_rank,
     load_applicants,
     minimum_standards,
+    probability_summary,
     rank_admission,
     reason_counts,
     score_program,
@@ -99,6 +100,9 @@ def test_t1_t2_ranking_and_monte_carlo_at_sd_0_agree(tmp_path):
     adm = r["status"] == "admitted"
     assert (p.loc[r.index, "p_admitted"] == adm.astype(float)).all()
     assert int(adm.sum()) == 30
+    s = probability_summary(p.reset_index()).set_index("program").loc["hvac-energy"]
+    assert (s["ranked"], s["admitted_without_noise"], s["near_certain"]) == (34, 30, 30)
+    assert (s["marginal"], s["admitted_below_half"], s["expected_admitted"]) == (0, 0, 30.0)
 
 
 def test_monte_carlo_tie_broken_by_the_full_key_in_every_draw(tmp_path):

@@ -40,7 +40,12 @@ from .score import (
     competition_rank,
     score_program,
 )
-from .simulate import admission_probability, backfill_depth, backfill_summary
+from .simulate import (
+    admission_probability,
+    backfill_depth,
+    backfill_summary,
+    probability_summary,
+)
 
 __all__ = [
     "APPLICANT_COLUMNS",
@@ -71,6 +76,7 @@ __all__ = [
     "compare_modes",
     "rank_correlations",
     "admission_probability",
+    "probability_summary",
     "backfill_depth",
     "backfill_summary",
     "admission_diff",

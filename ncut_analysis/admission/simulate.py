@@ -17,7 +17,7 @@ from .options import check_draws, check_no_show, check_sd, check_seed, min_total
 from .rank import MinTotal, _decide, _rules, _with_quota
 from .score import SCORE_SCALE, ProgramScores, admitted_by_draw, check_mode, score_program
 
-__all__ = ["admission_probability", "backfill_depth", "backfill_summary"]
+__all__ = ["admission_probability", "probability_summary", "backfill_depth", "backfill_summary"]
 
 _BATCH_ELEMENTS = 2_000_000  # noisy scores per batch of draws: bounded memory, same stream
 
@@ -143,6 +143,45 @@ def admission_probability(
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
+
+
+def probability_summary(
+    prob: pd.DataFrame, *, sure: float = 0.95, edge: float = 0.05
+) -> pd.DataFrame:
+    """``admission_probability`` as numbers per program (and mode, when ``prob`` has a ``mode``
+    column), in order of appearance.
+
+    Columns: ``program, [mode,] ranked`` (applicants not disqualified), ``admitted_without_noise``,
+    ``near_certain`` (p >= ``sure``), ``marginal`` (``edge`` < p < ``sure``),
+    ``admitted_below_half`` (admitted without noise, yet p < 0.5) and ``expected_admitted``
+    (the sum of p: the quota, or more where unbreakable ties admit more).
+    """
+    keys = ["program", "mode"] if "mode" in prob.columns else ["program"]
+    rows = []
+    for key, g in prob.groupby(keys, sort=False):
+        p = g["p_admitted"]
+        adm = g["admitted_without_noise"].astype(bool)
+        rows.append(
+            {
+                **dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
+                "ranked": int((g["status"] != "disqualified").sum()) if "status" in g else len(g),
+                "admitted_without_noise": int(adm.sum()),
+                "near_certain": int((p >= sure).sum()),
+                "marginal": int(((p > edge) & (p < sure)).sum()),
+                "admitted_below_half": int((adm & (p < 0.5)).sum()),
+                "expected_admitted": float(p.sum()),
+            }
+        )
+    cols = [
+        *keys,
+        "ranked",
+        "admitted_without_noise",
+        "near_certain",
+        "marginal",
+        "admitted_below_half",
+        "expected_admitted",
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def backfill_depth(
