@@ -405,6 +405,11 @@ def test_review_moves_one_in_and_one_out(tmp_path):
     assert d.loc["C", "change_label"] == "新增正取" and d.loc["B", "status_label_after"] == "備取"
     # nothing changed: nothing listed
     assert quiet(admission_diff, b, b, "normal", rules=SMALL).empty
+    # files work as well as frames
+    f = quiet(
+        admission_diff, tmp_path / "before.csv", tmp_path / "after.csv", "normal", rules=SMALL
+    )
+    assert list(f["applicant_id"]) == ["C", "B"]
 
 
 # ---------------------------------------------------------------------------- options
