@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import SmallPoolWarning
 from .io import InputError, Problem, parse_dates, parse_fixed, read_table
 from .rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, Program, load_admission_rules
 
@@ -48,10 +49,6 @@ RESULT_COLUMNS = [
 MODES = ("normal", "special")
 SCORE_SCALE = 1000  # 1/1000 point
 TOTAL_SCALE = SCORE_SCALE * 100  # scores x whole percentages
-
-
-class SmallPoolWarning(UserWarning):
-    """Fewer applicants than the brochure's minimum: the committee may cancel the exam."""
 
 
 def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:

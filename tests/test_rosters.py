@@ -25,7 +25,7 @@ def test_roster_per_class_failing_first(tiny, tmp_path):
         "班級",
         "學號",
         "姓名",
-        "自主學習",
+        "全數通過",
         "抗壓",
         "精進",
         "社會接軌",
