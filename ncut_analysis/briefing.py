@@ -94,6 +94,25 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> Path:
     return html_path
 
 
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel writes nothing to the terminal: what a kernel has to say
+    (its start-up notices, a traceback as it is stopped) is for a developer; a failing cell is
+    reported from the notebook itself."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        _launch_kernel = _async_launch_kernel
+
+    return QuietKernelManager
+
+
 _PACKAGE_ERRORS = {
     "NcutError", "InputError", "OptionError", "RulesError", "BriefingError", "NoBrowserError",
 }  # fmt: skip
@@ -116,9 +135,7 @@ def run_notebook(
             progress_bar=progress_bar,
             cwd=str(out_nb.parent),
             log_output=False,
-            # The kernel's own log (its TCP notice, its line when a run is interrupted) is for
-            # a developer, not for whoever runs the briefing.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            kernel_manager_class=_quiet_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         first = (exc.evalue or "").strip()

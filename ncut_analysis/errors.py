@@ -57,6 +57,8 @@ class InputError(NcutError):
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more problems in {self.path}")
         n = len(self.problems)
+        if n == 1:
+            return lines[0]  # one problem, one line
         head = f"{self.path}: {n} problem{'s' if n != 1 else ''}"
         return "\n".join([head, *lines])
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import SmallPoolWarning
-from ..labels import MODE_LABELS, PARAM_LABELS, STATUS_LABELS
+from ..labels import MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
 from .term import _formats, taipei_now
 
 __all__ = ["AdmissionReport", "MODES", "REASONS"]
@@ -260,12 +260,47 @@ class AdmissionReport:
             }
         ).pipe(_formats, {"總分": "score"})
 
+    def compared_frame(self) -> pd.DataFrame:
+        """Each applicant under both modes, side by side (the workbook's 比較 sheet)."""
+        c = self.compared
+        names = {p.id: p.name for p in self.rules.programs}
+        status = dict(STATUS_LABELS)
+        out = pd.DataFrame({"准考證號碼": c["applicant_id"], "專班": c["program"].map(names)})
+        for m in MODES:
+            lab = MODE_LABELS[m]
+            out[f"{lab}｜總分"] = c[f"total_{m}"].astype(float)
+            out[f"{lab}｜名次"] = c[f"rank_{m}"]
+            out[f"{lab}｜結果"] = c[f"status_{m}"].map(status)
+        out["正取重疊"] = c["overlap"].map(dict(OVERLAP_LABELS))
+        out["名次變化（正數為前進）"] = c["rank_shift"]
+        return _formats(out, {f"{MODE_LABELS[m]}｜總分": "score" for m in MODES})
+
+    def probability_by_applicant(self) -> pd.DataFrame:
+        """Each ranked applicant's admission probability under scorer noise, per mode."""
+        p = self.prob.dropna(subset=["rank"])
+        names = {q.id: q.name for q in self.rules.programs}
+        return _formats(
+            pd.DataFrame(
+                {
+                    "准考證號碼": p["applicant_id"],
+                    "專班": p["program"].map(names),
+                    "模式": p["mode"].map(dict(MODE_LABELS)),
+                    "無雜訊名次": p["rank"],
+                    "無雜訊正取": p["admitted_without_noise"].map({True: "是", False: "否"}),
+                    "正取機率": p["p_admitted"].astype(float),
+                }
+            ),
+            {"正取機率": "share"},
+        )
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
             "總覽": self.summary_frame(),
             "資格不符": self.disqualified_frame(),
             f"{MODE_LABELS['normal']}模式": self.applicants_frame("normal"),
             MODE_LABELS["special"]: self.applicants_frame("special"),
+            "比較": self.compared_frame(),
+            "錄取機率": self.probability_by_applicant(),
             "錄取機率摘要": self.probability_frame(),
             "備取遞補": self.depth_frame(),
         }
