@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 from .errors import InputError, NcutError
 from .io import parse_date, write_csv
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -372,5 +373,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The ``ncut-analysis`` program: ``main`` and its exit status. After an interrupt the
+    process ends at once (130), so that the libraries' exit handlers, which may still be waiting
+    on a kernel, cannot turn one Ctrl-C into a second one or a traceback."""
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    raise SystemExit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    run()

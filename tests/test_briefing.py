@@ -97,8 +97,10 @@ def test_html_has_no_code_and_no_personal_data(default_run):
 def test_html_in_a_real_browser_offline(default_run):
     with page() as pg:
         pg.goto(default_run.as_uri())
-        pg.wait_for_selector(".plotly-graph-div .main-svg")
-        pg.wait_for_timeout(500)
+        pg.wait_for_function(
+            "() => { const d = [...document.querySelectorAll('.plotly-graph-div')];"
+            " return d.length > 0 && d.every(e => e.querySelector('.main-svg')); }"
+        )
         divs = pg.locator(".plotly-graph-div").count()
         drawn = pg.locator(".plotly-graph-div > .plot-container .main-svg").count()
         assert divs == 5 and drawn >= 5
@@ -108,9 +110,12 @@ def test_html_in_a_real_browser_offline(default_run):
         # the college dropdown of the heatmap switches the view without a kernel
         pg.locator(".updatemenu-header-group").first.click()
         pg.locator(".updatemenu-item-text", has_text="電資學院").first.click()
-        pg.wait_for_timeout(300)
-        ys = pg.evaluate("() => document.querySelectorAll('.plotly-graph-div')[0].data[0].y")
-        assert ys == ["電機", "電子", "資工", "智慧"]
+        want = ["電機", "電子", "資工", "智慧"]
+        pg.wait_for_function(
+            "w => JSON.stringify(document.querySelectorAll('.plotly-graph-div')[0].data[0].y)"
+            " === JSON.stringify(w)",
+            arg=want,
+        )  # waits for the redraw, however busy the machine
         # print: A4 at 100 %, charts and tables not cut across pages
         pg.emulate_media(media="print")
         pg.set_viewport_size({"width": 703, "height": 1000})
@@ -160,8 +165,10 @@ def test_values_are_escaped_and_small_fixture_data_runs(tmp_path):
     assert "<td>3</td>" in text  # 3 seniors
     with page() as pg:
         pg.goto(html.as_uri())
-        pg.wait_for_selector(".plotly-graph-div .main-svg")
-        pg.wait_for_timeout(300)
+        pg.wait_for_function(
+            "() => { const d = [...document.querySelectorAll('.plotly-graph-div')];"
+            " return d.length > 0 && d.every(e => e.querySelector('.main-svg')); }"
+        )
         assert pg.seen["dialogs"] == [] and pg.seen["errors"] == []
         assert evil in pg.inner_text("table.ncut >> nth=1")  # shown as text
 
