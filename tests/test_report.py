@@ -178,3 +178,18 @@ def test_workbook_cells_are_typed_formatted_and_never_formulas(tmp_path):
     assert ws["E2"].value == 1 and ws["E2"].number_format == "#,##0"
     assert ws.column_dimensions["A"].width >= 20
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+
+
+def test_links_follow_from_where_the_notebook_runs(tiny, tmp_path, monkeypatch):
+    # In JupyterLab the kernel runs in notebooks/; the files a hand-run briefing writes are in
+    # outputs/lab/<term>/ (never over a `make briefing` run), linked relative to the notebook.
+    students, records = tiny
+    monkeypatch.setenv("NCUT_OUTPUTS", str(tmp_path / "outputs"))
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    b = TermBriefing.build(term="114-1", students=str(students), records=str(records))
+    assert b.output_dir == tmp_path / "outputs" / "lab" / "114-1"
+    note = b.write_files().data
+    assert "href='../outputs/lab/114-1/term_briefing.xlsx'" in note
+    assert (tmp_path / "outputs" / "lab" / "114-1" / "term_briefing.xlsx").is_file()
+    assert "href='../outputs/lab/114-1/rosters'" in b.outreach().data
