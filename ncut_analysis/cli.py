@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from .io import InputError, parse_date, write_csv
-from .rules import RulesError
+from .errors import InputError, NcutError
+from .io import parse_date, write_csv
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
-class CommandError(Exception):
+class CommandError(NcutError):
     """A command that cannot go on (bad option value, failed notebook); exit status 2."""
 
 
@@ -103,31 +105,24 @@ def _scenario(a: argparse.Namespace) -> dict:
 
 
 def _cmd_briefing(a: argparse.Namespace) -> None:
-    from .briefing import BriefingError, run_admission_briefing, run_term_briefing
+    from .briefing import run_admission_briefing, run_term_briefing
 
     if a.kind == "admission":
-        try:
-            html = run_admission_briefing(a.out, **_scenario(a))
-        except BriefingError as exc:
-            raise CommandError(str(exc)) from None
-        print(f"wrote {html}")
+        print(f"wrote {run_admission_briefing(a.out, **_scenario(a))}")
         return
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
-    try:
-        files = run_term_briefing(
-            a.out,
-            term=a.term,
-            as_of=a.as_of,
-            students=a.students or "",
-            records=a.records or "",
-            compare_as_of=a.compare_as_of,
-            department=a.department or "",
-            per_department=a.per_department,
-            published=a.published or "",
-        )
-    except BriefingError as exc:
-        raise CommandError(str(exc)) from None
+    files = run_term_briefing(
+        a.out,
+        term=a.term,
+        as_of=a.as_of,
+        students=a.students or "",
+        records=a.records or "",
+        compare_as_of=a.compare_as_of,
+        department=a.department or "",
+        per_department=a.per_department,
+        published=a.published or "",
+    )
     for f in files:
         print(f"wrote {f}")
 
@@ -264,22 +259,19 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
 
 
 def _cmd_slides(a: argparse.Namespace) -> None:
-    from .slides import NoBrowserError, export_admission_slides, export_term_slides
+    from .slides import export_admission_slides, export_term_slides
 
-    try:
-        if a.kind == "admission":
-            files = export_admission_slides(a.out, **_scenario(a))
-        else:
-            files = export_term_slides(
-                a.out,
-                term=a.term,
-                as_of=a.as_of,
-                students=a.students or "",
-                records=a.records or "",
-                department=a.department or "",
-            )
-    except NoBrowserError as exc:
-        raise CommandError(str(exc)) from None
+    if a.kind == "admission":
+        files = export_admission_slides(a.out, **_scenario(a))
+    else:
+        files = export_term_slides(
+            a.out,
+            term=a.term,
+            as_of=a.as_of,
+            students=a.students or "",
+            records=a.records or "",
+            department=a.department or "",
+        )
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
 
@@ -438,18 +430,38 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every package error is one plain message and exit status 2, an interrupt
+    exit status 130; the warning hook it installs is undone on return."""
     args = _parser().parse_args(argv)
+    shown = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
         args.func(args)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (RulesError, CommandError) as exc:
+    except (NcutError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written for the unfinished part", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        warnings.showwarning = shown
     return 0
 
 
+def run() -> None:
+    """The ``ncut-analysis`` program: ``main`` and its exit status. After an interrupt the
+    process ends at once (130), so that the libraries' exit handlers, which may still be waiting
+    on a kernel, cannot turn one Ctrl-C into a second one or a traceback."""
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    raise SystemExit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    run()

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from .errors import InputError, Problem
 
 __all__ = [
     "Problem",
@@ -40,48 +42,6 @@ __all__ = [
     "atomic_dir",
     "write_csv",
 ]
-
-MAX_LISTED = 1000
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # problems printed per file; the total is always given
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in an input: where (line, column), what value, and why."""
-
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def format(self, path: str) -> str:
-        where = path if self.line is None else f"{path}:{self.line}"
-        col = f" column {self.column!r}" if self.column else ""
-        val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}"
-
-
-@dataclass
-class InputError(Exception):
-    """Input that breaks its data contract; carries every problem found, not only the first."""
-
-    path: str
-    problems: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.message())
-
-    def message(self, limit: int = MAX_LISTED) -> str:
-        lines = [p.format(self.path) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problems in {self.path}")
-        n = len(self.problems)
-        head = f"{self.path}: {n} problem{'s' if n != 1 else ''}"
-        return "\n".join([head, *lines])
-
-    def __str__(self) -> str:
-        return self.message()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -572,6 +532,13 @@ def parse_fixed(
 # ---------------------------------------------------------------------------- writing
 
 
+def _umask() -> int:
+    """The process's umask, read without leaving it changed (no call reads it otherwise)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; it replaces ``target`` only if the block succeeds.
@@ -587,11 +554,30 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Staging folders left by a run that was killed (its process is gone) are removed; those of
+    a run still going on are not."""
+    for old in folder.glob(".partial-*"):
+        pid = old.name.split("-")[1] if old.name.count("-") >= 2 else ""
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -602,7 +588,8 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
+    _remove_stale_partials(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target))
     try:
         yield tmp
         for src in sorted(tmp.rglob("*")):

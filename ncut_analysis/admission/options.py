@@ -1,8 +1,8 @@
 """Range checks of the admission options, shared by the API and the command line.
 
 Each check takes the option's name as the caller spells it (``no_show`` in the API,
-``--no-show`` on the command line) and raises ``OptionError``, an ``InputError`` whose message is
-one line naming the option and the value.
+``--no-show`` on the command line) and raises the package's ``OptionError``: one line naming the
+option and the value, exit status 2 on the command line.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..io import InputError, Problem
+from ..errors import OptionError
 from ..rules import AdmissionRules
 
 __all__ = [
@@ -27,18 +27,6 @@ __all__ = [
 ]
 
 TOTAL_SCALE = 100_000  # a total in 1/100000 point (scores in 1/1000 x whole percentages)
-
-
-class OptionError(InputError, ValueError):
-    """An option value out of its range: ``InputError`` with one problem, told in one line
-    (also a ``ValueError``, which the API raised for some of these before)."""
-
-    def __init__(self, option: str, value: Any, why: str) -> None:
-        super().__init__(option, [Problem(None, option, str(value), why)])
-
-    def message(self, limit: int = 1000) -> str:  # noqa: ARG002 - one problem, one line
-        p = self.problems[0]
-        return f"{self.path} {p.value!r}: {p.message}"
 
 
 def _number(option: str, value: Any) -> float:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import SmallPoolWarning
 from ..rules import AdmissionRules, Program, load_admission_rules
 from .labels import REASON_LABELS, STATUS_LABELS
 from .options import OptionError, check_waitlist, min_total_units
@@ -36,10 +37,6 @@ RESULT_COLUMNS = [
     "reason_label",
 ]
 MinTotal = float | str | Mapping[str, float | str] | None
-
-
-class SmallPoolWarning(UserWarning):
-    """Fewer applicants than the brochure's minimum: the committee may cancel the exam."""
 
 
 def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:
@@ -147,7 +144,7 @@ def rank_admission(
     ``reason_label`` (Chinese, what users see) and ``total_units`` (the exact total in 1/100000
     point). Rows come per program in the rules' order, best first (ties in input order), then
     the disqualified. A program with fewer applicants than the brochure's minimum gives a
-    ``SmallPoolWarning``. Bad option values raise ``OptionError`` (an ``InputError``).
+    ``SmallPoolWarning``. Bad option values raise ``OptionError``.
     """
     check_mode(mode)
     rules = _rules(year, rules)
