@@ -81,20 +81,20 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
 
 
 def _scenario(a: argparse.Namespace) -> dict:
-    """The admission scenario options shared by `briefing --kind admission` and `slides`."""
-    try:
-        min_total = float(a.min_total)
-    except ValueError:
-        raise CommandError(f"--min-total {a.min_total!r} is not a number") from None
+    """The admission scenario options shared by `briefing --kind admission` and `slides`,
+    range-checked here (exit 2 naming the option and the value)."""
+    from .admission import check_draws, check_no_show, check_sd, check_seed, check_waitlist
+
+    _admission_min_total(a)
     return {
         "year": a.year,
         "applicants": a.applicants or "",
-        "min_total": min_total,
-        "waitlist": a.waitlist,
-        "noise_sd": a.noise_sd,
-        "no_show": a.no_show,
-        "draws": a.draws,
-        "seed": a.seed,
+        "min_total": str(a.min_total),
+        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
+        "noise_sd": check_sd(a.noise_sd, "--noise-sd"),
+        "no_show": check_no_show(a.no_show, "--no-show"),
+        "draws": check_draws(a.draws, "--draws"),
+        "seed": check_seed(a.seed, "--seed"),
     }
 
 
@@ -121,22 +121,41 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         print(f"wrote {f}")
 
 
-def _load_applicants(a: argparse.Namespace):  # noqa: ANN202
+def _load_applicants(a: argparse.Namespace, path: str | None = None):  # noqa: ANN202
     from .admission import load_applicants
 
-    return load_applicants(a.applicants, year=a.year)
+    return load_applicants(path or a.applicants, year=a.year)
+
+
+def _admission_min_total(a: argparse.Namespace) -> dict[str, int]:
+    """--min-total checked against the year's programs (one number, or PROGRAM=N,...)."""
+    from .admission import min_total_units
+    from .rules import load_admission_rules
+
+    return min_total_units(a.min_total, load_admission_rules(a.year), "--min-total")
+
+
+def _admission_options(a: argparse.Namespace) -> dict:
+    """The ranking options of the admission commands, range-checked before anything is read."""
+    from .admission import check_waitlist
+
+    _admission_min_total(a)
+    return {
+        "year": a.year,
+        "min_total": a.min_total,
+        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
+    }
 
 
 def _cmd_admission(a: argparse.Namespace) -> None:
     from .admission import RESULT_COLUMNS, rank_admission
 
-    ranking = rank_admission(
-        _load_applicants(a), a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist
-    )
+    opts = _admission_options(a)
+    ranking = rank_admission(_load_applicants(a), a.mode, **opts)
     write_csv(ranking[RESULT_COLUMNS], a.out, float_format="%.2f")
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
-        over = g["reason"].str.startswith("tied at the quota").any()
+        over = (g["reason_code"] == "tied_at_quota").any()
         print(
             f"{prog}: admitted {counts.get('admitted', 0)}, waitlisted {counts.get('waitlisted', 0)}, "
             f"not admitted {counts.get('not_admitted', 0)}, disqualified {counts.get('disqualified', 0)}"
@@ -149,13 +168,10 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     from .admission import compare_modes
     from .io import atomic_dir
 
-    res = compare_modes(
-        _load_applicants(a), year=a.year, min_total=a.min_total, waitlist=a.waitlist
-    )
+    opts = _admission_options(a)
+    res = compare_modes(_load_applicants(a), **opts)
     with atomic_dir(a.out) as tmp:
-        res["applicants"].drop(columns=[]).to_csv(
-            tmp / "compare_applicants.csv", index=False, float_format="%.2f"
-        )
+        res["applicants"].to_csv(tmp / "compare_applicants.csv", index=False, float_format="%.2f")
         res["summary"].to_csv(tmp / "compare_summary.csv", index=False)
     print(
         res["summary"][
@@ -175,19 +191,58 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
 
 
 def _cmd_admission_simulate(a: argparse.Namespace) -> None:
-    from .admission import admission_probability, backfill_depth, rank_admission
+    from .admission import (
+        admission_probability,
+        backfill_depth,
+        backfill_summary,
+        check_draws,
+        check_no_show,
+        check_sd,
+        check_seed,
+        rank_admission,
+    )
     from .io import atomic_dir
 
+    opts = _admission_options(a)
+    sd = check_sd(a.sd, "--sd")
+    no_show = check_no_show(a.no_show, "--no-show")
+    draws = check_draws(a.draws, "--draws")
+    seed = check_seed(a.seed, "--seed")
     apps = _load_applicants(a)
     prob = admission_probability(
-        apps, a.mode, sd=a.sd, draws=a.draws, seed=a.seed, year=a.year, min_total=a.min_total
+        apps, a.mode, sd=sd, draws=draws, seed=seed, year=a.year, min_total=a.min_total
     )
-    ranking = rank_admission(apps, a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist)
-    depth = backfill_depth(ranking, no_show=a.no_show, draws=a.draws, seed=a.seed, year=a.year)
+    ranking = rank_admission(apps, a.mode, **opts)
+    depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
+    summary = backfill_summary(depth)
     with atomic_dir(a.out) as tmp:
         prob.to_csv(tmp / "admission_probability.csv", index=False)
         depth.to_csv(tmp / "waitlist_depth.csv", index=False)
-    print(f"wrote {a.out}/admission_probability.csv and waitlist_depth.csv")
+        summary.to_csv(tmp / "waitlist_summary.csv", index=False)
+    for r in summary.itertuples():
+        print(
+            f"{r.program}: waitlist {r.waitlist_length}, a waitlist call in {r.p_any_call:.1%} of "
+            f"draws, mean depth {r.mean_depth:.2f}, 90% within {r.p90_depth}, "
+            f"the list runs out in {r.p_exhausted:.1%}"
+        )
+    print(f"wrote {a.out}/admission_probability.csv, waitlist_depth.csv and waitlist_summary.csv")
+
+
+def _cmd_admission_diff(a: argparse.Namespace) -> None:
+    from .admission import DIFF_COLUMNS, admission_diff
+
+    opts = _admission_options(a)
+    before = _load_applicants(a, a.before)
+    after = _load_applicants(a, a.after)
+    diff = admission_diff(before, after, a.mode, **opts)
+    write_csv(diff[DIFF_COLUMNS], a.out, float_format="%.2f")
+    for prog, g in diff.groupby("program", sort=False):
+        ch = g["change"].value_counts()
+        print(
+            f"{prog}: {len(g)} changed ({ch.get('in', 0)} newly admitted, "
+            f"{ch.get('out', 0)} no longer admitted)"
+        )
+    print(f"wrote {a.out} ({len(diff)} applicants changed)")
 
 
 def _cmd_synth_applicants(a: argparse.Namespace) -> None:
@@ -268,8 +323,11 @@ def _parser() -> argparse.ArgumentParser:
     term_data(sp)
     sp.add_argument("--out", required=True, help="output folder")
 
-    def admission_args(sp: argparse.ArgumentParser, mode: bool = True) -> None:
-        sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
+    def admission_args(
+        sp: argparse.ArgumentParser, mode: bool = True, applicants: bool = True
+    ) -> None:
+        if applicants:
+            sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
         if mode:
             sp.add_argument("--mode", required=True, choices=["normal", "special"])
         sp.add_argument(
@@ -279,10 +337,14 @@ def _parser() -> argparse.ArgumentParser:
             help="admission year (rules file admission_<year>.toml)",
         )
         sp.add_argument(
-            "--min-total", default="0", help="the committee's minimum admission total (default 0)"
+            "--min-total",
+            default="0",
+            help="each class's minimum admission total (柒.一), 0-100: one number for all, or "
+            "per program, e.g. precision-machinery=60,hvac-energy=55 (Chinese class names "
+            "accepted; a program not named has none). Default 0",
         )
         sp.add_argument(
-            "--waitlist", type=int, help="waitlist length per program (default: everyone qualified)"
+            "--waitlist", help="waitlist length per program, >= 0 (default: everyone qualified)"
         )
 
     sp = add("admission", _cmd_admission, "rank applicants and decide admitted / waitlisted")
@@ -299,11 +361,21 @@ def _parser() -> argparse.ArgumentParser:
         "Monte Carlo: scorer noise and waitlist backfill",
     )
     admission_args(sp)
-    sp.add_argument("--sd", type=float, default=3.0, help="scorer noise, points (default 3)")
-    sp.add_argument("--no-show", type=float, default=0.1, help="no-show probability (default 0.1)")
-    sp.add_argument("--draws", type=int, default=10_000)
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--sd", default="3", help="scorer noise, points, >= 0 (default 3)")
+    sp.add_argument("--no-show", default="0.1", help="no-show probability, in [0, 1) (default 0.1)")
+    sp.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1 (default 10000)")
+    sp.add_argument("--seed", default="0", help="random seed, an integer (default 0)")
     sp.add_argument("--out", required=True, help="output folder")
+
+    sp = add(
+        "admission-diff",
+        _cmd_admission_diff,
+        "成績複查: re-rank before and after corrected scores, list every change",
+    )
+    sp.add_argument("--before", required=True, help="applicants file before 複查")
+    sp.add_argument("--after", required=True, help="applicants file with the corrected scores")
+    admission_args(sp, applicants=False)
+    sp.add_argument("--out", required=True, help="output CSV")
 
     sp = add("synth-applicants", _cmd_synth_applicants, "a synthetic applicant pool")
     sp.add_argument("--year", type=int, default=109)
@@ -316,16 +388,16 @@ def _parser() -> argparse.ArgumentParser:
         adm.add_argument(
             "--applicants", help="applicants file (default: the shipped pool of the year)"
         )
-        adm.add_argument("--min-total", default="0", help="minimum admission total")
-        adm.add_argument("--waitlist", type=int, help="waitlist length per program")
+        adm.add_argument("--min-total", default="0", help="minimum admission total, 0-100")
+        adm.add_argument("--waitlist", help="waitlist length per program, >= 0")
         adm.add_argument(
-            "--noise-sd", type=float, default=3.0, help="scorer noise (points) for the Monte Carlo"
+            "--noise-sd", default="3", help="scorer noise (points, >= 0) for the Monte Carlo"
         )
         adm.add_argument(
-            "--no-show", type=float, default=0.1, help="no-show probability for the backfill"
+            "--no-show", default="0.1", help="no-show probability for the backfill, in [0, 1)"
         )
-        adm.add_argument("--draws", type=int, default=10_000)
-        adm.add_argument("--seed", type=int, default=0)
+        adm.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1")
+        adm.add_argument("--seed", default="0", help="random seed, an integer")
 
     sp = add("slides", _cmd_slides, "slide-ready PNG/SVG charts and a 16:9 PowerPoint deck")
     sp.add_argument("--kind", choices=["term", "admission"], default="term")

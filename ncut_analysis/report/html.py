@@ -391,13 +391,14 @@ class AdmissionBriefing:
 
     def overview(self):  # noqa: ANN201
         df = self.report.summary_frame()
-        blocks = [(c, [("", c)]) for c in ("名額", "報名人數")]
+        blocks = [(c, [("", c)]) for c in ("名額", "報名人數", "最低錄取標準")]
         fmt = {}
         for m in MODES:
             lab = MODE_LABELS[m]
             cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
             blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
             fmt[f"{lab}｜錄取最低分"] = ".2f"
+        fmt["最低錄取標準"] = ".2f"
         blocks.append(
             (
                 "正取名單重疊",
@@ -450,7 +451,8 @@ class AdmissionBriefing:
             f"<p>正取生各以 {r.no_show:.0%} 的機率未報到，缺額依備取順序遞補"
             f"（被通知的備取生也以同一機率放棄），模擬 {r.draws} 次：</p>"
             + html_table(
-                r.depth_frame(), formats={"平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"}
+                r.depth_frame(),
+                formats={"遞補機率": ".1%", "平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"},
             )
         )
 

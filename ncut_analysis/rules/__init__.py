@@ -222,6 +222,7 @@ class AdmissionRules:
     normal_weights: Mapping[str, int]
     normal_tiebreak: tuple[str, ...]
     programs: tuple[Program, ...]
+    min_age: int = 15
 
     def __post_init__(self) -> None:
         _freeze(self, "normal_weights")
@@ -232,6 +233,12 @@ class AdmissionRules:
     def earliest_birth(self) -> dt.date:
         """Born before this day: over the age limit (109 -> 1991-01-01)."""
         return dt.date(self.year + 1911 - self.max_age, 1, 1)
+
+    @property
+    def latest_birth(self) -> dt.date:
+        """Born after this day: under the age limit, i.e. not yet ``min_age`` by 31 December of
+        the admission year (109 -> 2005-12-31)."""
+        return dt.date(self.year + 1911 - self.min_age, 12, 31)
 
     def program(self, key: str) -> Program:
         """A program by its id or its Chinese class name."""
@@ -345,9 +352,14 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
         path,
         "the file",
         raw,
-        {"year", "max_age", "min_applicants", "normal", "programs"},
+        {"year", "max_age", "min_age", "min_applicants", "normal", "programs"},
         {"year", "max_age", "min_applicants", "normal", "programs"},
     )
+    min_age = raw.get("min_age", 15)  # 參.二(一) 15-29 歲: files written before min_age existed
+    if not isinstance(min_age, int) or not 0 <= min_age <= int(raw["max_age"]):
+        raise RulesError(
+            f"{path}: min_age = {min_age!r} must be a whole number of years <= max_age"
+        )
     normal = raw["normal"]
     _check_keys(path, "[normal]", normal, {"weights", "tiebreak"}, {"weights", "tiebreak"})
     _check_weights(path, "normal.weights", normal["weights"], NORMAL_ITEMS, normal["tiebreak"])
@@ -386,6 +398,7 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
     return AdmissionRules(
         year=int(raw["year"]),
         max_age=int(raw["max_age"]),
+        min_age=min_age,
         min_applicants=int(raw["min_applicants"]),
         normal_weights={k: int(normal["weights"][k]) for k in NORMAL_ITEMS},
         normal_tiebreak=tuple(normal["tiebreak"]),
