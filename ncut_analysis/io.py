@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,10 +25,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .headers import HEADER_ROWS, Header, HeaderProblem, Shape, contract_for, find_header, spellings
+
 __all__ = [
     "Problem",
     "InputError",
     "read_arrow",
+    "read_shaped",
+    "read_header",
     "read_table",
     "Bad",
     "MISSING",
@@ -91,27 +97,93 @@ class _NotUtf8(Exception):
     """A CSV read as UTF-8 holds bytes that are not UTF-8: it is read again as Big5/cp950."""
 
 
-def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> pa.Table:
-    """A CSV with every column as text exactly as written (no type guessing, no null markers),
-    the ``coded`` ones dictionary-encoded by the reader's own threads as it converts them (each
-    block its own dictionary), as bytes: they are checked to be UTF-8 afterwards (``_text``),
-    once per distinct value. ``_NotUtf8`` if the text is not UTF-8."""
+def _csv_head(path: Path, encoding: str | None, shapes: Sequence[Shape]) -> tuple[Header, int]:
+    """The header of a CSV (``find_header`` over its first rows) and how many physical lines it
+    ends on (title lines and a header over two rows included). ``_NotUtf8`` when those lines
+    are not UTF-8 and no encoding was given."""
+    lines: list[str] = []
     with path.open("rb") as fh:
-        head = fh.readline().decode(encoding or "utf-8", errors="replace")
-    # The header parsed here and handed to the reader, so that the column types below name the
-    # columns exactly as the reader will (spaces, quotes and a BOM included).
-    names = next(csv.reader([head.lstrip("\ufeff").rstrip("\r\n")]), [])
+        for _ in range(HEADER_ROWS * 20):  # enough lines for the rows, quoted line breaks too
+            raw = fh.readline()
+            if not raw:
+                break
+            try:
+                lines.append(raw.decode(encoding or "utf-8", errors="strict"))
+            except UnicodeDecodeError:
+                if encoding is None:
+                    raise _NotUtf8 from None
+                lines.append(raw.decode(encoding, errors="replace"))
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
+    reader = csv.reader(lines)
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    for row in reader:
+        rows.append(row)
+        ends.append(reader.line_num)
+        if len(rows) > HEADER_ROWS:
+            break
+    try:
+        header = find_header(rows, shapes)
+    except HeaderProblem as exc:
+        raise _header_error(str(path), exc, ends) from None
+    return header, ends[header.last]
+
+
+def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = None) -> InputError:
+    """The problems of a header that is not there (or names a field twice), at its line."""
+    line = (ends[exc.row - 1] + 1 if exc.row else 1) if ends else exc.row + 1
+    shown = ", ".join(c.strip() for c in exc.cells if c.strip())
+    if exc.twice:
+        return InputError(
+            name,
+            [
+                Problem(
+                    line, f, " / ".join(cs), f"columns {', '.join(map(repr, cs))} both mean {f}"
+                )
+                for f, cs in exc.twice.items()
+            ],
+        )
+    return InputError(
+        name,
+        [
+            Problem(
+                line,
+                f,
+                None,
+                f"missing column (the header has: {shown}; accepted: {spellings(exc.shape, f)})",
+            )
+            for f in exc.missing
+        ],
+    )
+
+
+def _read_csv_arrow(
+    path: Path, encoding: str | None, shapes: Sequence[Shape]
+) -> tuple[pa.Table, int, Shape]:
+    """A CSV's columns named by its header (found under any title lines, ``_csv_head``), each as
+    text exactly as written (no type guessing, no null markers), the shape's ``coded`` ones
+    dictionary-encoded by the reader's own threads as it converts them (each block its own
+    dictionary), as bytes: they are checked to be UTF-8 afterwards (``_text``), once per
+    distinct value. Columns no field claims are not read. Returns the table, the line number of
+    its first row and the shape the header satisfied. ``_NotUtf8`` if the text is not UTF-8."""
+    header, skip = _csv_head(path, encoding, shapes)
+    shape = header.shape
+    # Arrow names the columns: a field's name where the header names one, a placeholder else.
+    names = [f if f else f"\x00{j}" for j, f in enumerate(header.fields)]
+    wanted = [f for f in header.fields if f]
     coded_type = pa.dictionary(pa.int32(), pa.binary())
     convert = pacsv.ConvertOptions(
-        column_types={c: coded_type if c.strip() in coded else pa.string() for c in names}
+        column_types={c: coded_type if c in shape.coded else pa.string() for c in wanted},
+        include_columns=wanted,
     )
     # Large blocks: a few dozen chunks for a big file, so the per-chunk steps after it stay cheap.
     # (UTF-8 is the reader's own encoding: naming it would route the bytes through a transcoder.)
     read = pacsv.ReadOptions(
-        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=1
+        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=skip
     )
     try:
-        return pacsv.read_csv(path, read_options=read, convert_options=convert)
+        return pacsv.read_csv(path, read_options=read, convert_options=convert), skip + 1, shape
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise _NotUtf8 from exc
@@ -142,6 +214,93 @@ def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> p
     raise InputError(str(path), rows)
 
 
+def _xlsx_text(value: object) -> str | None:
+    """An Excel cell as the text it shows: whole numbers without ``.0``, other numbers to 15
+    significant digits (Excel's own precision: 0.1+0.2 shows 0.3), dates ISO."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | None):  # noqa: ANN001, ANN202
+    """The sheet (the first that has a header for one of ``shapes``, or ``sheet``: a name or a
+    1-based number) and its header."""
+    name = str(path)
+    if sheet is None:
+        sheets = list(wb.worksheets)
+    elif str(sheet) in wb.sheetnames:
+        sheets = [wb[str(sheet)]]
+    elif str(sheet).isdigit() and 1 <= int(sheet) <= len(wb.sheetnames):
+        sheets = [wb.worksheets[int(sheet) - 1]]
+    else:
+        known = ", ".join(wb.sheetnames)
+        raise InputError(
+            name, [Problem(None, None, str(sheet), f"no such sheet (sheets: {known})")]
+        )
+    first_problem: InputError | None = None
+    for ws in sheets:
+        head = list(itertools.islice(ws.iter_rows(values_only=True), HEADER_ROWS + 1))
+        try:
+            return ws, find_header(head, shapes)
+        except HeaderProblem as exc:
+            err = _header_error(name, exc)
+            if exc.twice:
+                raise err from None
+            first_problem = first_problem or err
+    if first_problem is None:
+        raise InputError(name, [Problem(None, None, None, "no sheet")])
+    if len(sheets) > 1:
+        first_problem.problems.append(
+            Problem(
+                None, None, None, f"no sheet has the header (sheets: {', '.join(wb.sheetnames)})"
+            )
+        )
+    raise first_problem
+
+
+def _read_xlsx(
+    path: Path, shapes: Sequence[Shape], sheet: str | int | None
+) -> tuple[pa.Table, int, Shape]:
+    """The first sheet (or ``sheet``) whose first rows hold a header for one of ``shapes``; its
+    columns as text (``_xlsx_text``), line numbers the sheet's own rows. Trailing empty rows
+    are dropped; an empty row between data rows stays a row (its cells are missing)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws, header = _xlsx_header(wb, path, shapes, sheet)
+        cols = [(j, f) for j, f in enumerate(header.fields) if f]
+        data: dict[str, list[str | None]] = {f: [] for _, f in cols}
+        last = 0
+        for n, row in enumerate(ws.iter_rows(min_row=header.last + 2, values_only=True)):
+            empty = True
+            for j, f in cols:
+                v = _xlsx_text(row[j]) if j < len(row) else None
+                if v is not None and v.strip():
+                    empty = False
+                data[f].append(v)
+            if not empty:
+                last = n + 1
+        table = pa.table({f: pa.array(v[:last], pa.string()) for f, v in data.items()})
+        return table, header.last + 2, header.shape
+    finally:
+        wb.close()
+
+
 def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Bytes (or dictionary-encoded bytes) as UTF-8 text; ``_NotUtf8`` if they are not."""
     try:
@@ -158,24 +317,79 @@ def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         raise _NotUtf8 from exc
 
 
+def read_header(
+    path: str | Path, shapes: Sequence[Shape], *, sheet: str | int | None = None
+) -> Shape:
+    """Which of ``shapes`` a file's header satisfies, reading only the header (``InputError``
+    as ``read_shaped`` would if none)."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, [Problem(None, None, None, "file not found")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            try:
+                return find_header([pq.read_schema(path).names], shapes).shape
+            except HeaderProblem as exc:
+                raise _header_error(name, exc) from None
+        if suffix in (".xlsx", ".xlsm"):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                return _xlsx_header(wb, path, shapes, sheet)[1].shape
+            finally:
+                wb.close()
+        try:
+            return _csv_head(path, None, shapes)[0].shape
+        except _NotUtf8:
+            return _csv_head(path, "cp950", shapes)[0].shape
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+
+
 def read_arrow(
     path: str | Path,
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
     coded: Sequence[str] = (),
+    contract: str | None = None,
+    sheet: str | int | None = None,
 ) -> tuple[pa.Table, int]:
     """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if
     there) as an Arrow table of those columns, and the line number of its first row (CSV and
-    XLSX: 2, the header being line 1; Parquet: 1), so errors can name lines.
+    XLSX: the line after the header; Parquet: 1), so errors can name lines.
+
+    Headers may be spelled as ``contract`` spells them (``rules/columns.toml``; by default the
+    contract whose fields include ``columns``), and may stand under title lines: the header is
+    the first of the first rows that names every one of ``columns`` (``headers.find_header``);
+    in an XLSX the first sheet that has one, or ``sheet``.
 
     Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
     come dictionary-encoded instead, values as written, for ``decode`` to parse once per
     distinct value: school files repeat a few hundred dates and amounts over millions of rows.
     CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
     school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
-    unreadable file or missing columns.
+    unreadable file, a missing column, or two columns that name one field.
     """
+    shape = Shape(
+        contract if contract is not None else contract_for(columns),
+        tuple(columns),
+        tuple(optional),
+        tuple(coded),
+    )
+    table, first_line, _ = read_shaped(path, [shape], sheet=sheet)
+    return table, first_line
+
+
+def read_shaped(
+    path: str | Path, shapes: Sequence[Shape], *, sheet: str | int | None = None
+) -> tuple[pa.Table, int, Shape]:
+    """``read_arrow`` for a file that may have one of several shapes (e.g. dated records or
+    per-student totals): the first shape whose fields a header names wins. Returns the table
+    (the shape's columns), the line number of its first row and the shape."""
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -184,22 +398,36 @@ def read_arrow(
     try:
         if suffix == ".parquet":
             schema = pq.read_schema(path)
+            try:
+                header = find_header([schema.names], shapes)
+            except HeaderProblem as exc:
+                raise _header_error(name, exc) from None
+            shape = header.shape
+            renamed = [f or f"\x00{j}" for j, f in enumerate(header.fields)]
             textual = [
-                c for c in coded if c in schema.names and pa.types.is_string(schema.field(c).type)
+                c
+                for c, f in zip(schema.names, renamed, strict=True)
+                if f in shape.coded and pa.types.is_string(schema.field(c).type)
             ]
             table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
-            return _prepared(table, name, columns, optional, coded), 1
+            table = table.rename_columns(renamed)
+            return _prepared(table, name, shape), 1, shape
         if suffix in (".xlsx", ".xlsm"):
-            table = pa.Table.from_pandas(
-                pd.read_excel(path, dtype=str, engine="openpyxl"), preserve_index=False
-            )
-            return _prepared(table, name, columns, optional, coded), 2
+            table, first_line, shape = _read_xlsx(path, shapes, sheet)
+            return _prepared(table, name, shape), first_line, shape
         try:
-            return _prepared(_read_csv_arrow(path, None, coded), name, columns, optional, coded), 2
+            table, first_line, shape = _read_csv_arrow(path, None, shapes)
         except _NotUtf8:
-            table = _read_csv_arrow(path, "cp950", coded)
-            return _prepared(table, name, columns, optional, coded), 2
-    except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError, _NotUtf8) as exc:
+            table, first_line, shape = _read_csv_arrow(path, "cp950", shapes)
+        return _prepared(table, name, shape), first_line, shape
+    except (
+        pa.ArrowInvalid,
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+        _NotUtf8,
+        zipfile.BadZipFile,
+    ) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
 
 
@@ -208,24 +436,21 @@ def read_table(
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
+    contract: str | None = None,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """``read_arrow`` as a pandas frame: text as (Arrow-backed) pandas strings, the index the
     line number in the file."""
-    table, first_line = read_arrow(path, columns, optional=optional)
+    table, first_line = read_arrow(path, columns, optional=optional, contract=contract, sheet=sheet)
     df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None)
     df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
     return df
 
 
-def _prepared(
-    table: pa.Table,
-    name: str,
-    columns: Sequence[str],
-    optional: Sequence[str],
-    coded: Sequence[str],
-) -> pa.Table:
-    names = [str(c).strip().lstrip("\ufeff") for c in table.column_names]
-    table = table.rename_columns(names)
+def _prepared(table: pa.Table, name: str, shape: Shape) -> pa.Table:
+    """The shape's columns (the header found already named them), trimmed or encoded."""
+    columns, optional, coded = shape.columns, shape.optional, shape.coded
+    names = list(table.column_names)
     missing = [c for c in columns if c not in names]
     if missing:
         raise InputError(
