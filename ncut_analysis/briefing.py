@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, paths
-from .io import InputError, Problem, atomic_dir, atomic_path, parse_date
+from .io import InputError, Problem, atomic_dir, atomic_path, parse_date, write_xlsx
 from .loaders import load_published, load_records, load_students
 from .reconcile import reconcile
 from .rosters import write_rosters
@@ -188,9 +188,7 @@ def grouped_table(
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], folder: Path, name: str):  # noqa: ANN202
     """A briefing's tables as one workbook (a sheet each) beside it, and the note that says so."""
-    with atomic_path(folder / name) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for sheet, df in tables.items():
-            df.to_excel(xw, sheet_name=sheet, index=False)
+    write_xlsx(tables, folder / name)  # the package's one writer: text as text, no formula
     return _html(
         f"<p class='ncut-note'>本簡報的表格另存為 <a href='{_e(name)}'>{_e(name)}</a>。</p>"
     )

@@ -158,10 +158,8 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
         _load_applicants(a), year=a.year, min_total=a.min_total, waitlist=a.waitlist
     )
     with atomic_dir(a.out) as tmp:
-        res["applicants"].drop(columns=[]).to_csv(
-            tmp / "compare_applicants.csv", index=False, float_format="%.2f"
-        )
-        res["summary"].to_csv(tmp / "compare_summary.csv", index=False)
+        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format="%.2f")
+        write_csv(res["summary"], tmp / "compare_summary.csv")
     print(
         res["summary"][
             [
@@ -190,8 +188,8 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
     ranking = rank_admission(apps, a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist)
     depth = backfill_depth(ranking, no_show=a.no_show, draws=a.draws, seed=a.seed, year=a.year)
     with atomic_dir(a.out) as tmp:
-        prob.to_csv(tmp / "admission_probability.csv", index=False)
-        depth.to_csv(tmp / "waitlist_depth.csv", index=False)
+        write_csv(prob, tmp / "admission_probability.csv")
+        write_csv(depth, tmp / "waitlist_depth.csv")
     print(f"wrote {a.out}/admission_probability.csv and waitlist_depth.csv")
 
 

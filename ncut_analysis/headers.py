@@ -218,7 +218,7 @@ def find_header(rows: Sequence[Sequence[object]], shapes: Sequence[Shape]) -> He
                         raise HeaderProblem(i, shape, tuple(cs), twice=twice)
                     return Header(shape, i, last, tuple(named), tuple(cs))
                 found = 1 - len(missing) / max(len(shape.columns), 1)
-                if found > score:
+                if last == i and found > score:  # (a pair that fails tells nothing new)
                     score = found
                     best = HeaderProblem(i, shape, tuple(cs), missing=missing)
     if best is None:

@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -45,6 +45,12 @@ __all__ = [
     "atomic_path",
     "atomic_dir",
     "write_csv",
+    "csv_text",
+    "csv_safe",
+    "text_as_text",
+    "save_workbook",
+    "write_xlsx",
+    "FORMULA_STARTS",
 ]
 
 MAX_LISTED = 1000
@@ -274,10 +280,10 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
 
 def _read_xlsx(
     path: Path, shapes: Sequence[Shape], sheet: str | int | None
-) -> tuple[pa.Table, int, Shape]:
-    """The first sheet (or ``sheet``) whose first rows hold a header for one of ``shapes``; its
-    columns as text (``_xlsx_text``), line numbers the sheet's own rows. Trailing empty rows
-    are dropped; an empty row between data rows stays a row (its cells are missing)."""
+) -> tuple[pa.Table, pd.Index, Shape]:
+    """The first sheet (or ``sheet``) whose first rows hold a header for one of ``shapes``: its
+    columns as text (``_xlsx_text``) and each row's line number, the sheet's own row. Empty
+    rows are left out, as a CSV reader does with blank lines."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -285,18 +291,16 @@ def _read_xlsx(
         ws, header = _xlsx_header(wb, path, shapes, sheet)
         cols = [(j, f) for j, f in enumerate(header.fields) if f]
         data: dict[str, list[str | None]] = {f: [] for _, f in cols}
-        last = 0
-        for n, row in enumerate(ws.iter_rows(min_row=header.last + 2, values_only=True)):
-            empty = True
-            for j, f in cols:
-                v = _xlsx_text(row[j]) if j < len(row) else None
-                if v is not None and v.strip():
-                    empty = False
-                data[f].append(v)
-            if not empty:
-                last = n + 1
-        table = pa.table({f: pa.array(v[:last], pa.string()) for f, v in data.items()})
-        return table, header.last + 2, header.shape
+        rows: list[int] = []
+        start = header.last + 2
+        for n, row in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
+            values = [_xlsx_text(row[j]) if j < len(row) else None for j, _ in cols]
+            if any(v is not None and v.strip() for v in values):
+                rows.append(n)
+                for (_, f), v in zip(cols, values, strict=True):
+                    data[f].append(v)
+        table = pa.table({f: pa.array(v, pa.string()) for f, v in data.items()})
+        return table, pd.Index(np.array(rows, dtype=np.int64), name="line"), header.shape
     finally:
         wb.close()
 
@@ -380,16 +384,17 @@ def read_arrow(
         tuple(optional),
         tuple(coded),
     )
-    table, first_line, _ = read_shaped(path, [shape], sheet=sheet)
-    return table, first_line
+    table, lines, _ = read_shaped(path, [shape], sheet=sheet)
+    return table, int(lines[0]) if len(lines) else 2
 
 
 def read_shaped(
     path: str | Path, shapes: Sequence[Shape], *, sheet: str | int | None = None
-) -> tuple[pa.Table, int, Shape]:
+) -> tuple[pa.Table, pd.Index, Shape]:
     """``read_arrow`` for a file that may have one of several shapes (e.g. dated records or
     per-student totals): the first shape whose fields a header names wins. Returns the table
-    (the shape's columns), the line number of its first row and the shape."""
+    (the shape's columns), each row's line number in the file (a ``RangeIndex`` but for an
+    XLSX with empty rows left out) and the shape."""
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -411,15 +416,15 @@ def read_shaped(
             ]
             table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
             table = table.rename_columns(renamed)
-            return _prepared(table, name, shape), 1, shape
+            return _prepared(table, name, shape), _lines(1, table.num_rows), shape
         if suffix in (".xlsx", ".xlsm"):
-            table, first_line, shape = _read_xlsx(path, shapes, sheet)
-            return _prepared(table, name, shape), first_line, shape
+            table, lines, shape = _read_xlsx(path, shapes, sheet)
+            return _prepared(table, name, shape), lines, shape
         try:
             table, first_line, shape = _read_csv_arrow(path, None, shapes)
         except _NotUtf8:
             table, first_line, shape = _read_csv_arrow(path, "cp950", shapes)
-        return _prepared(table, name, shape), first_line, shape
+        return _prepared(table, name, shape), _lines(first_line, table.num_rows), shape
     except (
         pa.ArrowInvalid,
         ValueError,
@@ -429,6 +434,10 @@ def read_shaped(
         zipfile.BadZipFile,
     ) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+
+
+def _lines(first: int, n: int) -> pd.RangeIndex:
+    return pd.RangeIndex(first, first + n, name="line")
 
 
 def read_table(
@@ -441,9 +450,12 @@ def read_table(
 ) -> pd.DataFrame:
     """``read_arrow`` as a pandas frame: text as (Arrow-backed) pandas strings, the index the
     line number in the file."""
-    table, first_line = read_arrow(path, columns, optional=optional, contract=contract, sheet=sheet)
+    shape = Shape(
+        contract if contract is not None else contract_for(columns), tuple(columns), tuple(optional)
+    )
+    table, lines, _ = read_shaped(path, [shape], sheet=sheet)
     df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None)
-    df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
+    df.index = lines
     return df
 
 
@@ -839,17 +851,106 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def csv_text(value: object) -> object:
+    """A value as a CSV cell that no spreadsheet runs: text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading apostrophe, unless it is a plain number
+    (``-3``, ``+1.5``); anything else is returned as it is."""
+    if (
+        isinstance(value, str)
+        and value[:1] in FORMULA_STARTS
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _csv_safe_column(col: pd.Series) -> pd.Series:
+    """``csv_text`` over a column; the first characters are checked in Arrow, and only flagged
+    cells are looked at one by one, so a clean column of millions costs one pass."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        fixed = [csv_text(c) for c in cats]
+        return col.cat.rename_categories(fixed) if fixed != list(cats) else col
+    if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        return col
+    try:
+        arr = pa.array(col.array, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: cell by cell
+        return col.map(csv_text, na_action="ignore")
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        if not pa.types.is_null(arr.type):
+            return col.map(csv_text, na_action="ignore")
+        return col
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    flagged = pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS)), False)
+    if not pc.any(flagged).as_py():
+        return col
+    rows = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+    out = col.astype(object).copy()
+    out.iloc[rows] = [csv_text(v) for v in col.iloc[rows]]
+    return out.astype(col.dtype) if pd.api.types.is_string_dtype(col.dtype) else out
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are ``csv_text``."""
+    out = df.copy(deep=False)
+    for i in range(df.shape[1]):
+        out.isetitem(i, _csv_safe_column(df.iloc[:, i]))
+    out.columns = [csv_text(c) for c in df.columns]
+    return out
+
+
 def write_csv(
     df: pd.DataFrame, target: str | Path, *, bom: bool = False, float_format: str | None = None
 ) -> Path:
-    """Write a frame as CSV atomically (``bom=True`` for files that Excel opens directly)."""
+    """Write a frame as CSV atomically (``bom=True`` for files that Excel opens directly), every
+    text cell safe to open in a spreadsheet (``csv_text``). Every CSV the package writes goes
+    through here."""
     target = Path(target)
+    safe = csv_safe(df)
     with atomic_path(target) as tmp:
-        df.to_csv(
+        safe.to_csv(
             tmp,
             index=False,
             encoding="utf-8-sig" if bom else "utf-8",
             lineterminator="\n",
             float_format=float_format,
         )
+    return target
+
+
+def text_as_text(wb):  # noqa: ANN001, ANN201 - an openpyxl Workbook, imported lazily
+    """Every text cell of an openpyxl workbook stored as text: openpyxl takes a string that
+    starts with ``=`` for a formula; such a cell is turned back into a string cell. Returns
+    ``wb``."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"
+    return wb
+
+
+def save_workbook(wb, target: str | Path) -> Path:  # noqa: ANN001 - an openpyxl Workbook
+    """Save an openpyxl workbook atomically with no live formula (``text_as_text``). Every
+    workbook the package builds cell by cell is saved through here."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        text_as_text(wb).save(tmp)
+    return target
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], target: str | Path) -> Path:
+    """Frames as one workbook, a sheet each (named by the keys), atomically, text as text
+    (``text_as_text``): no cell of it is a formula."""
+    target = Path(target)
+    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        for sheet, df in tables.items():
+            df.to_excel(xw, sheet_name=sheet, index=False)
+        text_as_text(xw.book)
     return target

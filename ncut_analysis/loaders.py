@@ -117,11 +117,10 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     give; the frame's ``attrs["totals"]`` is True (``is_totals``). Dated records have it False.
     """
     name = str(path)
-    table, first_line, shape = read_shaped(path, [_RECORDS, _TOTALS], sheet=sheet)
+    table, lines, shape = read_shaped(path, [_RECORDS, _TOTALS], sheet=sheet)
     if shape is _TOTALS:
-        return _from_totals(table, first_line, name)
+        return _from_totals(table, lines, name)
     n = table.num_rows
-    lines = pd.RangeIndex(first_line, first_line + n, name="line")
     sid, problems = _ids(table, lines)
     category = np.empty(n, dtype=np.int8)
     amount = table.column("amount")
@@ -167,7 +166,7 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     return out
 
 
-def _ids(table: pa.Table, lines: pd.RangeIndex) -> tuple[pa.ChunkedArray, list[Problem]]:
+def _ids(table: pa.Table, lines: pd.Index) -> tuple[pa.ChunkedArray, list[Problem]]:
     sid = table.column("student_id")
     if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
         sid = sid.cast(pa.string())  # numeric ids in a typed file
@@ -175,12 +174,11 @@ def _ids(table: pa.Table, lines: pd.RangeIndex) -> tuple[pa.ChunkedArray, list[P
     return sid, [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
 
 
-def _from_totals(table: pa.Table, first_line: int, name: str) -> pd.DataFrame:
+def _from_totals(table: pa.Table, lines: pd.Index, name: str) -> pd.DataFrame:
     """Per-student totals as records: a record per student and category (file order, the
     categories in ``CATEGORIES`` order), no date. An empty cell is 0; certificates whole; a
     student listed twice is an error unless the rows are the same (then counted once)."""
     n = table.num_rows
-    lines = pd.RangeIndex(first_line, first_line + n, name="line")
     sid, problems = _ids(table, lines)
     cats = [c for c in CATEGORIES if c in table.column_names]
     amounts: dict[str, np.ndarray] = {}

@@ -10,7 +10,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .io import atomic_dir
+from .io import atomic_dir, save_workbook, write_csv
 from .rules import THRESHOLD_CATEGORIES, TermRules
 from .thresholds import format_amount, student_card
 
@@ -76,9 +76,7 @@ def write_rosters(
         for cls, g in status.groupby("class", sort=True):
             table = roster_table(g, rules)
             base = _safe(str(cls))
-            table.to_csv(
-                tmp / f"{base}.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
-            )
+            write_csv(table, tmp / f"{base}.csv", bom=True)  # no cell a spreadsheet would run
             wb = Workbook()
             ws = wb.active
             ws.title = "清冊"
@@ -107,6 +105,6 @@ def write_rosters(
                 for r in range(4, 4 + len(table)):
                     ws.cell(r, i).alignment = Alignment(vertical="top")
             ws.freeze_panes = "A4"
-            wb.save(tmp / f"{base}.xlsx")
+            save_workbook(wb, tmp / f"{base}.xlsx")  # text as text: a name is never a formula
             written.append(out / f"{base}.xlsx")
     return written
