@@ -400,6 +400,9 @@ def read_shaped(
     if not path.exists():
         raise InputError(name, [Problem(None, None, None, "file not found")])
     suffix = path.suffix.lower()
+    if suffix in (".xls", ".xlsb", ".ods"):
+        why = f"a {suffix} workbook is not read: save it as .xlsx or CSV"
+        raise InputError(name, [Problem(None, None, None, why)])
     try:
         if suffix == ".parquet":
             schema = pq.read_schema(path)
@@ -632,14 +635,17 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
 
 _SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
-_DATE_HELP = "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212)"
+_WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DATE_HELP = (
+    "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212, 114年12月12日)"
+)
 
 
 def _one_date(text: object) -> np.datetime64 | None:
     """One ISO or ROC (民國) date: a four-digit year is Common Era, two or three digits ROC
     (year + 1911); seven digits run together are ROC ``YYYMMDD``, eight ``YYYYMMDD``."""
     t = str(text).strip()
-    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t)
+    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t) or _WORDED_DATE.match(t)
     if not m:
         return None
     y, mo, d = (int(g) for g in m.groups())

@@ -347,3 +347,25 @@ def test_applicant_headers_as_the_brochure_names_them(tmp_path):
     p = write(tmp_path / "zh.csv", "產學訓專班報名名冊\n" + zh + "\n" + row, "cp950")
     pd.testing.assert_frame_equal(load_applicants(p), load_applicants(en))
     assert normalize("准考證 號碼") == "准考證號碼"
+
+
+def test_totals_header_as_the_issue_writes_it_with_blanks_after_commas(tiny, tmp_path):
+    s, r = tiny
+    body = [", ".join(x.split(",")) for x in TOTALS_BODY]
+    p = write(
+        tmp_path / "t.csv", "學號, 抗壓, 精進, 美學, 社會接軌, 證照\n" + "\n".join(body) + "\n"
+    )
+    pd.testing.assert_frame_equal(
+        na.pass_rates(na.load_students(s), na.load_records(p), term="114-1"), _rates(s, r)
+    )
+
+
+def test_worded_roc_dates_and_old_workbooks(tmp_path):
+    p = write(
+        tmp_path / "r.csv",
+        "學號,項目,時數,日期\nS1,抗壓,1,114年12月12日\nS1,精進,1,民國114年1月2日\n",
+    )
+    assert [str(d.date()) for d in na.load_records(p)["date"]] == ["2025-12-12", "2025-01-02"]
+    xls = write(tmp_path / "r.xls", "not really")
+    with pytest.raises(InputError, match=r"\.xls workbook is not read"):
+        na.load_records(xls)
