@@ -369,3 +369,20 @@ def test_worded_roc_dates_and_old_workbooks(tmp_path):
     xls = write(tmp_path / "r.xls", "not really")
     with pytest.raises(InputError, match=r"\.xls workbook is not read"):
         na.load_records(xls)
+
+
+def test_readme_lists_every_accepted_spelling():
+    """The README's data-contract section and rules/columns.toml do not drift apart."""
+    from ncut_analysis.headers import aliases
+    from ncut_analysis.paths import PACKAGE_DIR
+
+    readme = (PACKAGE_DIR.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Data contracts") : readme.index("## The rules")]
+    missing = [
+        (contract, s)
+        for contract in ("students", "records", "totals", "applicants", "published")
+        for spellings in aliases(contract).values()
+        for s in spellings
+        if s not in section and not (contract == "published" and s.endswith(("通過人數", "通過率")))
+    ]
+    assert missing == []
