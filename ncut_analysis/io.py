@@ -259,6 +259,7 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
         )
     first_problem: InputError | None = None
     for ws in sheets:
+        ws.reset_dimensions()  # (a stored size can be wrong: read the rows that are there)
         head = list(itertools.islice(ws.iter_rows(values_only=True), HEADER_ROWS + 1))
         try:
             return ws, find_header(head, shapes)

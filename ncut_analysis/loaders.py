@@ -59,6 +59,13 @@ _CATEGORY_KEYS = {normalize(s): c for s, c in CATEGORY_ALIASES.items()}
 TOTALS_ATTR = "totals"
 
 
+def _without(col: pd.Series, pattern: str) -> pd.Series:
+    """A text column without what ``pattern`` matches (typed columns as they are)."""
+    if not pd.api.types.is_string_dtype(col.dtype):
+        return col
+    return col.str.replace(pattern, "", regex=True)
+
+
 def _raise(path: str, problems: list[Problem]) -> None:
     if problems:
         raise InputError(path, sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
@@ -76,7 +83,9 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     problems: list[Problem] = []
     for col in ("student_id", "college", "department", "class", "program"):
         problems += [Problem(int(i), col, None, "missing value") for i in df.index[df[col].isna()]]
-    cohort, p = parse_fixed(df["cohort"], "cohort", scale=1, lo=1)
+    # 111, or 111學年度 / 111學年 / 111年 as some exports write the entry year
+    spelled = _without(df["cohort"], r"\s*(?:學年度|學年|年)$")
+    cohort, p = parse_fixed(spelled, "cohort", scale=1, lo=1)
     problems += p
     df = df.assign(cohort=cohort)
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
@@ -284,7 +293,7 @@ def load_published(path: str | Path, *, sheet: str | int | None = None) -> pd.Da
     if "all_passed" in df.columns and "all_rate" in df.columns:
         cats.append("all")
     for c in cats:  # 87.10% -> 87.10
-        df[f"{c}_rate"] = df[f"{c}_rate"].str.replace(r"\s*[%％]$", "", regex=True)
+        df[f"{c}_rate"] = _without(df[f"{c}_rate"], r"\s*[%％]$")
     merged = df["college"].isna() & df["department"].notna()
     if merged.any():
         df["college"] = df["college"].where(~merged, df["college"].ffill())

@@ -386,3 +386,33 @@ def test_readme_lists_every_accepted_spelling():
         if s not in section and not (contract == "published" and s.endswith(("通過人數", "通過率")))
     ]
     assert missing == []
+
+
+def test_cohort_written_with_its_unit(tmp_path):
+    p = write(
+        tmp_path / "s.csv",
+        "學號,姓名,學院,系所,班級,入學學年度,學制\nS1,甲,工程學院,化材,化材四甲,111學年度,日四技\n"
+        "S2,乙,工程學院,化材,化材四甲,111 年,日四技\n",
+    )
+    assert na.load_students(p)["cohort"].tolist() == [111, 111]
+
+
+def test_published_table_in_xlsx_with_merged_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["114學年度第1學期大四學生通過率"])
+    ws.append(
+        ["學院", "學系", "大四\n學生數", "抗壓", None, "精進", None, "社會接軌", None, "證照"]
+    )
+    ws.append([None, None, None, *["通過人數", "通過率"] * 4])
+    ws.append(["工程學院", "化材", 155, 135, "87.10%", 110, "70.97%", 76, "49.03%", 45, "29.03%"])
+    ws.append([None, "機械", 107, 95, 88.79, 81, "75.70%", 64, "59.81%", 47, "43.93%"])
+    for cells in ("A1:K1", "A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "H2:I2", "J2:K2", "A4:A5"):
+        ws.merge_cells(cells)
+    wb.save(tmp_path / "pub.xlsx")
+    got = na.load_published(tmp_path / "pub.xlsx")
+    shipped = na.load_published(na.paths.published_table("114-1"))
+    want = shipped[shipped["department"].isin(["化材", "機械"])].reset_index(drop=True)
+    want = want[list(got.columns)]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+    assert got.index.tolist() == [4, 5]
