@@ -32,6 +32,7 @@ __all__ = [
     "load_students",
     "load_records",
     "is_totals",
+    "TOTALS_ATTR",
     "records_kind",
     "load_published",
     "load_pass_table",
