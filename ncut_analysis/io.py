@@ -424,6 +424,10 @@ def read_shaped(
         if suffix in (".xlsx", ".xlsm"):
             table, lines, shape = _read_xlsx(path, shapes, sheet)
             return _prepared(table, name, shape), lines, shape
+        with path.open("rb") as fh:
+            if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                why = "UTF-16 text (Excel's Unicode text) is not read: save it as CSV (UTF-8) or .xlsx"
+                raise InputError(name, [Problem(None, None, None, why)])
         try:
             table, first_line, shape = _read_csv_arrow(path, None, shapes)
         except _NotUtf8:

@@ -416,3 +416,10 @@ def test_published_table_in_xlsx_with_merged_cells(tmp_path):
     want = want[list(got.columns)]
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
     assert got.index.tolist() == [4, 5]
+
+
+def test_utf16_text_is_a_clear_error(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_bytes("學號\t姓名\n".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        na.load_students(p)
