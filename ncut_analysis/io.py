@@ -71,7 +71,7 @@ class Problem:
         where = path if self.line is None else f"{path}:{self.line}"
         col = f" column {self.column!r}" if self.column else ""
         val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}"
+        return f"{where}:{col}{val}: {self.message}" if col or val else f"{where}: {self.message}"
 
 
 @dataclass
@@ -341,7 +341,12 @@ def read_header(
         if suffix in (".xlsx", ".xlsm"):
             import openpyxl
 
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
+                raise InputError(
+                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                ) from None
             try:
                 return _xlsx_header(wb, path, shapes, sheet)[1].shape
             finally:
@@ -422,7 +427,14 @@ def read_shaped(
             table = table.rename_columns(renamed)
             return _prepared(table, name, shape), _lines(1, table.num_rows), shape
         if suffix in (".xlsx", ".xlsm"):
-            table, lines, shape = _read_xlsx(path, shapes, sheet)
+            try:
+                table, lines, shape = _read_xlsx(path, shapes, sheet)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
+                raise InputError(
+                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                ) from None
             return _prepared(table, name, shape), lines, shape
         with path.open("rb") as fh:
             if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
