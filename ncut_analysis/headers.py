@@ -30,6 +30,7 @@ __all__ = [
     "find_header",
     "spellings",
     "contract_for",
+    "without_notes",
 ]
 
 # The header is looked for among this many rows at the top of a file (title lines above it).
@@ -49,7 +50,7 @@ def normalize(cell: object) -> str:
     return _BLANKS.sub("", text).casefold()
 
 
-def _without_notes(key: str) -> str:
+def without_notes(key: str) -> str:
     """A normalized cell without its bracketed notes: 時數(小時) -> 時數."""
     return _NOTES.sub("", key)
 
@@ -106,7 +107,7 @@ def field_of(cell: object, contract: str, fields: Sequence[str] | None = None) -
     table = _lookup(contract)
     got = table.get(key)
     if got is None:
-        bare = _without_notes(key)
+        bare = without_notes(key)
         got = table.get(bare) if bare and bare != key else None
     if got is None and fields is not None:
         got = next((f for f in fields if normalize(f) == key), None)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .headers import Shape, aliases, normalize
+from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
     Bad,
@@ -265,12 +265,17 @@ _CATEGORY_HELP = f"unknown category (use one of {', '.join(CATEGORY_ALIASES)})"
 
 
 def _category_code(spelled: object) -> object:
-    """A category as written -> its position in ``CATEGORIES`` (Chinese labels mapped, blanks
-    and English case ignored)."""
+    """A category as written -> its position in ``CATEGORIES`` (Chinese labels mapped; blanks,
+    English case and a note in brackets ignored)."""
     text = "" if spelled is None else str(spelled).strip()
     if not text:
         return MISSING
-    key = CATEGORY_ALIASES.get(text) or _CATEGORY_KEYS.get(normalize(text))
+    spelled = normalize(text)
+    key = (
+        CATEGORY_ALIASES.get(text)
+        or _CATEGORY_KEYS.get(spelled)
+        or _CATEGORY_KEYS.get(without_notes(spelled))  # 美學(併入社會接軌)
+    )
     return Bad(_CATEGORY_HELP) if key is None else CATEGORIES.index(key)
 
 

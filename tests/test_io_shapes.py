@@ -423,3 +423,38 @@ def test_utf16_text_is_a_clear_error(tmp_path):
     p.write_bytes("學號\t姓名\n".encode("utf-16"))
     with pytest.raises(InputError, match="UTF-16"):
         na.load_students(p)
+
+
+def test_category_values_as_the_certification_system_names_them(tmp_path):
+    p = write(
+        tmp_path / "r.csv",
+        "學號,認證項目,時數,日期\n"
+        "S1,抗壓自主學習,1,2025-01-01\nS1,精進自主學習能力,1,2025-01-01\n"
+        "S1,美學（併入社會接軌）,1,2025-01-01\nS1, Engagement ,1,2025-01-01\n"
+        "S1,專業證照自主學習,1,2025-01-01\n",
+        "cp950",
+    )
+    got = na.load_records(p)["category"].tolist()
+    assert got == ["resilience", "enhancement", "aesthetics", "engagement", "certificate"]
+
+
+def test_sheet_option_on_the_command_line(tiny, tmp_path):
+    s, r = tiny
+    wb = openpyxl.Workbook()
+    wb.active.title = "封面"
+    for title, path in (("學生", s), ("紀錄", r)):
+        ws = wb.create_sheet(title)
+        for line in _lines(path):
+            ws.append(_typed(line))
+    wb.save(tmp_path / "all.xlsx")
+    x = str(tmp_path / "all.xlsx")
+    out = tmp_path / "rates.csv"
+    common = ["pass-rates", "--students", x, "--records", x]
+    assert main([*common, "--out", str(out)]) == 0  # each finds its own sheet
+    want = _rates(s, r)
+    got = pd.read_csv(out, keep_default_na=False, dtype={"department": str})
+    assert got["all_passed"].tolist() == want["all_passed"].tolist()
+    assert main([*common, "--sheet", "紀錄", "--out", str(tmp_path / "no.csv")]) == 2
+    assert not (tmp_path / "no.csv").exists()
+    args = ["--students-sheet", "學生", "--records-sheet", "3", "--out", str(out)]
+    assert main([*common, *args]) == 0
