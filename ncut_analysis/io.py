@@ -1,5 +1,7 @@
-"""Reading inputs (CSV in UTF-8, UTF-8 with BOM or Big5/cp950; XLSX; Parquet), ROC dates, exact
-amounts, the project's ``InputError``, and atomic writes."""
+"""Reading inputs (CSV in UTF-8, UTF-8 with BOM or Big5/cp950; XLSX; Parquet) with the headers
+schools write (``headers``: Chinese spellings, title rows, sheets), ROC dates, exact amounts,
+the project's ``InputError``, and the package's one writer: atomic, and no cell of a CSV or
+XLSX it writes is a live formula."""
 
 from __future__ import annotations
 

@@ -458,3 +458,86 @@ def test_sheet_option_on_the_command_line(tiny, tmp_path):
     assert not (tmp_path / "no.csv").exists()
     args = ["--students-sheet", "學生", "--records-sheet", "3", "--out", str(out)]
     assert main([*common, *args]) == 0
+
+
+ISSUE_SPELLINGS = {
+    "students": {
+        "學號": "student_id",
+        "姓名": "name",
+        "學院": "college",
+        "系所": "department",
+        "學系": "department",
+        "系別": "department",
+        "系": "department",
+        "班級": "class",
+        "班別": "class",
+        "入學年度": "cohort",
+        "入學學年度": "cohort",
+        "入學年": "cohort",
+        "學制": "program",
+        "部別": "program",
+    },
+    "records": {
+        "學號": "student_id",
+        "項目": "category",
+        "類別": "category",
+        "認證項目": "category",
+        "門檻項目": "category",
+        "時數": "amount",
+        "數量": "amount",
+        "認證時數": "amount",
+        "日期": "date",
+        "認證日期": "date",
+        "活動日期": "date",
+    },
+    "totals": {
+        "學號": "student_id",
+        "抗壓": "resilience",
+        "精進": "enhancement",
+        "美學": "aesthetics",
+        "社會接軌": "engagement",
+        "證照": "certificate",
+    },
+    "applicants": {
+        "准考證號碼": "applicant_id",
+        "報名序號": "applicant_id",
+        "報考班別": "program",
+        "班別": "program",
+        "出生日期": "birth_date",
+        "生日": "birth_date",
+        "筆試": "written",
+        "面試": "interview",
+        "書面審查": "review",
+        "統測成績": "tvee",
+        "在校成績": "school_grades",
+        "高中職獎懲紀錄": "conduct",
+        "履歷自傳": "autobiography",
+        "專業證照": "certificates",
+        "參賽得獎證明": "awards",
+        "其他有利條件": "other",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("contract", "cell", "field"),
+    [(c, k, v) for c, table in ISSUE_SPELLINGS.items() for k, v in table.items()],
+)
+def test_every_spelling_the_issue_lists(contract, cell, field):
+    assert field_of(cell, contract) == field
+
+
+def test_a_spelling_for_two_fields_of_one_contract_is_a_rules_error(tmp_path, monkeypatch):
+    from ncut_analysis import headers
+    from ncut_analysis.rules import RulesError
+
+    bad = tmp_path / "columns.toml"
+    bad.write_text('[students]\nclass = ["班別"]\nprogram = ["班別"]\n', encoding="utf-8")
+    monkeypatch.setattr(headers, "COLUMNS_FILE", bad)
+    headers._table.cache_clear()
+    try:
+        with pytest.raises(RulesError, match="班別"):
+            headers.aliases("students")
+    finally:
+        headers._table.cache_clear()
+        headers._lookup.cache_clear()
