@@ -541,3 +541,11 @@ def test_a_spelling_for_two_fields_of_one_contract_is_a_rules_error(tmp_path, mo
     finally:
         headers._table.cache_clear()
         headers._lookup.cache_clear()
+
+
+def test_parquet_with_chinese_column_names(tiny, tmp_path):
+    s, r = tiny
+    zh = {"student_id": "學號", "category": "項目", "amount": "時數", "date": "日期"}
+    pd.read_csv(r, dtype=str).rename(columns=zh).to_parquet(tmp_path / "r.parquet")
+    got = na.pass_rates(na.load_students(s), na.load_records(tmp_path / "r.parquet"))
+    pd.testing.assert_frame_equal(got, _rates(s, r))
