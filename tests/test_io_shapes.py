@@ -549,3 +549,15 @@ def test_parquet_with_chinese_column_names(tiny, tmp_path):
     pd.read_csv(r, dtype=str).rename(columns=zh).to_parquet(tmp_path / "r.parquet")
     got = na.pass_rates(na.load_students(s), na.load_records(tmp_path / "r.parquet"))
     pd.testing.assert_frame_equal(got, _rates(s, r))
+
+
+def test_quoted_line_breaks_in_the_title_and_header_keep_line_numbers(tmp_path):
+    p = write(
+        tmp_path / "r.csv",
+        '"114學年度\n認證紀錄"\n"學號 ","認證\n項目","認證時數\n(小時)","日期"\n'
+        "S1,抗壓,1,2025-01-01\nS1,抗壓,x,2025-01-01\n",
+        "utf-8-sig",
+    )
+    with pytest.raises(InputError) as e:
+        na.load_records(p)
+    assert [(q.line, q.column, q.value) for q in e.value.problems] == [(6, "amount", "x")]
