@@ -552,6 +552,7 @@ def test_parquet_with_chinese_column_names(tiny, tmp_path):
 
 
 def test_quoted_line_breaks_in_the_title_and_header_keep_line_numbers(tmp_path):
+    # lines 1-2 the title, 3-5 the header, 6 a good row, 7 the bad one
     p = write(
         tmp_path / "r.csv",
         '"114學年度\n認證紀錄"\n"學號 ","認證\n項目","認證時數\n(小時)","日期"\n'
@@ -560,4 +561,4 @@ def test_quoted_line_breaks_in_the_title_and_header_keep_line_numbers(tmp_path):
     )
     with pytest.raises(InputError) as e:
         na.load_records(p)
-    assert [(q.line, q.column, q.value) for q in e.value.problems] == [(6, "amount", "x")]
+    assert [(q.line, q.column, q.value) for q in e.value.problems] == [(7, "amount", "x")]
