@@ -39,7 +39,7 @@ class Problem:
         where = path if self.line is None else f"{path}:{self.line}"
         col = f" column {self.column!r}" if self.column else ""
         val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}"
+        return f"{where}:{col}{val}: {self.message}" if col or val else f"{where}: {self.message}"
 
 
 @dataclass

@@ -175,6 +175,12 @@ def _link(target: Path, text: str) -> str:
     return f"<a href='{_e(href)}'>{_e(text)}</a>"
 
 
+_NO_DATES = (
+    "<p class='ncut-note'>本節從略：資料為各生累計總表（畢業門檻認證摘要），沒有日期，"
+    "無法計算各日期的通過率與變化。</p>"
+)
+
+
 def _default_output(kind: str) -> Path:
     """Where a notebook run by hand writes: its own folder, never over a `make briefing` run."""
     return paths.outputs_dir() / "lab" / kind
@@ -276,6 +282,8 @@ class TermBriefing:
 
     def fig_progress(self):  # noqa: ANN201
         r = self.report
+        if not r.has_dates:
+            return _html(_NO_DATES)
         marks = [(r.deadline, "期限")]
         if r.compare_as_of:
             marks.insert(0, (r.compare_as_of, "比較日"))
@@ -290,6 +298,8 @@ class TermBriefing:
     def change(self):  # noqa: ANN201
         r = self.report
         df = r.change_frame()
+        if not r.has_dates:
+            return _html(_NO_DATES)
         if df is None:
             return _html("<p class='ncut-note'>未指定比較日期（compare_as_of）。</p>")
         blocks = [
