@@ -229,3 +229,38 @@ def test_per_student_totals_give_the_same_report_without_dated_sections(tiny, tm
         TermReport.build(
             term="114-1", students=str(students), records=str(totals), as_of="2025-12-12"
         )
+
+
+@pytest.mark.slow
+def test_the_notebook_with_only_a_term_takes_that_terms_dates(pre_113_2, tmp_path):
+    # papermill … -p term X alone: the notebook's empty date parameters are X's own dates.
+    import json
+
+    import papermill as pm
+
+    from ncut_analysis.paths import NOTEBOOKS_DIR
+
+    rules_path, students, records = pre_113_2
+    out = tmp_path / "nb.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "term_briefing.ipynb"),
+        str(out),
+        parameters={
+            "term": str(rules_path),
+            "students": str(students),
+            "records": str(records),
+            "output_dir": str(tmp_path / "files"),
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    html = "".join(
+        "".join(o.get("data", {}).get("text/html", ""))
+        for c in json.loads(out.read_text(encoding="utf-8"))["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert "資料結算至 2024-12-13" in html and "門檻期限 2025-06-01" in html
+    assert "自 2024-11-01" in html  # the comparison is the file's notice date
+    assert "2025-12-12" not in html  # nothing of 114-1's dates
+    assert "美學" in html  # five categories through the whole briefing
