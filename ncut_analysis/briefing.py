@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .errors import BriefingError
+from .errors import BriefingError, OptionError
 from .io import atomic_dir, atomic_path
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
@@ -172,7 +172,7 @@ def admission_scenario(
     *,
     year: int = 109,
     applicants: str = "",
-    min_total: float = 0,
+    min_total: float | str = 0,
     waitlist: int | None = None,
     noise_sd: float = 3.0,
     no_show: float = 0.1,
@@ -184,22 +184,29 @@ def admission_scenario(
     shipped pool), the minimum total, the waitlist length (None: no limit, -1 in the notebook),
     the scorers' noise (points, one standard deviation), the admitted no-show rate, and the
     Monte Carlo draws and seed."""
+    from .admission import (
+        check_draws,
+        check_no_show,
+        check_sd,
+        check_seed,
+        check_waitlist,
+        min_total_units,
+    )
     from .rules import load_admission_rules
 
-    load_admission_rules(year)  # an unknown year stops here, before a kernel starts
+    rules = load_admission_rules(year)  # an unknown year stops here, before a kernel starts
     if applicants and not Path(applicants).is_file():
-        from .errors import OptionError
-
         raise OptionError("applicants", applicants, "no such file")
+    min_total_units(min_total, rules)  # checked, then handed on as written
     return {
         "year": int(year),
         "applicants": str(Path(applicants).resolve()) if applicants else "",
-        "min_total": float(min_total),
-        "waitlist": -1 if waitlist is None else int(waitlist),
-        "noise_sd": float(noise_sd),
-        "no_show": float(no_show),
-        "draws": int(draws),
-        "seed": int(seed),
+        "min_total": str(min_total),
+        "waitlist": -1 if (wl := check_waitlist(waitlist)) is None else wl,
+        "noise_sd": check_sd(noise_sd),
+        "no_show": check_no_show(no_show),
+        "draws": check_draws(draws),
+        "seed": check_seed(seed),
     }
 
 

@@ -28,13 +28,33 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 # ---------------------------------------------------------------------------- commands
 
 
+def _sheet(a: argparse.Namespace, which: str) -> str | None:
+    """The sheet to read in the ``which`` input: its own ``--<which>-sheet`` or ``--sheet``."""
+    return getattr(a, f"{which}_sheet", None) or getattr(a, "sheet", None)
+
+
+def _no_dates_check(a: argparse.Namespace, *options: str) -> None:
+    """A per-student totals table has no dates: an as-of option with it is an error."""
+    given = [o for o in options if getattr(a, o.lstrip("-").replace("-", "_"), None)]
+    if not given or not getattr(a, "records", None):
+        return
+    from .loaders import records_kind
+
+    if records_kind(a.records, sheet=_sheet(a, "records")) == "totals":
+        raise CommandError(
+            f"{given[0]}: {a.records} holds per-student totals (one row a student, no dates), "
+            f"so nothing can be counted as of a day; leave out {' and '.join(given)}"
+        )
+
+
 def _cmd_pass_rates(a: argparse.Namespace) -> None:
     from .loaders import load_records, load_students
     from .thresholds import pass_rates
 
+    _no_dates_check(a, "--as-of")
     table = pass_rates(
-        load_students(a.students),
-        load_records(a.records),
+        load_students(a.students, sheet=_sheet(a, "students")),
+        load_records(a.records, sheet=_sheet(a, "records")),
         term=a.term,
         as_of=parse_date(a.as_of, what="--as-of"),
         cohort=a.cohort,
@@ -56,7 +76,7 @@ def _cmd_reconcile(a: argparse.Namespace) -> None:
     from .reconcile import reconcile
 
     computed = load_pass_table(a.computed) if a.computed else None
-    found = reconcile(load_published(a.published), computed)
+    found = reconcile(load_published(a.published, sheet=a.sheet), computed)
     write_csv(found, a.out)
     print(f"wrote {a.out} ({len(found)} disagreements)")
 
@@ -67,11 +87,12 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     from .rules import load_term_rules
     from .thresholds import student_status
 
+    _no_dates_check(a, "--as-of")
     rules = load_term_rules(a.term)
     as_of = parse_date(a.as_of, what="--as-of")
     status = student_status(
-        load_students(a.students),
-        load_records(a.records),
+        load_students(a.students, sheet=_sheet(a, "students")),
+        load_records(a.records, sheet=_sheet(a, "records")),
         as_of=as_of,
         cohort=a.cohort,
         rules=rules,
@@ -85,17 +106,11 @@ def _scenario(a: argparse.Namespace) -> dict:
     range-checked here (exit 2 naming the option and the value)."""
     from .admission import check_draws, check_no_show, check_sd, check_seed, check_waitlist
 
-    try:
-        min_total = float(a.min_total)
-    except ValueError:
-        raise CommandError(
-            f"--min-total {a.min_total!r}: the briefing takes one number from 0 to 100"
-        ) from None
     _admission_min_total(a)
     return {
         "year": a.year,
         "applicants": a.applicants or "",
-        "min_total": min_total,
+        "min_total": str(a.min_total),
         "waitlist": check_waitlist(a.waitlist, "--waitlist"),
         "noise_sd": check_sd(a.noise_sd, "--noise-sd"),
         "no_show": check_no_show(a.no_show, "--no-show"),
@@ -112,6 +127,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         return
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
+    _no_dates_check(a, "--as-of", "--compare-as-of")
     files = run_term_briefing(
         a.out,
         term=a.term,
@@ -177,8 +193,8 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     opts = _admission_options(a)
     res = compare_modes(_load_applicants(a), **opts)
     with atomic_dir(a.out) as tmp:
-        res["applicants"].to_csv(tmp / "compare_applicants.csv", index=False, float_format="%.2f")
-        res["summary"].to_csv(tmp / "compare_summary.csv", index=False)
+        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format="%.2f")
+        write_csv(res["summary"], tmp / "compare_summary.csv")
     print(
         res["summary"][
             [
@@ -222,9 +238,9 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
     depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
     summary = backfill_summary(depth)
     with atomic_dir(a.out) as tmp:
-        prob.to_csv(tmp / "admission_probability.csv", index=False)
-        depth.to_csv(tmp / "waitlist_depth.csv", index=False)
-        summary.to_csv(tmp / "waitlist_summary.csv", index=False)
+        write_csv(prob, tmp / "admission_probability.csv")
+        write_csv(depth, tmp / "waitlist_depth.csv")
+        write_csv(summary, tmp / "waitlist_summary.csv")
     for r in summary.itertuples():
         print(
             f"{r.program}: waitlist {r.waitlist_length}, a waitlist call in {r.p_any_call:.1%} of "
@@ -261,6 +277,8 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
 def _cmd_slides(a: argparse.Namespace) -> None:
     from .slides import export_admission_slides, export_term_slides
 
+    if a.kind != "admission":
+        _no_dates_check(a, "--as-of")
     if a.kind == "admission":
         files = export_admission_slides(a.out, **_scenario(a))
     else:
@@ -305,8 +323,18 @@ def _parser() -> argparse.ArgumentParser:
                 "--cohort", type=int, help="entry cohort to count (default: the term's seniors)"
             )
 
+    def sheets(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--sheet",
+            help="in an .xlsx input, the sheet to read (name or 1-based number; default: the "
+            "first sheet that has the header)",
+        )
+        sp.add_argument("--students-sheet", help="the sheet of the students .xlsx (over --sheet)")
+        sp.add_argument("--records-sheet", help="the sheet of the records .xlsx (over --sheet)")
+
     sp = add("pass-rates", _cmd_pass_rates, "pass rates per group, with a 全校 row")
     term_data(sp)
+    sheets(sp)
     sp.add_argument("--by", choices=["department", "college", "class"], default="department")
     sp.add_argument("--out", required=True, help="output CSV")
 
@@ -323,10 +351,12 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("reconcile", _cmd_reconcile, "check a published table's rates and counts")
     sp.add_argument("--published", required=True)
     sp.add_argument("--computed", help="a pass-rates output (by department) to compare counts with")
+    sp.add_argument("--sheet", help="in an .xlsx published table, the sheet to read")
     sp.add_argument("--out", required=True, help="output CSV, one row per disagreement")
 
     sp = add("rosters", _cmd_rosters, "advisor rosters, one workbook per class")
     term_data(sp)
+    sheets(sp)
     sp.add_argument("--out", required=True, help="output folder")
 
     def admission_args(

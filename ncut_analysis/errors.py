@@ -39,7 +39,7 @@ class Problem:
         where = path if self.line is None else f"{path}:{self.line}"
         col = f" column {self.column!r}" if self.column else ""
         val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}"
+        return f"{where}:{col}{val}: {self.message}" if col or val else f"{where}: {self.message}"
 
 
 @dataclass
@@ -66,12 +66,21 @@ class InputError(NcutError):
         return self.message()
 
 
-class OptionError(NcutError, ValueError):
-    """An option or parameter out of its range, named with its value: ``--no-show 1.5: …``."""
+class OptionError(InputError, ValueError):
+    """An option or parameter out of its range, told in one line with its value:
+    ``--no-show '1.5': a no-show probability must be at least 0 and below 1``. An ``InputError``
+    with one problem (and a ``ValueError``, which the API raised for some of these before)."""
 
     def __init__(self, option: str, value: object, why: str) -> None:
-        self.option, self.value, self.why = option, value, why
-        super().__init__(f"{option} {value!r}: {why}")
+        super().__init__(option, [Problem(None, option, str(value), why)])
+
+    @property
+    def option(self) -> str:
+        return self.path
+
+    def message(self, limit: int = MAX_LISTED) -> str:  # noqa: ARG002 - one problem, one line
+        p = self.problems[0]
+        return f"{self.path} {p.value!r}: {p.message}"
 
 
 class RulesError(NcutError, ValueError):

@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .io import atomic_dir, write_csv
+from .io import atomic_dir, save_workbook, write_csv
 from .labels import VERDICT_LABELS
 from .report.xlsx import fill_sheet
 from .rules import UNIT, TermRules
@@ -125,6 +125,6 @@ def write_rosters(
             ws.oddFooter.left.text = PERSONAL_DATA_NOTE
             ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
             ws.page_margins.left = ws.page_margins.right = 0.4
-            wb.save(tmp / f"{base}.xlsx")
+            save_workbook(wb, tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written

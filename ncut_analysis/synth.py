@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import atomic_dir
+from .io import atomic_dir, write_csv
 from .labels import WHOLE_SCHOOL
 from .loaders import load_published
 from .paths import published_table
@@ -260,6 +260,6 @@ def write_synth_term(
     students, records = synth_term(term, seed, scale=scale)
     out = Path(out)
     with atomic_dir(out) as tmp:
-        students.to_csv(tmp / "students.csv", index=False, lineterminator="\n")
-        records.to_csv(tmp / "records.csv", index=False, lineterminator="\n")
+        write_csv(students, tmp / "students.csv")
+        write_csv(records, tmp / "records.csv")
     return [out / "students.csv", out / "records.csv"]

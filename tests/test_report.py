@@ -193,3 +193,74 @@ def test_links_follow_from_where_the_notebook_runs(tiny, tmp_path, monkeypatch):
     assert "href='../outputs/lab/114-1/term_briefing.xlsx'" in note
     assert (tmp_path / "outputs" / "lab" / "114-1" / "term_briefing.xlsx").is_file()
     assert "href='../outputs/lab/114-1/rosters'" in b.outreach().data
+
+
+def _totals_of(records, students, path):
+    """The certification system's summary of the same records: one row a student."""
+    st = na.student_status(na.load_students(students), na.load_records(records))
+    rows = ["學號,抗壓,精進,美學,社會接軌,證照"]
+    for r in st.itertuples():
+        u = [r.resilience_units, r.enhancement_units, r.aesthetics_units, r.engagement_units]
+        rows.append(
+            ",".join(
+                [r.student_id, *(f"{x / 1000:g}" for x in u), str(r.certificate_units // 1000)]
+            )
+        )
+    return write(path, "\n".join(rows) + "\n")
+
+
+def test_per_student_totals_give_the_same_report_without_dated_sections(tiny, tmp_path):
+    students, records = tiny
+    totals = _totals_of(records, students, tmp_path / "totals.csv")
+    by_records = TermReport.build(
+        term="114-1", students=str(students), records=str(records), as_of="all"
+    )
+    by_totals = TermReport.build(term="114-1", students=str(students), records=str(totals))
+    cols = [
+        c for c in by_records.table.columns if c.endswith(("_passed", "_rate")) or c == "students"
+    ]
+    assert by_totals.table[cols].equals(by_records.table[cols])
+    assert not by_totals.has_dates and by_totals.as_of is None and by_totals.before is None
+    assert "進展" not in by_totals.tables() and by_totals.change_frame() is None
+    assert by_totals.params["結算日"] == "（總表：無日期）"
+    b = TermBriefing(report=by_totals, output_dir=tmp_path / "o")
+    assert "本節從略" in b.fig_progress().data and "本節從略" in b.change().data
+    with pytest.raises(OptionError, match="per-student totals"):
+        TermReport.build(
+            term="114-1", students=str(students), records=str(totals), as_of="2025-12-12"
+        )
+
+
+@pytest.mark.slow
+def test_the_notebook_with_only_a_term_takes_that_terms_dates(pre_113_2, tmp_path):
+    # papermill … -p term X alone: the notebook's empty date parameters are X's own dates.
+    import json
+
+    import papermill as pm
+
+    from ncut_analysis.paths import NOTEBOOKS_DIR
+
+    rules_path, students, records = pre_113_2
+    out = tmp_path / "nb.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "term_briefing.ipynb"),
+        str(out),
+        parameters={
+            "term": str(rules_path),
+            "students": str(students),
+            "records": str(records),
+            "output_dir": str(tmp_path / "files"),
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    html = "".join(
+        "".join(o.get("data", {}).get("text/html", ""))
+        for c in json.loads(out.read_text(encoding="utf-8"))["cells"]
+        for o in c.get("outputs", [])
+    )
+    assert "資料結算至 2024-12-13" in html and "門檻期限 2025-06-01" in html
+    assert "自 2024-11-01" in html  # the comparison is the file's notice date
+    assert "2025-12-12" not in html  # nothing of 114-1's dates
+    assert "美學" in html  # five categories through the whole briefing

@@ -10,12 +10,12 @@ Statuses and reasons are codes; ``labels`` gives their Chinese labels.
 
 from __future__ import annotations
 
-from ..errors import OptionError, SmallPoolWarning
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS
 from .compare import compare_modes, rank_correlations
 from .diff import DIFF_COLUMNS, admission_diff
 from .labels import CHANGE_LABELS, ITEM_LABELS, MODE_LABELS, REASON_LABELS, STATUS_LABELS
 from .options import (
+    OptionError,
     check_draws,
     check_no_show,
     check_sd,
@@ -26,6 +26,7 @@ from .options import (
 from .pool import APPLICANT_COLUMNS, OPTIONAL_COLUMNS, load_applicants, synth_applicants
 from .rank import (
     RESULT_COLUMNS,
+    SmallPoolWarning,
     minimum_standards,
     rank_admission,
     reason_counts,

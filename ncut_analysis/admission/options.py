@@ -1,8 +1,8 @@
 """Range checks of the admission options, shared by the API and the command line.
 
 Each check takes the option's name as the caller spells it (``no_show`` in the API,
-``--no-show`` on the command line) and raises the package's ``OptionError``: one line naming the
-option and the value, exit status 2 on the command line.
+``--no-show`` on the command line) and raises ``OptionError``, an ``InputError`` whose message is
+one line naming the option and the value.
 """
 
 from __future__ import annotations

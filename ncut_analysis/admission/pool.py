@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..io import parse_dates, parse_fixed, read_table
+from ..io import InputError, Problem, parse_dates, parse_fixed, read_table
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, load_admission_rules
 from .score import SCORE_SCALE
 

@@ -144,7 +144,7 @@ def rank_admission(
     ``reason_label`` (Chinese, what users see) and ``total_units`` (the exact total in 1/100000
     point). Rows come per program in the rules' order, best first (ties in input order), then
     the disqualified. A program with fewer applicants than the brochure's minimum gives a
-    ``SmallPoolWarning``. Bad option values raise ``OptionError``.
+    ``SmallPoolWarning``. Bad option values raise ``OptionError`` (an ``InputError``).
     """
     check_mode(mode)
     rules = _rules(year, rules)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, Program
 from .labels import REASON_LABELS
+from .options import OptionError
 
 __all__ = [
     "SCORE_SCALE",

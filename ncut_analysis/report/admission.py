@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import paths
@@ -18,17 +17,9 @@ from ..errors import SmallPoolWarning
 from ..labels import MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
 from .term import _formats, taipei_now
 
-__all__ = ["AdmissionReport", "MODES", "REASONS"]
+__all__ = ["AdmissionReport", "MODES"]
 
 MODES = ("normal", "special")
-REASONS = [  # reason prefix -> column heading
-    ("over the age limit", "超過年齡上限"),
-    ("written test absent", "筆試缺考或 0 分"),
-    ("not invited", "未獲面試資格"),
-    ("interview absent", "面試缺考或 0 分"),
-    ("document review absent", "書審缺或 0 分"),
-    ("no review documents", "未繳書審資料"),
-]
 
 
 @dataclass(frozen=True)
@@ -43,6 +34,8 @@ class AdmissionReport:
     summary: pd.DataFrame
     prob: pd.DataFrame
     depth: pd.DataFrame
+    standards: pd.DataFrame
+    reasons: pd.DataFrame
     sd: float
     no_show: float
     draws: int
@@ -55,20 +48,24 @@ class AdmissionReport:
         *,
         year: int = 109,
         applicants: str = "",
-        min_total: float = 0,
+        min_total: float | str | dict = 0,
         waitlist: int = -1,
         noise_sd: float = 3.0,
         no_show: float = 0.1,
         draws: int = 10_000,
         seed: int = 0,
     ) -> AdmissionReport:
-        """``waitlist`` < 0 means no limit; empty ``applicants`` means the shipped pool."""
+        """``waitlist`` < 0 means no limit; empty ``applicants`` means the shipped pool;
+        ``min_total`` one number for every class or one per class (a mapping, or
+        ``"precision-machinery=60,hvac-energy=55"``)."""
         from ..admission import (
             admission_probability,
             backfill_depth,
             compare_modes,
             load_applicants,
+            minimum_standards,
             rank_admission,
+            reason_counts,
         )
         from ..rules import load_admission_rules
 
@@ -101,12 +98,20 @@ class AdmissionReport:
                 ],
                 ignore_index=True,
             )
+        standards = minimum_standards(min_total, rules=rules)
+        reasons = pd.concat(
+            [reason_counts(normal, rules=rules), reason_counts(special, rules=rules)],
+            ignore_index=True,
+        )
+        mins = "、".join(
+            f"{r.short} {r.min_total:g}" for r in standards.itertuples() if r.min_total_units
+        )
         shown = {
             PARAM_LABELS["year"]: str(year),
             PARAM_LABELS["applicants"]: Path(applicants).name
             if applicants
             else f"隨附的合成資料（{path.name}）",
-            PARAM_LABELS["min_total"]: f"{min_total:g}",
+            PARAM_LABELS["min_total"]: mins or "無",
             PARAM_LABELS["waitlist"]: "不限" if wl is None else str(wl),
             PARAM_LABELS["noise_sd"]: f"{noise_sd:g}",
             PARAM_LABELS["no_show"]: f"{no_show:.0%}",
@@ -122,6 +127,8 @@ class AdmissionReport:
             summary=cmp["summary"],
             prob=pd.concat(probs, ignore_index=True),
             depth=depth,
+            standards=standards,
+            reasons=reasons,
             sd=noise_sd,
             no_show=no_show,
             draws=draws,
@@ -139,55 +146,36 @@ class AdmissionReport:
     # -- numbers the views state
 
     def probability_counts(self) -> pd.DataFrame:
-        """Per program and mode: applicants almost sure (p ≥ 95%), on the edge (5% < p < 95%),
-        and admitted without noise but below 50% with it. Codes, numbers."""
-        rows = []
-        for pid, name in self.programs():
-            for m in MODES:
-                g = self.prob[(self.prob["program"] == pid) & (self.prob["mode"] == m)]
-                p = g["p_admitted"]
-                rows.append(
-                    {
-                        "program": pid,
-                        "name": name,
-                        "mode": m,
-                        "sure": int((p >= 0.95).sum()),
-                        "edge": int(((p > 0.05) & (p < 0.95)).sum()),
-                        "fragile": int((g["admitted_without_noise"] & (p < 0.5)).sum()),
-                    }
-                )
-        return pd.DataFrame(rows)
+        """Per program and mode (``admission.probability_summary``): ``near_certain`` (p ≥ 95%),
+        ``marginal`` (5% < p < 95%), ``admitted_below_half``; with the program's name."""
+        from ..admission import probability_summary
+
+        out = probability_summary(self.prob.dropna(subset=["rank"]))
+        return self._named(out)
 
     def backfill_summary(self) -> pd.DataFrame:
-        """Per program and mode: waitlist length, mean and 90th-percentile backfill depth, the
-        share of draws that run the list out. Codes, numbers."""
-        rows = []
-        for pid, name in self.programs():
-            for m in MODES:
-                g = self.depth[(self.depth["program"] == pid) & (self.depth["mode"] == m)]
-                if g.empty:
-                    continue
-                g = g.sort_values("depth")
-                cdf = g["share"].cumsum().to_numpy()
-                p90 = int(g["depth"].to_numpy()[np.searchsorted(cdf, 0.9 - 1e-12)])
-                rows.append(
-                    {
-                        "program": pid,
-                        "name": name,
-                        "mode": m,
-                        "waitlist": int(g["waitlist_length"].iloc[0]),
-                        "mean_depth": float((g["depth"] * g["share"]).sum()),
-                        "p90_depth": p90,
-                        "exhausted": float(g["exhausted_share"].iloc[0]),
-                    }
-                )
-        return pd.DataFrame(rows)
+        """Per program and mode (``admission.backfill_summary``): waitlist length, mean and
+        90th-percentile depth, P(any call), P(the list runs out); with the program's name."""
+        from ..admission import backfill_summary
+
+        return self._named(backfill_summary(self.depth))
+
+    def _named(self, df: pd.DataFrame) -> pd.DataFrame:
+        present = [pid for pid, _ in self.programs()]
+        names = dict(self.programs())
+        df = df[df["program"].isin(present)].copy()
+        df["name"] = df["program"].map(names)
+        order = {pid: i for i, pid in enumerate(present)}
+        key = df["program"].map(order) * 2 + df["mode"].map({m: i for i, m in enumerate(MODES)})
+        return df.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k")
 
     # -- the frames the reader sees (Chinese headings, numbers as numbers)
 
     def summary_frame(self) -> pd.DataFrame:
         s = self.summary
         out = pd.DataFrame({"專班": s["name"], "名額": s["quota"], "報名人數": s["applicants"]})
+        std = self.standards.set_index("program")["min_total"]
+        out["最低錄取標準"] = s["program"].map(std).astype(float)
         for m in MODES:
             lab = MODE_LABELS[m]
             out[f"{lab}｜{STATUS_LABELS['admitted']}"] = s[f"admitted_{m}"]
@@ -200,6 +188,7 @@ class AdmissionReport:
         out["Spearman 等級相關"] = s["spearman"].astype(float)
         out["Kendall 等級相關"] = s["kendall"].astype(float)
         out.attrs["formats"] = {
+            "最低錄取標準": "score",
             **{f"{MODE_LABELS[m]}｜錄取最低分": "score" for m in MODES},
             "Spearman 等級相關": "corr",
             "Kendall 等級相關": "corr",
@@ -207,15 +196,19 @@ class AdmissionReport:
         return out
 
     def disqualified_frame(self) -> pd.DataFrame:
+        """Per program and mode, the disqualified applicants by reason (counted by code)."""
+        from ..admission import REASON_LABELS
+
+        d = self.reasons[self.reasons["status"] == "disqualified"]
+        codes = [c for c in REASON_LABELS if c in set(d["reason_code"])]
         rows = []
         for m in MODES:
-            r = self.ranking(m)
             for pid, name in self.programs():
-                g = r[(r["program"] == pid) & (r["status"] == "disqualified")]
+                g = d[(d["program"] == pid) & (d["mode"] == m)].set_index("reason_code")["count"]
                 row = {"專班": name, "模式": MODE_LABELS[m]}
-                for prefix, label in REASONS:
-                    row[label] = int(g["reason"].str.startswith(prefix).sum())
-                row["合計"] = len(g)
+                for c in codes:
+                    row[REASON_LABELS[c]] = int(g.get(c, 0))
+                row["合計"] = int(g.sum())
                 rows.append(row)
         return pd.DataFrame(rows)
 
@@ -225,9 +218,9 @@ class AdmissionReport:
             {
                 "專班": c["name"],
                 "模式": [MODE_LABELS[m] for m in c["mode"]],
-                "幾乎確定正取（≥95%）": c["sure"],
-                "邊緣（5%–95%）": c["edge"],
-                "無雜訊正取但機率 < 50%": c["fragile"],
+                "幾乎確定正取（≥95%）": c["near_certain"],
+                "邊緣（5%–95%）": c["marginal"],
+                "無雜訊正取但機率 < 50%": c["admitted_below_half"],
             }
         )
 
@@ -237,12 +230,18 @@ class AdmissionReport:
             {
                 "專班": b["name"],
                 "模式": [MODE_LABELS[m] for m in b["mode"]],
-                "備取人數": b["waitlist"],
+                "名額": b["quota"],
+                "正取人數": b["admitted"],
+                "備取人數": b["waitlist_length"],
+                "遞補機率": b["p_any_call"],
                 "平均遞補到第幾位": b["mean_depth"].round(1),
                 "90% 情況不超過": b["p90_depth"],
-                "備取用盡的機率": b["exhausted"],
+                "備取用盡的機率": b["p_exhausted"],
             }
-        ).pipe(_formats, {"平均遞補到第幾位": "one", "備取用盡的機率": "share"})
+        ).pipe(
+            _formats,
+            {"遞補機率": "share", "平均遞補到第幾位": "one", "備取用盡的機率": "share"},
+        )
 
     def applicants_frame(self, mode: str) -> pd.DataFrame:
         """One mode's ranking with Chinese headings and labels (the workbook's sheet)."""
@@ -256,7 +255,7 @@ class AdmissionReport:
                 "名次": r["rank"],
                 "結果": r["status"].map(dict(STATUS_LABELS)),
                 "備取序": r["waitlist_no"],
-                "原因": r["reason"].fillna(""),
+                "原因": r["reason_label"].fillna(""),
             }
         ).pipe(_formats, {"總分": "score"})
 

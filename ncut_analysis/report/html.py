@@ -175,6 +175,12 @@ def _link(target: Path, text: str) -> str:
     return f"<a href='{_e(href)}'>{_e(text)}</a>"
 
 
+_NO_DATES = (
+    "<p class='ncut-note'>本節從略：資料為各生累計總表（畢業門檻認證摘要），沒有日期，"
+    "無法計算各日期的通過率與變化。</p>"
+)
+
+
 def _default_output(kind: str) -> Path:
     """Where a notebook run by hand writes: its own folder, never over a `make briefing` run."""
     return paths.outputs_dir() / "lab" / kind
@@ -276,6 +282,8 @@ class TermBriefing:
 
     def fig_progress(self):  # noqa: ANN201
         r = self.report
+        if not r.has_dates:
+            return _html(_NO_DATES)
         marks = [(r.deadline, "期限")]
         if r.compare_as_of:
             marks.insert(0, (r.compare_as_of, "比較日"))
@@ -290,6 +298,8 @@ class TermBriefing:
     def change(self):  # noqa: ANN201
         r = self.report
         df = r.change_frame()
+        if not r.has_dates:
+            return _html(_NO_DATES)
         if df is None:
             return _html("<p class='ncut-note'>未指定比較日期（compare_as_of）。</p>")
         blocks = [
@@ -391,13 +401,14 @@ class AdmissionBriefing:
 
     def overview(self):  # noqa: ANN201
         df = self.report.summary_frame()
-        blocks = [(c, [("", c)]) for c in ("名額", "報名人數")]
+        blocks = [(c, [("", c)]) for c in ("名額", "報名人數", "最低錄取標準")]
         fmt = {}
         for m in MODES:
             lab = MODE_LABELS[m]
             cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
             blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
             fmt[f"{lab}｜錄取最低分"] = ".2f"
+        fmt["最低錄取標準"] = ".2f"
         blocks.append(
             (
                 "正取名單重疊",
@@ -450,7 +461,8 @@ class AdmissionBriefing:
             f"<p>正取生各以 {r.no_show:.0%} 的機率未報到，缺額依備取順序遞補"
             f"（被通知的備取生也以同一機率放棄），模擬 {r.draws} 次：</p>"
             + html_table(
-                r.depth_frame(), formats={"平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"}
+                r.depth_frame(),
+                formats={"遞補機率": ".1%", "平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"},
             )
         )
 

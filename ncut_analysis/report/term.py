@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from .. import paths
 from ..errors import InputError, OptionError, Problem, UnknownStudentsWarning
 from ..io import parse_date
 from ..labels import GROUP_LABELS, MEASURE_LABELS, PARAM_LABELS, RECONCILE_LABELS, WHOLE_SCHOOL
-from ..loaders import load_published, load_records, load_students
+from ..loaders import is_totals, load_published, load_records, load_students
 from ..reconcile import reconcile
 from ..rules import TermRules, load_term_rules
 from ..thresholds import (
@@ -70,6 +70,7 @@ class TermParams:
     department: str
     published: Path | None
     shown: dict[str, str]
+    dates_given: tuple[str, ...] = ()  # the date parameters given explicitly
 
 
 def _date_param(value: str, name: str, default: dt.date, off: tuple[str, ...]) -> dt.date | None:
@@ -137,7 +138,27 @@ def resolve_term_params(
         department=department,
         published=pub,
         shown=shown,
+        dates_given=tuple(
+            n for n, v in (("as_of", as_of), ("compare_as_of", compare_as_of)) if (v or "").strip()
+        ),
     )
+
+
+def _undated(p: TermParams) -> TermParams:
+    """Parameters for per-student totals: no as-of date, no comparison (they have no dates); a
+    date given explicitly is an error rather than silently ignored."""
+    if p.dates_given:
+        name = p.dates_given[0]
+        raise OptionError(
+            name,
+            getattr(p, name),
+            f"{p.records.name} holds per-student totals (no dates): nothing can be counted as "
+            "of a day; leave the date empty",
+        )
+    shown = dict(p.shown)
+    shown[PARAM_LABELS["as_of"]] = "（總表：無日期）"
+    shown[PARAM_LABELS["compare_as_of"]] = "（總表：無日期）"
+    return replace(p, as_of=None, compare_as_of=None, shown=shown)
 
 
 def _weeks(start: pd.Timestamp, end: dt.date) -> list[dt.date]:
@@ -195,6 +216,8 @@ class TermReport:
         rules = p.rules
         all_students = load_students(p.students)
         recs = load_records(p.records)
+        if is_totals(recs):
+            p = _undated(p)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownStudentsWarning)
             status = student_status(all_students, recs, rules=rules, as_of=p.as_of)
@@ -203,13 +226,15 @@ class TermReport:
             for w in caught
             if issubclass(w.category, UnknownStudentsWarning)
         )
-        dates = pass_dates(all_students, recs, rules=rules)
+        dated = not is_totals(recs)
+        dates = pass_dates(all_students, recs, rules=rules) if dated else None
         if p.department:
             _check_department(status, p.department)
             status = status.loc[(status["department"] == p.department).to_numpy()]
             status = status.reset_index(drop=True)
-            keep = (dates["department"] == p.department).to_numpy()
-            dates = dates.loc[keep].reset_index(drop=True)
+            if dates is not None:
+                keep = (dates["department"] == p.department).to_numpy()
+                dates = dates.loc[keep].reset_index(drop=True)
         by = "class" if p.department else "department"
         table = summarise(status, by)
         before = None
@@ -220,11 +245,14 @@ class TermReport:
             if p.department:
                 st_before = st_before.loc[(st_before["department"] == p.department).to_numpy()]
             before = summarise(st_before, by)
-        end = p.as_of or (recs["date"].max().date() if len(recs) else dt.date.today())
-        start = recs["date"].min() if len(recs) else pd.Timestamp(end)
-        # Weekly, plus the comparison day itself, so the curve passes through the table's numbers.
-        cmp = {p.compare_as_of} if p.compare_as_of and p.compare_as_of <= end else set()
-        prog = progress(dates, sorted(set(_weeks(start, end)) | cmp))
+        if dates is not None and len(recs):
+            end = p.as_of or recs["date"].max().date()
+            start = recs["date"].min()
+            # Weekly, plus the comparison day, so the curve passes through the table's numbers.
+            cmp = {p.compare_as_of} if p.compare_as_of and p.compare_as_of <= end else set()
+            prog = progress(dates, sorted(set(_weeks(start, end)) | cmp))
+        else:  # per-student totals: no dates, no history
+            prog = pd.DataFrame(columns=["date", "category", "passed", "students", "rate"])
         reconciled = None
         if p.published:
             reconciled = reconcile(load_published(p.published), None if p.department else table)
@@ -243,6 +271,7 @@ class TermReport:
             gaps=gap_table(status, rules),
             reconciled=reconciled,
             skipped_records=skipped,
+            has_dates=dated,
         )
 
     # -- facts
@@ -267,6 +296,8 @@ class TermReport:
         return self.table.iloc[:-1]
 
     def as_of_text(self) -> str:
+        if not self.has_dates:
+            return "資料為各生累計總表（無日期）"
         return f"資料結算至 {self.as_of.isoformat()}" if self.as_of else "資料含全部紀錄"
 
     def label(self, category: str) -> str:
@@ -388,7 +419,7 @@ class TermReport:
             "摘要": self.headline_frame(),
             "各系": self.department_frame(),
             "差距": self.gap_frame(),
-            "進展": self.progress_frame(),
+            **({"進展": self.progress_frame()} if self.has_dates else {}),
             "關懷": self.outreach_frame(),
         }
         ch = self.change_frame()

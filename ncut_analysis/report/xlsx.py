@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..io import atomic_path
+from ..io import save_workbook
 
 __all__ = ["write_workbook", "fill_sheet", "text_width", "FORMATS"]
 
@@ -124,7 +124,4 @@ def write_workbook(tables: dict[str, pd.DataFrame], target: str | Path, *, title
         if title:
             ws.oddHeader.center.text = f"{title}｜{name}"
         ws.oddFooter.center.text = "第 &P 頁，共 &N 頁"
-    target = Path(target)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
-    return target
+    return save_workbook(wb, target)  # the package's one writer: atomic, no live formula
