@@ -34,6 +34,7 @@ from ncut_analysis.admission import (
     score_program,
 )
 from ncut_analysis.admission.simulate import noisy_draws
+from ncut_analysis.errors import NcutError
 
 from .conftest import REPO, write
 
@@ -304,7 +305,7 @@ def test_per_class_minimum_standard(tmp_path):
 )
 def test_bad_minimum_raises_the_packages_error(tmp_path, bad):
     apps = load(tmp_path, [row("A", 70, 70, 70)])
-    with pytest.raises(na.InputError) as e:
+    with pytest.raises(OptionError) as e:
         quiet(rank_admission, apps, "normal", min_total=bad)
     assert "min_total" in str(e.value) and "\n" not in str(e.value)
 
@@ -405,6 +406,11 @@ def test_review_moves_one_in_and_one_out(tmp_path):
     assert d.loc["C", "change_label"] == "新增正取" and d.loc["B", "status_label_after"] == "備取"
     # nothing changed: nothing listed
     assert quiet(admission_diff, b, b, "normal", rules=SMALL).empty
+    # files work as well as frames
+    f = quiet(
+        admission_diff, tmp_path / "before.csv", tmp_path / "after.csv", "normal", rules=SMALL
+    )
+    assert list(f["applicant_id"]) == ["C", "B"]
 
 
 # ---------------------------------------------------------------------------- options
@@ -429,7 +435,7 @@ def test_api_range_checks(tmp_path, call):
     apps = load(tmp_path, hvac_filler(31))
     with pytest.raises(OptionError) as e:
         call(apps)
-    assert isinstance(e.value, na.InputError) and "\n" not in e.value.message()
+    assert isinstance(e.value, NcutError) and "\n" not in str(e.value)
 
 
 def run(*args):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules
 from .labels import CHANGE_LABELS, ITEM_LABELS, STATUS_LABELS
+from .pool import load_applicants
 from .rank import MinTotal, SmallPoolWarning, _rules, rank_admission
 from .score import SCORE_SCALE
 
@@ -64,8 +66,8 @@ def _own_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, str]:
 
 
 def admission_diff(
-    before: pd.DataFrame,
-    after: pd.DataFrame,
+    before: pd.DataFrame | str | Path,
+    after: pd.DataFrame | str | Path,
     mode: str,
     *,
     year: int = 109,
@@ -73,7 +75,7 @@ def admission_diff(
     waitlist: int | None = None,
     rules: AdmissionRules | None = None,
 ) -> pd.DataFrame:
-    """Re-rank both applicant frames (before and after 複查) and list every applicant whose
+    """Re-rank both applicant frames or files (before and after 複查) and list every applicant whose
     status, rank or waitlist number changed, the programs one after another in the rules' order.
 
     Columns (``DIFF_COLUMNS``): ``applicant_id, program``, ``change`` (code: ``in`` newly
@@ -84,6 +86,10 @@ def admission_diff(
     ``其他考生成績異動`` when only others' scores changed.
     """
     rules = _rules(year, rules)
+    if isinstance(before, (str, Path)):
+        before = load_applicants(before, rules=rules)
+    if isinstance(after, (str, Path)):
+        after = load_applicants(after, rules=rules)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallPoolWarning)
         rb = rank_admission(before, mode, rules=rules, min_total=min_total, waitlist=waitlist)
