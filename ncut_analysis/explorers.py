@@ -117,6 +117,16 @@ def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[s
     return out
 
 
+def _style(heights: dict[str, int]) -> W.HTML:
+    """The page's CSS for the explorer: each chart's box as tall as its figure (JupyterLab's
+    plotly renderer otherwise gives a responsive figure a box of height 0 and clips it)."""
+    rules = "".join(
+        f".{cls} .js-plotly-plot{{height:{h}px;min-height:{h}px;overflow:visible}}"
+        for cls, h in heights.items()
+    )
+    return W.HTML(f"<style>{rules}</style>", layout=W.Layout(height="0px", margin="0"))
+
+
 def _show(out: W.Output, fig: go.Figure) -> None:
     """Replace the Output's content with the figure, in one state change (no clear-then-append
     window); drawn by the plotly mime renderer, resized with its container."""
@@ -478,7 +488,13 @@ class ThresholdExplorer:
             layout=W.Layout(width="100%"),
         )
         box = W.VBox(
-            [controls, self.summary, self.bar_out, self.curve_out],
+            [
+                _style({"ncut-bars": 380, "ncut-progress": 340}),
+                controls,
+                self.summary,
+                self.bar_out,
+                self.curve_out,
+            ],
             layout=W.Layout(width="100%", max_width="100%"),
         )
         box.add_class("ncut-threshold-explorer")
@@ -593,6 +609,8 @@ class AdmissionExplorer:
         self.table_html = W.HTML(layout=W.Layout(width="100%"))
         self.rank_out = W.Output(layout=W.Layout(width="100%", min_height="360px"))
         self.prob_out = W.Output(layout=W.Layout(width="100%", min_height="320px"))
+        self.rank_out.add_class("ncut-ranking")
+        self.prob_out.add_class("ncut-probability")
         self.rank_fig: go.Figure = go.Figure()
         self.prob_fig: go.Figure = go.Figure()
         self._busy = False
@@ -758,6 +776,7 @@ class AdmissionExplorer:
     def widget(self) -> W.Widget:
         box = W.VBox(
             [
+                _style({"ncut-ranking": 360, "ncut-probability": 320}),
                 W.HBox([self.program, self.mode], layout=W.Layout(**_ROW)),
                 W.HBox([self.min_total, self.quota, self.noise], layout=W.Layout(**_ROW)),
                 W.VBox([self.weight[i] for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)]),

@@ -43,11 +43,8 @@ def test_every_chart_follows_ten_rounds_of_changes_in_lab(lab_url):
         pg.goto(lab_url, timeout=180_000)
         # Run All from the Run menu, once the kernel is idle
         pg.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
-        pg.wait_for_function(
-            "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-            " return s && s.getAttribute('data-status') === 'idle'; }",
-            timeout=180_000,
-        )
+        pg.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
+        pg.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for(timeout=180_000)
         pg.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         pg.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         assert threshold_explorer_sequence(pg, rounds=10) == 40
