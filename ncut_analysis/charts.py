@@ -593,12 +593,16 @@ def ranking_bars(
                 }
             )
     xaxis = {
+        "type": "category",  # ids are digits: a linear axis would place them by value
         "categoryorder": "array",
         "categoryarray": list(ids),
         "showticklabels": False,
         "title": {"text": "申請人（依名次）"},
     }
-    return _explorer_figure(traces, title, 360, meta, xaxis, {"title": {"text": "總成績"}})
+    fig = _explorer_figure(traces, title, 360, meta, xaxis, {"title": {"text": "總成績"}})
+    fig.layout.barmode = "overlay"  # one bar per applicant, whichever status trace holds it
+    fig.layout.bargap = 0.1
+    return fig
 
 
 def probability_bars(
@@ -613,6 +617,10 @@ def probability_bars(
         "marker": {"color": PALETTE[2]},
         "hovertemplate": "%{x}：%{y:.1%}<extra></extra>",
     }
-    xaxis = {"showticklabels": False, "title": {"text": "申請人（依錄取機率排序）"}}
+    xaxis = {
+        "type": "category",
+        "showticklabels": False,
+        "title": {"text": "申請人（依錄取機率排序）"},
+    }
     yaxis = {"range": [0, 1], "tickformat": ".0%", "title": {"text": "錄取機率"}}
     return _explorer_figure([trace], title, 320, meta, xaxis, yaxis)

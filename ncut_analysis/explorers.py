@@ -570,7 +570,7 @@ class AdmissionExplorer:
             options=[(p.name, p.id) for p in progs],
             value=progs[0].id,
             description="專班",
-            layout=W.Layout(width="320px", max_width="100%"),
+            layout=W.Layout(width="440px", max_width="100%"),
         )
         self.mode = W.ToggleButtons(
             options=[("一般（筆試＋面試＋書審）", "normal"), ("特殊狀態（書審 100%）", "special")],
