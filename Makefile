@@ -31,8 +31,9 @@ slides: $(STAMP)  ## slide PNG/SVG charts and deck.pptx for the term (outputs/sl
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866
-	$(BIN)/voila notebooks/threshold_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866
+voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866 (offline: no CDN)
+	JUPYTER_PATH=ncut_analysis/templates/jupyter $(BIN)/voila notebooks/threshold_explorer.ipynb \
+		--template=ncut_explorer --Voila.ip=127.0.0.1 --port=8866
 
 test: $(STAMP)  ## run every test (notebooks and browser tests included)
 	$(BIN)/python -m pytest

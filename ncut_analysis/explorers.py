@@ -1,14 +1,22 @@
 """ipywidgets dashboards for analysts: what-if threshold rules and admission weights.
 
 The notebooks only build one of these and display it; tests drive the same objects headlessly
-(set a control's value, read the figures and counts). Figures are ``go.FigureWidget``s created
-once with their initial state in the constructor and updated in place (``batch_update``), so a
-change redraws without re-creating anything.
+(set a control's value, read the figures and counts).
+
+Each chart is a plain plotly figure (from ``charts``) shown in an ``ipywidgets.Output`` whose
+whole content is replaced on every change, one comm message per chart. Not a ``go.FigureWidget``:
+that is an anywidget, and anywidget (0.11) drops every later message to a model whose 5 MB
+plotly.js module took more than 2 s to load in the browser (its ``Runtime.ready`` promise is
+rejected by a 2 s timeout and ``_handle_comm_msg`` awaits it), so on a busy machine one of two
+FigureWidgets froze for the rest of the page session. The Output's figure is drawn by the
+jupyterlab-plotly renderer, loaded once like any extension, with no such timeout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import warnings
 from pathlib import Path
 
 import ipywidgets as W
@@ -18,48 +26,121 @@ import plotly.graph_objects as go
 
 from . import charts, paths
 from .admission import NORMAL_ITEMS, SPECIAL_ITEMS, admission_probability, rank_admission
+from .admission.labels import ITEM_LABELS, STATUS_LABELS
 from .io import write_csv
+from .labels import WHOLE_SCHOOL
 from .loaders import load_records, load_students
 from .rules import (
-    CATEGORIES,
-    THRESHOLD_CATEGORIES,
     UNIT,
     AdmissionRules,
     TermRules,
     load_admission_rules,
     load_term_rules,
 )
-from .thresholds import RESULT_CATEGORIES, pass_flags, population, positions, rate_hundredths
+from .thresholds import pass_flags, population, rate_hundredths, units_as_of
 
-__all__ = ["ThresholdExplorer", "AdmissionExplorer", "units_by_week", "rebalance"]
+__all__ = [
+    "ThresholdExplorer",
+    "AdmissionExplorer",
+    "rebalance",
+    "roc_date",
+    "as_of_stops",
+    "voila_command",
+]
 
 ALL = "（全部）"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+# Wrapping rows, so the controls reflow in a narrow window instead of pushing read-outs away.
+_ROW = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
+_WRAP = "white-space:normal;overflow-wrap:anywhere;word-break:break-word;max-width:100%"
 
 
-def units_by_week(
-    students: pd.DataFrame, records: pd.DataFrame, rules: TermRules, weeks: list[dt.date]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The population and its units per category as of each date in ``weeks``: an int64 array of
-    shape (weeks, students, 5), cumulative, from one pass over the records."""
-    pop = population(students, rules)
-    idx = positions(records["student_id"], pop["student_id"])
-    keep = idx >= 0
-    marks = np.array([np.datetime64(d, "s") for d in weeks])
-    # A record counts from the first week-mark on or after its date.
-    w = np.searchsorted(marks, records["date"].to_numpy()[keep], side="left")
-    inside = w < len(weeks)
-    codes = records["category"].cat.codes.to_numpy()[keep]
-    n, c = len(pop), len(CATEGORIES)
-    flat = (w[inside] * n + idx[keep][inside]) * c + codes[inside]
-    sums = np.bincount(
-        flat, weights=records["units"].to_numpy()[keep][inside], minlength=len(weeks) * n * c
+# Voilà's lab template without the Font Awesome CDN links (see its index.html.j2), found
+# through JUPYTER_PATH.
+VOILA_TEMPLATE = "ncut_explorer"
+VOILA_JUPYTER_PATH = paths.TEMPLATES_DIR / "jupyter"
+
+
+def voila_command(
+    notebook: str | Path, *, port: int = 8866, ip: str = "127.0.0.1"
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and the environment additions that serve an explorer notebook with
+    Voilà, offline (no CDN request)."""
+    import os
+    import sys
+
+    path = os.pathsep.join(
+        p for p in (str(VOILA_JUPYTER_PATH), os.environ.get("JUPYTER_PATH")) if p
     )
-    cube = np.rint(sums).astype(np.int64).reshape(len(weeks), n, c)
-    return pop, np.cumsum(cube, axis=0)
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        f"--template={VOILA_TEMPLATE}",
+    ]
+    return argv, {"JUPYTER_PATH": path}
+
+
+def roc_date(d: dt.date) -> str:
+    """A date as the page writes it, in the ROC calendar: 2025-12-12 -> ``114/12/12``."""
+    return f"{d.year - 1911}/{d.month:02d}/{d.day:02d}"
+
+
+def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[str, dt.date]]:
+    """The as-of days an analyst picks from: every month's end from ``first``'s month to
+    ``last``'s, and the term's notice date and 結算日, labelled in ROC (the notice date and the
+    結算日 named), in date order."""
+    named = {rules.notice_date: "第8週通知", rules.settlement_date: "結算日"}
+    ends = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), last, freq="ME")
+    days = {d.date() for d in ends} | {p.date() for p in [pd.Timestamp(last)]} | set(named)
+    out = []
+    for d in sorted(days):
+        name = named.get(d)
+        out.append((f"{roc_date(d)} {name}" if name else roc_date(d), d))
+    return out
+
+
+def _style(heights: dict[str, int]) -> W.HTML:
+    """The page's CSS for the explorer: each chart's box as tall as its figure (JupyterLab's
+    plotly renderer otherwise gives a responsive figure a box of height 0 and clips it)."""
+    rules = "".join(
+        f".{cls} .js-plotly-plot{{height:{h}px;min-height:{h}px;overflow:visible}}"
+        for cls, h in heights.items()
+    )
+    return W.HTML(f"<style>{rules}</style>", layout=W.Layout(height="0px", margin="0"))
+
+
+def _show(out: W.Output, fig: go.Figure) -> None:
+    """Replace the Output's content with the figure, in one state change (no clear-then-append
+    window); drawn by the plotly mime renderer, resized with its container."""
+    spec = json.loads(fig.to_json())
+    spec["config"] = {"responsive": True, "displaylogo": False}
+    title = fig.layout.title.text or ""
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "data": {PLOTLY_MIME: spec, "text/plain": title},
+            "metadata": {},
+        },
+    )
+
+
+def write_export_csv(df: pd.DataFrame, target: Path) -> Path:
+    """The one place the explorers write a CSV (BOM, for Excel), formula-safe (``write_csv``,
+    the package's one writer)."""
+    return write_csv(df, target, bom=True)
 
 
 class ThresholdExplorer:
-    """What-if rules for the graduation thresholds, by college, department and as-of date."""
+    """What-if rules for the graduation thresholds, by college, department and as-of date.
+
+    ``out_dir``: where 匯出 writes; by default the folder the notebook runs in.
+    """
 
     def __init__(
         self,
@@ -68,95 +149,74 @@ class ThresholdExplorer:
         *,
         term: str = "114-1",
         rules: TermRules | None = None,
-        out_dir: Path | None = None,
+        out_dir: str | Path | None = None,
     ) -> None:
-        self.rules = rules or load_term_rules(term)
-        self.out_dir = Path(out_dir) if out_dir else paths.outputs_dir() / "explorer"
-        first = records["date"].min().date() if len(records) else self.rules.settlement_date
-        last = max(
-            records["date"].max().date() if len(records) else first, self.rules.settlement_date
+        self.rules = r = rules or load_term_rules(term)
+        self.out_dir = Path(out_dir) if out_dir else Path.cwd()
+        first = records["date"].min().date() if len(records) else r.settlement_date
+        last = max(records["date"].max().date() if len(records) else first, r.settlement_date)
+        first = min(first, r.notice_date, r.settlement_date)
+        stops = as_of_stops(first, last, r)
+        self.days = [d for _, d in stops]
+        self.day_labels = [roc_date(d) for d in self.days]
+        self.pop = population(students, r)
+        self.cube = units_as_of(students, records, r, self.days)  # (days, students, 5)
+        self._official = pass_flags(self.cube, r)  # fixed: computed once
+        self.college = W.Dropdown(
+            options=[ALL, *dict.fromkeys(self.pop["college"])], value=ALL, description="學院"
         )
-        start = first - dt.timedelta(days=first.weekday())
-        weeks = pd.date_range(start, last, freq="7D").date.tolist()
-        weeks = sorted(
-            set(weeks) | {last, self.rules.settlement_date, self.rules.notice_date} - {None}
-        )
-        self.weeks = [d for d in weeks if d <= last]
-        self.pop, self.cube = units_by_week(students, records, self.rules, self.weeks)
-        r = self.rules
-        colleges = list(dict.fromkeys(self.pop["college"]))
-        self.college = W.Dropdown(options=[ALL, *colleges], value=ALL, description="學院")
         self.department = W.Dropdown(
             options=[ALL, *dict.fromkeys(self.pop["department"])], value=ALL, description="學系"
         )
         self.category = W.Dropdown(
-            options=[(("全數通過" if c == "all" else r.label(c)), c) for c in RESULT_CATEGORIES],
+            options=[(self._label(c), c) for c in r.result_categories],
             value="all",
             description="項目",
         )
-        default_day = r.settlement_date if r.settlement_date in self.weeks else self.weeks[-1]
+        for d in (self.college, self.department, self.category):
+            d.layout = W.Layout(width="260px", max_width="100%")
         self.as_of = W.SelectionSlider(
-            options=[(d.isoformat(), d) for d in self.weeks],
-            value=default_day,
+            options=stops,
+            value=r.settlement_date,
             description="結算日",
             continuous_update=False,
-            layout=W.Layout(width="95%"),
+            layout=W.Layout(width="100%", max_width="900px"),
+            style={"description_width": "5em"},
         )
+        self.as_of.add_class("ncut-as-of")
         self.sliders = {
             c: W.FloatSlider(
-                value=self.rules.thresholds[c] / UNIT,
+                value=r.thresholds[c] / UNIT,
                 min=0,
-                max=max(6.0, 2 * self.rules.thresholds[c] / UNIT),
-                step=1 if c == "certificate" else 0.5,
-                description=f"{r.label(c)}門檻",
+                max=max(6.0, 2 * r.thresholds[c] / UNIT),
+                step=1 if r.is_counted(c) else 0.5,
+                description=f"{r.label(c)}門檻（{r.unit(c)}）",
                 continuous_update=False,
+                readout_format="d" if r.is_counted(c) else ".1f",
+                layout=W.Layout(width="420px", max_width="100%"),
+                style={"description_width": "10em"},
             )
-            for c in THRESHOLD_CATEGORIES
+            for c in r.threshold_categories
         }
         self.aesthetics = W.Checkbox(
-            value=bool(r.aesthetics_into), description="美學時數併入社會接軌"
+            value=bool(r.aesthetics_into),
+            description=f"{r.label('aesthetics')}時數併入{r.label('engagement')}",
+            indent=False,
+            layout=W.Layout(width="auto"),
         )
-        self.summary = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="100%"))
         self.export_button = W.Button(
-            description="匯出目前畫面（PNG + CSV）", icon="download", layout=W.Layout(width="auto")
+            description="匯出目前畫面（PNG＋CSV）",
+            icon="download",
+            layout=W.Layout(width="auto", max_width="100%"),
         )
-        self.export_status = W.HTML()
-        groups, official, whatif = self._bars()
-        label = self._cat_label()
-        self.bar_fig = go.FigureWidget(
-            data=[
-                go.Bar(name="正式門檻", x=groups, y=official, marker_color=charts.PALETTE[0]),
-                go.Bar(name="假設門檻", x=groups, y=whatif, marker_color=charts.PALETTE[1]),
-            ],
-            layout=go.Layout(
-                title=f"{label}通過率：正式門檻 vs 假設門檻",
-                barmode="group",
-                yaxis={"range": [0, 105], "title": "通過率 %"},
-                font={"family": charts.FONT_FAMILY},
-                template="plotly_white",
-                height=380,
-                margin={"t": 60},
-            ),
-        )
-        xs, ys, ys_off = self._curve()
-        self.curve_fig = go.FigureWidget(
-            data=[
-                go.Scatter(
-                    name="正式門檻", x=xs, y=ys_off, mode="lines", line={"color": charts.PALETTE[0]}
-                ),
-                go.Scatter(
-                    name="假設門檻", x=xs, y=ys, mode="lines", line={"color": charts.PALETTE[1]}
-                ),
-            ],
-            layout=go.Layout(
-                title=f"{label}通過率的進展（至所選結算日）",
-                yaxis={"range": [0, 100], "title": "通過率 %"},
-                font={"family": charts.FONT_FAMILY},
-                template="plotly_white",
-                height=340,
-                margin={"t": 60},
-            ),
-        )
+        self.export_status = W.HTML(layout=W.Layout(width="100%"))
+        self.bar_out = W.Output(layout=W.Layout(width="100%", min_height="380px"))
+        self.curve_out = W.Output(layout=W.Layout(width="100%", min_height="340px"))
+        self.bar_out.add_class("ncut-bars")
+        self.curve_out.add_class("ncut-progress")
+        self.bar_fig: go.Figure = go.Figure()
+        self.curve_fig: go.Figure = go.Figure()
         for w in [
             self.college,
             self.department,
@@ -167,17 +227,20 @@ class ThresholdExplorer:
         ]:
             w.observe(self._on_change, names="value")
         self.college.observe(self._on_college, names="value")
-        self.export_button.on_click(lambda _: self.export())
-        self._update_summary()
+        self.export_button.on_click(self._on_export)
+        self._holding = False
+        self._on_change()
 
     # -- state
+
+    def _label(self, c: str) -> str:
+        return self.rules.label(c)
 
     def thresholds(self) -> dict[str, int]:
         return {c: int(round(s.value * UNIT)) for c, s in self.sliders.items()}
 
     def _cat_label(self) -> str:
-        c = self.category.value
-        return "四項全數" if c == "all" else self.rules.label(c)
+        return self._label(self.category.value)
 
     def _mask(self) -> np.ndarray:
         m = np.ones(len(self.pop), dtype=bool)
@@ -188,7 +251,7 @@ class ThresholdExplorer:
         return m
 
     def _week(self) -> int:
-        return self.weeks.index(self.as_of.value)
+        return self.days.index(self.as_of.value)
 
     def whatif_rules(self) -> TermRules:
         """The term's rules with the sliders' thresholds and the aesthetics switch."""
@@ -198,14 +261,38 @@ class ThresholdExplorer:
         )
 
     def _flags(self, official: bool) -> np.ndarray:
-        return pass_flags(self.cube[self._week()], self.rules if official else self.whatif_rules())
+        k = self._week()
+        return self._official[k] if official else pass_flags(self.cube[k], self.whatif_rules())
+
+    def selection(self) -> dict[str, str]:
+        """What the charts show, as data: the page writes it into each figure's ``meta``."""
+        return {
+            "category": self.category.value,
+            "college": self.college.value,
+            "department": self.department.value,
+            "as_of": self.as_of.value.isoformat(),
+            "thresholds": ",".join(f"{c}={v}" for c, v in self.thresholds().items()),
+            "aesthetics": "yes" if self.aesthetics.value else "no",
+        }
+
+    def _scope(self) -> str:
+        if self.department.value != ALL:
+            return f"{self.department.value}各班"
+        if self.college.value != ALL:
+            return f"{self.college.value}各學系"
+        return "各學系"
+
+    def group_key(self) -> str:
+        return "class" if self.department.value != ALL else "department"
 
     def table(self) -> pd.DataFrame:
-        """The current view as a table: per group, students, passed and rate under both rules."""
-        k = list(RESULT_CATEGORIES).index(self.category.value)
-        key = "class" if self.department.value != ALL else "department"
+        """The current view as data: per group, students, passed and rate under both rules
+        (columns ``group, students, passed_official, passed_whatif, rate_official,
+        rate_whatif``; rates in percent)."""
+        k = list(self.rules.result_categories).index(self.category.value)
+        key = self.group_key()
         m = self._mask()
-        df = self.pop.loc[m, ["college", "department", "class"]].copy()
+        df = self.pop.loc[m, [key]].copy()
         df["official"] = self._flags(True)[m, k]
         df["whatif"] = self._flags(False)[m, k]
         g = df.groupby(key, sort=False)
@@ -220,31 +307,68 @@ class ThresholdExplorer:
         out["rate_whatif"] = rate_hundredths(out["passed_whatif"], out["students"]) / 100
         return out.rename(columns={key: "group"})
 
-    def _bars(self) -> tuple[list[str], list[float], list[float]]:
+    def export_table(self) -> pd.DataFrame:
+        """``table()`` as the CSV shows it: Chinese headers, the selection in the first columns."""
         t = self.table()
-        return t["group"].tolist(), t["rate_official"].tolist(), t["rate_whatif"].tolist()
+        sel = self.selection()
+        return pd.DataFrame(
+            {
+                "項目": self._cat_label(),
+                "結算日": roc_date(self.as_of.value),
+                "學院": sel["college"],
+                "班級" if self.group_key() == "class" else "學系": t["group"],
+                "人數": t["students"],
+                "通過人數（正式門檻）": t["passed_official"],
+                "通過率 %（正式門檻）": t["rate_official"],
+                "通過人數（假設門檻）": t["passed_whatif"],
+                "通過率 %（假設門檻）": t["rate_whatif"],
+            }
+        )
 
-    def _curve(self) -> tuple[list[str], list[float], list[float]]:
-        k = list(RESULT_CATEGORIES).index(self.category.value)
+    def _curve(self) -> tuple[list[dt.date], list[float], list[float]]:
+        k = list(self.rules.result_categories).index(self.category.value)
         upto = self._week() + 1
         m = self._mask()
-        units = self.cube[:upto][:, m]
         n = max(int(m.sum()), 1)
-        whatif = pass_flags(units, self.whatif_rules())[..., k].sum(axis=1)
-        official = pass_flags(units, self.rules)[..., k].sum(axis=1)
-        xs = [d.isoformat() for d in self.weeks[:upto]]
+        whatif = pass_flags(self.cube[:upto][:, m], self.whatif_rules())[..., k].sum(axis=1)
+        official = self._official[:upto][:, m, k].sum(axis=1)
         return (
-            xs,
-            (rate_hundredths(whatif, np.full(upto, n)) / 100).tolist(),
+            self.days[:upto],
             (rate_hundredths(official, np.full(upto, n)) / 100).tolist(),
+            (rate_hundredths(whatif, np.full(upto, n)) / 100).tolist(),
         )
 
     def flips(self) -> tuple[int, int]:
-        """Students in the selection whose all-four status the what-if changes: (newly pass, newly fail)."""
+        """Students in the selection whose all-four status the what-if changes: (newly pass,
+        newly fail)."""
         m = self._mask()
         off = self._flags(True)[m, -1]
         wi = self._flags(False)[m, -1]
         return int((wi & ~off).sum()), int((~wi & off).sum())
+
+    def figures(self) -> tuple[go.Figure, go.Figure]:
+        """The two charts of the current selection."""
+        t = self.table()
+        sel = self.selection()
+        label, day = self._cat_label(), roc_date(self.as_of.value)
+        bars = charts.whatif_bars(
+            t["group"].tolist(),
+            t["rate_official"].tolist(),
+            t["rate_whatif"].tolist(),
+            title=f"{label}通過率：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            meta={**sel, "chart": "bars"},
+        )
+        days, official, whatif = self._curve()
+        where = self.department.value if self.department.value != ALL else self.college.value
+        curve = charts.whatif_progress(
+            days,
+            [roc_date(d) for d in days],
+            official,
+            whatif,
+            title=f"{label}通過率的進展：{'全校' if where == ALL else where}（至 {day}）",
+            meta={**sel, "chart": "progress"},
+        )
+        return bars, curve
 
     # -- events
 
@@ -254,67 +378,95 @@ class ThresholdExplorer:
             if change["new"] == ALL
             else self.pop.loc[self.pop["college"] == change["new"], "department"]
         )
-        self.department.options = [ALL, *dict.fromkeys(depts)]
-        self.department.value = ALL
+        self._holding = True  # one redraw for the college and its department reset
+        try:
+            self.department.options = [ALL, *dict.fromkeys(depts)]
+            self.department.value = ALL
+        finally:
+            self._holding = False
+        self._on_change()
 
     def _on_change(self, _change: dict | None = None) -> None:
-        groups, official, whatif = self._bars()
-        xs, ys, ys_off = self._curve()
-        label = self._cat_label()
-        with self.bar_fig.batch_update():
-            self.bar_fig.data[0].x, self.bar_fig.data[0].y = groups, official
-            self.bar_fig.data[1].x, self.bar_fig.data[1].y = groups, whatif
-            self.bar_fig.layout.title.text = f"{label}通過率：正式門檻 vs 假設門檻"
-        with self.curve_fig.batch_update():
-            self.curve_fig.data[0].x, self.curve_fig.data[0].y = xs, ys_off
-            self.curve_fig.data[1].x, self.curve_fig.data[1].y = xs, ys
-            self.curve_fig.layout.title.text = (
-                f"{label}通過率的進展（至 {self.as_of.value.isoformat()}）"
-            )
+        if self._holding:
+            return
+        self.bar_fig, self.curve_fig = self.figures()
+        _show(self.bar_out, self.bar_fig)
+        _show(self.curve_out, self.curve_fig)
         self._update_summary()
 
     def _update_summary(self) -> None:
         up, down = self.flips()
         m = self._mask()
-        k = list(RESULT_CATEGORIES).index(self.category.value)
+        k = list(self.rules.result_categories).index(self.category.value)
         off = int(self._flags(True)[m, k].sum())
         wi = int(self._flags(False)[m, k].sum())
+        where = " ".join(v for v in (self.college.value, self.department.value) if v != ALL)
         self.summary.value = (
-            f"<b>{self._cat_label()}</b>：正式門檻 {off} 人通過，假設門檻 {wi} 人通過（共 {int(m.sum())} 人）。"
-            f"四項全數通過的狀態改變：{up} 人由未通過變通過，{down} 人由通過變未通過。"
+            f"<div style='{_WRAP}'><b>{self._cat_label()}</b>｜{where or WHOLE_SCHOOL}｜"
+            f"{roc_date(self.as_of.value)}：正式門檻 {off} 人通過，假設門檻 {wi} 人通過"
+            f"（共 {int(m.sum())} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
+            f"{down} 人由通過變未通過。</div>"
         )
 
     def export(self) -> tuple[Path, Path]:
-        """The current bar view as a slide-ready PNG and its table as CSV, into ``out_dir``."""
+        """The current bar chart as a slide-ready PNG and its table as CSV, into ``out_dir``."""
         from .slides import SlideChart, export_images
 
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"threshold_whatif_{self.category.value}_{stamp}"
+        name = f"門檻假設分析_{self._cat_label()}_{stamp}"
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        csv = write_csv(self.table(), self.out_dir / f"{name}.csv", bom=True)
+        csv = write_export_csv(self.export_table(), self.out_dir / f"{name}.csv")
+        fig = go.Figure(self.bar_fig)
+        fig.update_layout(width=charts.WIDTH, meta=None)
         fig = charts.slide_style(
-            go.Figure(self.bar_fig),
-            footer=f"結算日 {self.as_of.value.isoformat()}｜假設門檻 "
+            fig,
+            footer=f"結算日 {roc_date(self.as_of.value)}｜假設門檻 "
             + "、".join(f"{self.rules.label(c)} {s.value:g}" for c, s in self.sliders.items()),
         )
         (png,) = export_images([SlideChart(name, fig, "")], self.out_dir)
-        self.export_status.value = f"已匯出 {png.name} 與 {csv.name} 至 {self.out_dir}"
         return png, csv
+
+    def _on_export(self, _button: W.Button | None = None) -> None:
+        self.export_status.value = f"<div style='{_WRAP}'>匯出中…</div>"
+        try:
+            png, csv = self.export()
+        except Exception as e:  # noqa: BLE001 - shown to the user instead of a silent log
+            msg = f"匯出失敗：{e}"
+        else:
+            msg = f"已匯出 {png.name} 與 {csv.name}（資料夾：{self.out_dir}）"
+        self.export_status.value = f"<div style='{_WRAP}'>{msg}</div>"
 
     def widget(self) -> W.Widget:
         controls = W.VBox(
             [
-                W.HBox([self.college, self.department, self.category]),
+                W.HBox([self.college, self.department, self.category], layout=W.Layout(**_ROW)),
                 self.as_of,
                 W.HBox(
                     [
-                        W.VBox(list(self.sliders.values())),
-                        W.VBox([self.aesthetics, self.export_button, self.export_status]),
-                    ]
+                        W.VBox(list(self.sliders.values()), layout=W.Layout(max_width="100%")),
+                        W.VBox(
+                            [self.aesthetics, self.export_button],
+                            layout=W.Layout(max_width="100%", padding="0 0 0 1em"),
+                        ),
+                    ],
+                    layout=W.Layout(**_ROW),
                 ),
-            ]
+                self.export_status,
+            ],
+            layout=W.Layout(width="100%"),
         )
-        return W.VBox([controls, self.summary, self.bar_fig, self.curve_fig])
+        box = W.VBox(
+            [
+                _style({"ncut-bars": 380, "ncut-progress": 340}),
+                controls,
+                self.summary,
+                self.bar_out,
+                self.curve_out,
+            ],
+            layout=W.Layout(width="100%", max_width="100%"),
+        )
+        box.add_class("ncut-threshold-explorer")
+        return box
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -323,12 +475,17 @@ class ThresholdExplorer:
 
     @classmethod
     def from_files(
-        cls, students: str = "", records: str = "", term: str = "114-1"
+        cls,
+        students: str = "",
+        records: str = "",
+        term: str = "114-1",
+        out_dir: str | Path | None = None,
     ) -> ThresholdExplorer:
         return cls(
             load_students(students or paths.default_students(term)),
             load_records(records or paths.default_records(term)),
             term=term,
+            out_dir=out_dir or None,
         )
 
 
@@ -353,6 +510,14 @@ def rebalance(values: dict[str, int], changed: str, new: int) -> dict[str, int]:
     return {k: out[k] for k in values}
 
 
+def _names(ids: list[str], most: int = 10) -> str:
+    """``（A、B、C）``, at most ``most`` names and 等; empty for no one."""
+    if not ids:
+        return ""
+    more = "等" if len(ids) > most else ""
+    return f"（{'、'.join(ids[:most])}{more}）"
+
+
 class AdmissionExplorer:
     """What-if weights, minimum total, quota and scorer noise for one program's ranking."""
 
@@ -370,54 +535,56 @@ class AdmissionExplorer:
         self.draws, self.seed = draws, seed
         progs = [p for p in self.rules.programs if (applicants["program"] == p.id).any()]
         self.program = W.Dropdown(
-            options=[(p.name, p.id) for p in progs], value=progs[0].id, description="專班"
+            options=[(p.name, p.id) for p in progs],
+            value=progs[0].id,
+            description="專班",
+            layout=W.Layout(width="440px", max_width="100%"),
         )
         self.mode = W.ToggleButtons(
             options=[("一般（筆試＋面試＋書審）", "normal"), ("特殊狀態（書審 100%）", "special")],
             value="normal",
             description="模式",
+            style={"button_width": "auto", "description_width": "3em"},
+            layout=W.Layout(width="auto", max_width="100%"),
         )
         self.weight = {
-            i: W.IntSlider(min=0, max=100, step=1, description=i, continuous_update=False)
+            i: W.IntSlider(
+                min=0,
+                max=100,
+                step=1,
+                description=f"{ITEM_LABELS[i]} %",
+                continuous_update=False,
+                layout=W.Layout(width="420px", max_width="100%"),
+                style={"description_width": "9em"},
+            )
             for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)
         }
+        wide = {
+            "layout": W.Layout(width="340px", max_width="100%"),
+            "style": {"description_width": "7em"},
+            "continuous_update": False,
+        }
         self.min_total = W.FloatSlider(
-            value=0, min=0, max=100, step=0.5, description="最低錄取", continuous_update=False
+            value=0, min=0, max=100, step=0.5, description="最低錄取分數", **wide
         )
         self.quota = W.IntSlider(
-            value=self._prog().quota, min=1, max=150, description="名額", continuous_update=False
+            value=self._prog().quota, min=1, max=150, description="名額（人）", **wide
         )
         self.noise = W.FloatSlider(
-            value=3, min=0, max=15, step=0.5, description="評分雜訊 SD", continuous_update=False
+            value=3, min=0, max=15, step=0.5, description="評分雜訊 SD", **wide
         )
-        self.summary = W.HTML()
-        self.table_html = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="100%"))
+        self.table_html = W.HTML(layout=W.Layout(width="100%"))
+        self.rank_out = W.Output(layout=W.Layout(width="100%", min_height="360px"))
+        self.prob_out = W.Output(layout=W.Layout(width="100%", min_height="320px"))
+        self.rank_out.add_class("ncut-ranking")
+        self.prob_out.add_class("ncut-probability")
+        self.rank_fig: go.Figure = go.Figure()
+        self.prob_fig: go.Figure = go.Figure()
         self._busy = False
+        self._brochure: dict[tuple, pd.DataFrame] = {}  # the brochure weights' ranking
         self._reset_weights()
-        ranked = self._ranking()
-        self.rank_fig = go.FigureWidget(
-            data=[go.Bar()],
-            layout=go.Layout(
-                title="排名與錄取狀態",
-                font={"family": charts.FONT_FAMILY},
-                template="plotly_white",
-                height=360,
-                margin={"t": 60},
-                yaxis={"title": "總成績"},
-            ),
-        )
-        self.prob_fig = go.FigureWidget(
-            data=[go.Bar(marker_color=charts.PALETTE[2])],
-            layout=go.Layout(
-                title="評分雜訊下的錄取機率",
-                font={"family": charts.FONT_FAMILY},
-                template="plotly_white",
-                height=320,
-                margin={"t": 60},
-                yaxis={"range": [0, 1], "title": "錄取機率"},
-            ),
-        )
-        self._draw(ranked)
+        self._draw(self._ranking())
         self.program.observe(self._on_program, names="value")
         self.mode.observe(self._on_mode, names="value")
         for k, s in self.weight.items():
@@ -450,8 +617,6 @@ class AdmissionExplorer:
         self._busy = False
 
     def _ranking(self, weights: dict[str, int] | None = None) -> pd.DataFrame:
-        import warnings
-
         from .admission import SmallPoolWarning
 
         p = self._prog()
@@ -494,17 +659,41 @@ class AdmissionExplorer:
 
     def changes(self, ranked: pd.DataFrame) -> tuple[list[str], list[str]]:
         """Who enters and who leaves the admitted list compared with the brochure's weights."""
-        base = self._ranking(self.brochure_weights())
+        key = (self.program.value, self.mode.value, self.min_total.value, self.quota.value)
+        if key not in self._brochure:
+            self._brochure = {key: self._ranking(self.brochure_weights())}
+        base = self._brochure[key]
         now = set(ranked.loc[ranked["status"] == "admitted", "applicant_id"])
         before = set(base.loc[base["status"] == "admitted", "applicant_id"])
         return sorted(now - before), sorted(before - now)
 
-    def _draw(self, ranked: pd.DataFrame) -> None:
-        colors = {
-            "admitted": charts.PALETTE[2],
-            "waitlisted": charts.PALETTE[1],
-            "not_admitted": "#999999",
+    def top_table(self, ranked: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+        """The first ``n`` of the ranking with Chinese headers and status labels."""
+        top = ranked.head(n)
+        status = [
+            f"備取 {int(w)}" if s == "waitlisted" and pd.notna(w) else STATUS_LABELS.get(s, s)
+            for s, w in zip(top["status"], top["waitlist_no"], strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "名次": [("" if pd.isna(v) else int(v)) for v in top["rank"]],
+                "申請人": top["applicant_id"].tolist(),
+                "總成績": [f"{v:.2f}" for v in top["total"]],
+                "錄取狀態": status,
+            }
+        )
+
+    def selection(self) -> dict[str, str]:
+        return {
+            "program": self.program.value,
+            "mode": self.mode.value,
+            "weights": ",".join(f"{k}={v}" for k, v in self.weights().items()),
+            "min_total": f"{self.min_total.value:g}",
+            "quota": str(self.quota.value),
+            "noise": f"{self.noise.value:g}",
         }
+
+    def _draw(self, ranked: pd.DataFrame) -> None:
         r = ranked[ranked["status"] != "disqualified"]
         enter, leave = self.changes(ranked)
         adm = r[r["status"] == "admitted"]
@@ -521,46 +710,53 @@ class AdmissionExplorer:
             weights={pid: self.weights()},
             quotas={pid: self.quota.value},
         )
-        with self.rank_fig.batch_update():
-            self.rank_fig.data[0].x = r["applicant_id"].tolist()
-            self.rank_fig.data[0].y = r["total"].tolist()
-            self.rank_fig.data[0].marker.color = [colors[s] for s in r["status"]]
-            self.rank_fig.layout.title.text = (
-                f"排名與錄取狀態（綠：正取，橙：備取）；錄取最低分 {cutoff:.2f}"
-            )
+        sel = self.selection()
+        name = self._prog().name
+        cut = f"{cutoff:.2f}" if cutoff == cutoff else "—"
+        self.rank_fig = charts.ranking_bars(
+            r["applicant_id"].tolist(),
+            r["total"].tolist(),
+            r["status"].tolist(),
+            title=f"{name}：排名與錄取狀態（錄取最低分 {cut}）",
+            meta={**sel, "chart": "ranking"},
+        )
         pr = prob.sort_values(["p_admitted", "applicant_id"], ascending=[False, True])
         pr = pr[pr["p_admitted"] > 0]
-        with self.prob_fig.batch_update():
-            self.prob_fig.data[0].x, self.prob_fig.data[0].y = (
-                pr["applicant_id"].tolist(),
-                pr["p_admitted"].tolist(),
-            )
-            self.prob_fig.layout.title.text = (
-                f"評分雜訊 SD {self.noise.value:g} 分下的錄取機率"
-                f"（{self.draws} 次模擬；只列機率大於 0 者）"
-            )
-        counts = r["status"].value_counts()
-        self.summary.value = (
-            f"正取 {counts.get('admitted', 0)} 人，備取 {counts.get('waitlisted', 0)} 人，"
-            f"未錄取 {counts.get('not_admitted', 0)} 人，資格不符 {int((ranked['status'] == 'disqualified').sum())} 人；"
-            f"錄取最低分 {cutoff:.2f}。與簡章權重相比：新進正取 {len(enter)} 人（{'、'.join(enter[:10])}），"
-            f"退出正取 {len(leave)} 人（{'、'.join(leave[:10])}）。"
+        self.prob_fig = charts.probability_bars(
+            pr["applicant_id"].tolist(),
+            pr["p_admitted"].tolist(),
+            title=f"{name}：評分雜訊 SD {self.noise.value:g} 分下的錄取機率"
+            f"（{self.draws} 次模擬，只列機率大於 0 者）",
+            meta={**sel, "chart": "probability"},
         )
-        top = ranked.head(15)[["applicant_id", "total", "rank", "status"]]
-        self.table_html.value = top.to_html(index=False, escape=True)
+        _show(self.rank_out, self.rank_fig)
+        _show(self.prob_out, self.prob_fig)
+        counts = r["status"].value_counts()
+        dq = int((ranked["status"] == "disqualified").sum())
+        self.summary.value = (
+            f"<div style='{_WRAP}'>正取 {counts.get('admitted', 0)} 人，備取 "
+            f"{counts.get('waitlisted', 0)} 人，未錄取 {counts.get('not_admitted', 0)} 人，"
+            f"資格不符 {dq} 人；錄取最低分 {cut}。與簡章權重相比：新進正取 {len(enter)} 人"
+            f"{_names(enter)}，退出正取 {len(leave)} 人{_names(leave)}。</div>"
+        )
+        self.table_html.value = self.top_table(ranked).to_html(index=False, escape=True)
 
     def widget(self) -> W.Widget:
-        return W.VBox(
+        box = W.VBox(
             [
-                W.HBox([self.program, self.mode]),
-                W.HBox([self.min_total, self.quota, self.noise]),
-                W.HBox([W.VBox([self.weight[i] for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)])]),
+                _style({"ncut-ranking": 360, "ncut-probability": 320}),
+                W.HBox([self.program, self.mode], layout=W.Layout(**_ROW)),
+                W.HBox([self.min_total, self.quota, self.noise], layout=W.Layout(**_ROW)),
+                W.VBox([self.weight[i] for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)]),
                 self.summary,
-                self.rank_fig,
-                self.prob_fig,
+                self.rank_out,
+                self.prob_out,
                 self.table_html,
-            ]
+            ],
+            layout=W.Layout(width="100%"),
         )
+        box.add_class("ncut-admission-explorer")
+        return box
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -32,6 +32,7 @@ __all__ = [
     "population",
     "student_status",
     "pass_flags",
+    "units_as_of",
     "summarise",
     "pass_rates",
     "rate_hundredths",
@@ -311,6 +312,23 @@ def student_status(
         out[f"{c}_units"] = units[:, i]
     for c, ok in zip(rules.result_categories, pass_flags(units, rules).T, strict=True):
         out[f"{c}_passed"] = ok
+    return out
+
+
+def units_as_of(
+    students: pd.DataFrame,
+    records: pd.DataFrame,
+    rules: TermRules,
+    dates: Sequence[dt.date],
+    cohort: int | None = None,
+) -> np.ndarray:
+    """Units per category of each population student (file order) as of each date: int64
+    (dates, students, 5), counted as ``student_status`` counts them; ``pass_flags`` turns any
+    slice into pass flags."""
+    mask = population_mask(students, rules, cohort)
+    out = np.zeros((len(dates), int(mask.sum()), len(CATEGORIES)), dtype=np.int64)
+    for k, d in enumerate(dates):
+        out[k] = _unit_sums(students, mask, records, _as_of(d))
     return out
 
 

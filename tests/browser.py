@@ -70,3 +70,162 @@ def page(*, offline: bool = True, viewport: dict | None = None) -> Iterator:
             yield pg
         finally:
             browser.close()
+
+
+# --------------------------------------------------------------------------- explorer servers
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc, log_path, timeout: float = 180) -> None:
+    """Until the server accepts connections (or has died, or ``timeout`` s have passed)."""
+    import socket
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited ({proc.returncode}): {log_path.read_text()[-3000:]}")
+        with socket.socket() as s:
+            s.settimeout(1)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)  # a poll interval, not a wait for the page
+    pytest.fail(f"server did not listen within {timeout} s: {log_path.read_text()[-3000:]}")
+
+
+@contextmanager
+def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator[None]:
+    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends."""
+    import subprocess
+
+    log_path = workdir / f"server-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env={**os.environ, **(env or {})},
+        )
+        try:
+            _wait_for_port(port, proc, log_path)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# --------------------------------------------------------------------------- explorer checks
+
+# Every plotly chart of the threshold explorer, as the browser drew it: the selection written
+# in its layout.meta, its title and its first trace's x values.
+CHARTS_JS = """() => Array.from(document.querySelectorAll(
+    '.ncut-threshold-explorer .js-plotly-plot')).map(g => ({
+        meta: (g.layout && g.layout.meta) || {},
+        title: (g.layout && g.layout.title && g.layout.title.text) || '',
+        x: (g.data && g.data[0] && Array.from(g.data[0].x || []).map(String)) || []}))"""
+
+SHOWS_JS = """(want) => {
+    const charts = Array.from(document.querySelectorAll(
+        '.ncut-threshold-explorer .js-plotly-plot'));
+    if (charts.length !== 2) return false;
+    return charts.every(g => g.layout && g.layout.meta &&
+        Object.entries(want).every(([k, v]) => g.layout.meta[k] === v));
+}"""
+
+
+def dropdown(pg, label: str):
+    import re
+
+    return (
+        pg.locator(".ncut-threshold-explorer .widget-dropdown")
+        .filter(has=pg.locator("label", has_text=re.compile(f"^{label}$")))
+        .locator("select")
+    )
+
+
+def wait_until_charts_show(pg, want: dict[str, str], what: str, timeout: float = 90_000) -> None:
+    """Wait until both charts carry the selection ``want``; fail naming what they show."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.wait_for_function(SHOWS_JS, arg=want, timeout=timeout)
+    except PlaywrightTimeout:
+        shown = [(c["meta"], c["title"]) for c in pg.evaluate(CHARTS_JS)]
+        pytest.fail(f"after {what}: a chart does not show {want}; the charts show {shown}")
+
+
+def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
+    """In a page showing the threshold explorer: ``rounds`` times, change 學院, 學系, 項目 and
+    the 社會接軌 threshold slider, and after each change check that both charts show the
+    selection (and the bar chart's groups and the summary agree). Returns the checks made."""
+    pg.wait_for_function(
+        "() => document.querySelectorAll('.ncut-threshold-explorer .js-plotly-plot').length === 2",
+        timeout=180_000,
+    )
+    checks = 0
+    colleges = dropdown(pg, "學院").evaluate("s => Array.from(s.options).map(o => o.textContent)")
+    categories = dropdown(pg, "項目").evaluate(
+        "s => Array.from(s.options).map(o => [o.textContent, o.value])"
+    )
+    slider = pg.locator(".ncut-threshold-explorer .widget-slider").filter(has_text="社會接軌門檻")
+    for i in range(rounds):
+        college = colleges[1 + i % (len(colleges) - 1)]
+        dropdown(pg, "學院").select_option(label=college)
+        wait_until_charts_show(
+            pg, {"college": college, "department": "（全部）"}, f"學院 {college}"
+        )
+        checks += 1
+        depts = dropdown(pg, "學系").evaluate("s => Array.from(s.options).map(o => o.textContent)")[
+            1:
+        ]
+        charts = pg.evaluate(CHARTS_JS)
+        assert set(charts[0]["x"]) == set(depts), (college, charts[0]["x"], depts)
+        dept = depts[i % len(depts)]
+        dropdown(pg, "學系").select_option(label=dept)
+        wait_until_charts_show(pg, {"college": college, "department": dept}, f"學系 {dept}")
+        checks += 1
+        charts = pg.evaluate(CHARTS_JS)
+        assert charts[0]["x"] and all(x.startswith(dept) for x in charts[0]["x"]), charts[0]
+        label = categories[(i + 1) % len(categories)][0]
+        dropdown(pg, "項目").select_option(label=label)
+        pg.wait_for_function(
+            "(l) => Array.from(document.querySelectorAll('.ncut-threshold-explorer "
+            ".js-plotly-plot')).every(g => g.layout && g.layout.title && "
+            "g.layout.title.text.startsWith(l + '通過率') && g.layout.meta.department === "
+            f"{dept!r})",
+            arg=label,
+            timeout=90_000,
+        )
+        checks += 1
+        handle = slider.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
+        hours = float(slider.locator(".widget-readout").inner_text())
+        want = f"engagement={round(hours * 1000)}"
+        pg.wait_for_function(
+            "(w) => Array.from(document.querySelectorAll('.ncut-threshold-explorer "
+            ".js-plotly-plot')).every(g => g.layout && g.layout.meta && "
+            "g.layout.meta.thresholds.split(',').includes(w))",
+            arg=want,
+            timeout=90_000,
+        )
+        checks += 1
+        summary = (
+            pg.locator(".ncut-threshold-explorer .widget-html-content")
+            .filter(has_text="假設門檻")
+            .first.inner_text()
+        )
+        assert summary.startswith(f"{label}｜{college} {dept}｜"), summary
+    return checks

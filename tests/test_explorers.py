@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 import ncut_analysis as na
-from ncut_analysis.explorers import AdmissionExplorer, ThresholdExplorer, rebalance, units_by_week
+from ncut_analysis.explorers import (
+    AdmissionExplorer,
+    ThresholdExplorer,
+    as_of_stops,
+    rebalance,
+    roc_date,
+    write_export_csv,
+)
 from ncut_analysis.paths import default_applicants, default_records, default_students
 
 
@@ -24,6 +31,32 @@ def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
     assert explorer.as_of.value == dt.date(2025, 12, 12)
     assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1504 人）" in explorer.summary.value
     assert explorer.flips() == (0, 0)
+    bars, curve = explorer.bar_fig, explorer.curve_fig
+    assert bars.layout.meta["category"] == "all" and bars.layout.meta["college"] == "（全部）"
+    assert len(bars.data[0].x) == 16 and curve.layout.meta["as_of"] == "2025-12-12"
+    # each chart is shown in its Output widget as the plotly mime bundle, nothing else
+    (shown,) = explorer.bar_out.outputs
+    assert shown["data"]["application/vnd.plotly.v1+json"]["layout"]["meta"] == bars.layout.meta
+
+
+def test_as_of_is_picked_by_month_or_notice_date_in_roc(explorer):
+    labels = [label for label, _ in explorer.as_of.options]
+    assert "114/10/31 第8週通知" in labels and "114/12/12 結算日" in labels
+    assert "114/11/30" in labels and len(labels) < 50  # month ends, not weekly stops
+    assert all(
+        d.day >= 28 or d in (dt.date(2025, 10, 31), dt.date(2025, 12, 12))
+        for _, d in explorer.as_of.options[:-1]
+    )
+    assert explorer.as_of.label == "114/12/12 結算日"
+    assert roc_date(dt.date(2025, 12, 12)) == "114/12/12"
+    rules = na.load_term_rules("114-1")
+    stops = as_of_stops(dt.date(2025, 9, 15), dt.date(2025, 12, 12), rules)
+    assert [lab for lab, _ in stops] == [
+        "114/09/30",
+        "114/10/31 第8週通知",
+        "114/11/30",
+        "114/12/12 結算日",
+    ]
 
 
 def test_lowering_engagement_to_20_hours(explorer, data):
@@ -33,8 +66,11 @@ def test_lowering_engagement_to_20_hours(explorer, data):
     st = na.student_status(*data, as_of="2025-12-12")
     expected = int(((st["engagement_units"] + st["aesthetics_units"]) >= 20_000).sum())
     assert f"假設門檻 {expected} 人通過" in explorer.summary.value and expected > 891
-    # the same figure objects, updated in place
-    assert explorer.bar_fig is bar and explorer.curve_fig is curve
+    # new figures carrying the new selection
+    assert explorer.bar_fig is not bar and explorer.curve_fig is not curve
+    bar, curve = explorer.bar_fig, explorer.curve_fig
+    assert "engagement=20000" in bar.layout.meta["thresholds"]
+    assert bar.layout.title.text.startswith("社會接軌通過率")
     t = explorer.table()
     assert int(t["passed_whatif"].sum()) == expected and int(t["passed_official"].sum()) == 891
     assert (
@@ -67,16 +103,48 @@ def test_as_of_slider_moves_the_curve(explorer, data):
     explorer.as_of.value = dt.date(2025, 10, 31)
     st = na.student_status(*data, as_of="2025-10-31")
     assert f"正式門檻 {int(st['all_passed'].sum())} 人通過" in explorer.summary.value
-    assert explorer.curve_fig.data[0].x[-1] == "2025-10-31"
+    assert explorer.curve_fig.data[0].x[-1] == dt.date(2025, 10, 31)
+    assert explorer.curve_fig.data[0].customdata[-1] == "114/10/31"
+    assert "114/10/31" in explorer.summary.value
 
 
-def test_units_by_week_matches_student_status(data):
+def test_explorer_counts_through_the_thresholds_rule(data):
+    """One rule implementation: the explorer's cube is thresholds.units_as_of."""
     rules = na.load_term_rules("114-1")
     days = [dt.date(2024, 1, 1), dt.date(2025, 10, 31), dt.date(2025, 12, 12)]
-    pop, cube = units_by_week(*data, rules, days)
+    cube = na.thresholds.units_as_of(*data, rules, days)
     for k, d in enumerate(days):
         st = na.student_status(*data, rules=rules, as_of=d)
-        assert np.array_equal(cube[k][:, 2], st["engagement_units"].to_numpy())
+        for i, c in enumerate(na.rules.CATEGORIES):
+            assert np.array_equal(cube[k][:, i], st[f"{c}_units"].to_numpy())
+    assert not hasattr(na.explorers, "units_by_week")
+
+
+def test_export_table_is_in_chinese(explorer):
+    explorer.college.value = "電資學院"
+    explorer.category.value = "certificate"
+    t = explorer.export_table()
+    assert list(t.columns) == [
+        "項目",
+        "結算日",
+        "學院",
+        "學系",
+        "人數",
+        "通過人數（正式門檻）",
+        "通過率 %（正式門檻）",
+        "通過人數（假設門檻）",
+        "通過率 %（假設門檻）",
+    ]
+    assert set(t["項目"]) == {"證照"} and set(t["結算日"]) == {"114/12/12"}
+    assert int(t["人數"].sum()) == 441
+
+
+def test_export_csv_never_starts_a_formula(tmp_path):
+    import pandas as pd
+
+    df = pd.DataFrame({"名稱": ["=1+1", "+886", "-3", "@x", "\tA", "一般", "-3.5"], "n": range(7)})
+    out = write_export_csv(df, tmp_path / "x.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert out[1:] == ["'=1+1,0", "+886,1", "-3,2", "'@x,3", "'\tA,4", "一般,5", "-3.5,6"]
 
 
 @pytest.mark.slow
@@ -86,11 +154,17 @@ def test_export_writes_a_png_and_a_csv(explorer):
 
     need_chromium()
     png, csv = explorer.export()
-    assert (
-        png.exists()
-        and png.stat().st_size > 10_000
-        and csv.read_text(encoding="utf-8-sig").startswith("group,")
+    assert png.parent == csv.parent == explorer.out_dir
+    assert png.exists() and png.stat().st_size > 10_000
+    assert csv.read_text(encoding="utf-8-sig").startswith(
+        "項目,結算日,學院,學系,人數,通過人數（正式門檻）"
     )
+
+
+def test_export_goes_to_the_folder_the_user_is_in(data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert ThresholdExplorer(*data).out_dir == tmp_path
+    assert ThresholdExplorer(*data, out_dir=tmp_path / "mine").out_dir == tmp_path / "mine"
 
 
 def test_rebalance_keeps_whole_percentages_summing_to_100():
@@ -131,3 +205,24 @@ def test_admission_explorer_weights_and_changes():
     assert (
         ex.weights() == na.load_admission_rules(109).program("precision-machinery").special_weights
     )
+
+
+def test_admission_explorer_speaks_chinese():
+    apps = na.load_applicants(default_applicants(109))
+    ex = AdmissionExplorer(apps, draws=200)
+    labels = {k: s.description for k, s in ex.weight.items()}
+    assert labels["tvee"] == "統測成績 %" and labels["school_grades"] == "在校成績 %"
+    assert (
+        labels["conduct"].startswith("高中職獎懲紀錄") and labels["autobiography"] == "履歷自傳 %"
+    )
+    assert [labels[k] for k in ("certificates", "awards", "other")] == [
+        "專業證照 %",
+        "參賽得獎證明 %",
+        "其他有利條件 %",
+    ]
+    assert all(not any(ch.isascii() and ch.isalpha() for ch in d) for d in labels.values())
+    assert ex.mode.style.button_width == "auto"  # the mode buttons are not cut off
+    assert "新進正取 0 人，" in ex.summary.value and "（）" not in ex.summary.value
+    html = ex.table_html.value
+    assert "<th>名次</th>" in html and "<th>錄取狀態</th>" in html
+    assert "applicant_id" not in html and "admitted" not in html and "正取" in html
