@@ -1,0 +1,728 @@
+"""The notice cycle (每月通知): department heads, class advisors and students, with a ledger.
+
+``run_notices`` counts the records to an as-of date with ``student_status``, asks the ledger who
+was already told 通過, and writes into one folder, all together or not at all:
+
+- ``departments/<系>.pdf``: for each 系主任, the department against the school, the change since
+  the previous notice, and class by class the students still missing something;
+- ``advisors/<班>.pdf`` and ``advisors/<班>.xlsx`` (and ``.csv``): each class's 清冊, from
+  ``rosters`` (the same table as ``ncut-analysis rosters``);
+- ``students.xlsx`` and ``students.csv``: one mail-merge row per student to notify now;
+- ``summary.html`` and ``summary.pdf``: what was produced, how many, who was left out and why.
+
+The ledger's transaction is committed only after every file is in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import ledger as lg
+from .io import InputError, Problem, atomic_dir
+from .paths import TEMPLATES_DIR, default_records, default_students
+from .printing import print_pdfs
+from .rosters import roster_table, write_rosters
+from .rules import THRESHOLD_CATEGORIES, TermRules, load_term_rules
+from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths, student_status, summarise
+
+__all__ = [
+    "PASSED",
+    "NOT_PASSED",
+    "NoticePlan",
+    "NoticeResult",
+    "roc_date",
+    "safe_cell",
+    "plan_notices",
+    "run_notices",
+]
+
+PASSED, NOT_PASSED = "passed", "not_passed"
+RESULT_LABELS = {PASSED: "通過", NOT_PASSED: "未通過"}
+PASSED_TEXT = "通過：日後不重複發放"
+STUDENT_COLUMNS = ("學號", "姓名", "學院", "學系", "班級", "結果")
+_UNIT_WORD = {"certificate": "張"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def roc_date(d: dt.date) -> str:
+    """2026-06-01 -> ``115年6月1日``."""
+    return f"{d.year - 1911}年{d.month}月{d.day}日"
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a
+    leading ``'``, unless it is a plain number (``-3``)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _unit(c: str) -> str:
+    return _UNIT_WORD.get(c, "小時")
+
+
+@dataclass(frozen=True)
+class NoticePlan:
+    """Who is told what at one as-of date (frames, no files).
+
+    ``students``: one row per student to notify (``STUDENT_COLUMNS``, then ``<類別>尚缺`` per
+    category, ``完成期限``, ``通知內容``, and the codes ``student_id``, ``result``, ``department``,
+    ``class``, ``missing``). ``already_told``: passed students told 通過 before (``told_on``).
+    ``regressed``: told 通過 before and not passing now (a corrected record), not re-notified.
+    """
+
+    students: pd.DataFrame
+    already_told: pd.DataFrame
+    regressed: pd.DataFrame
+
+
+def _shortfalls(status: pd.DataFrame, rules: TermRules) -> dict[str, np.ndarray]:
+    """Units still missing per threshold category (0 where met), exact integers."""
+    out = {}
+    for c in THRESHOLD_CATEGORIES:
+        have = status[f"{c}_units"].to_numpy(dtype=np.int64)
+        if c == rules.aesthetics_into:
+            have = have + status["aesthetics_units"].to_numpy(dtype=np.int64)
+        out[c] = np.maximum(rules.thresholds[c] - have, 0)
+    return out
+
+
+def _missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
+    """Student id -> what is missing, in the advisors' roster's words (``rosters.roster_table``)."""
+    if status.empty:
+        return {}
+    table = roster_table(status, rules)
+    return {
+        str(k): ("" if pd.isna(v) else str(v))
+        for k, v in zip(table["學號"], table["尚缺"], strict=True)
+    }
+
+
+def _notice_text(name: str, passed: bool, missing: str, as_of: dt.date, rules: TermRules) -> str:
+    who = f"{name} 同學您好：" if name else "同學您好："
+    if passed:
+        return (
+            f"{who}截至{roc_date(as_of)}，您已通過學生自主學習畢業門檻"
+            f"（{'、'.join(rules.label(c) for c in THRESHOLD_CATEGORIES)}）。"
+            "通過：日後不重複發放。"
+        )
+    offices = "、".join(
+        f"{rules.label(c)}：{rules.offices[c]}"
+        for c in THRESHOLD_CATEGORIES
+        if rules.label(c) in missing
+    )
+    return (
+        f"{who}截至{roc_date(as_of)}，您的學生自主學習畢業門檻尚未通過，尚缺：{missing}。"
+        f"各項自主學習畢業門檻須於{roc_date(rules.deadline)}前完成（承辦單位 {offices}）。"
+    )
+
+
+def plan_notices(
+    status: pd.DataFrame, rules: TermRules, as_of: dt.date, told: pd.DataFrame
+) -> NoticePlan:
+    """Decide the student notices from a ``student_status`` table and the ledger's ``told_passed``:
+    every student not passing is told what is missing; a passing student is told once."""
+    missing = _missing_text(status, rules)
+    short = _shortfalls(status, rules)
+    told_on = dict(zip(told["student_id"], told["as_of"], strict=True))
+    rows, already, regressed = [], [], []
+    columns = ["student_id", "name", "college", "department", "class", "all_passed"]
+    for i, (sid, name, college, dept, cls, ok) in enumerate(
+        zip(*(status[c].tolist() for c in columns), strict=True)
+    ):
+        sid, passed = str(sid), bool(ok)
+        name = "" if pd.isna(name) else str(name)
+        miss = missing.get(sid, "")
+        base = {"學號": sid, "姓名": name, "學院": college, "學系": dept, "班級": cls}
+        if sid in told_on:
+            if passed:
+                already.append({**base, "told_on": told_on[sid]})
+            else:
+                regressed.append({**base, "told_on": told_on[sid], "尚缺": miss})
+            continue
+        row = {**base, "結果": RESULT_LABELS[PASSED if passed else NOT_PASSED]}
+        for c in THRESHOLD_CATEGORIES:
+            s = int(short[c][i])
+            row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {_unit(c)}" if s else "已通過"
+        row["完成期限"] = roc_date(rules.deadline)
+        row["通知內容"] = _notice_text(name, passed, miss, as_of, rules)
+        row.update(
+            {
+                "student_id": sid,
+                "result": PASSED if passed else NOT_PASSED,
+                "department": str(dept),
+                "class": str(cls),
+                "missing": miss,
+            }
+        )
+        rows.append(row)
+    cols = [
+        *STUDENT_COLUMNS,
+        *(f"{rules.label(c)}尚缺" for c in THRESHOLD_CATEGORIES),
+        "完成期限",
+        "通知內容",
+        "student_id",
+        "result",
+        "department",
+        "class",
+        "missing",
+    ]
+    students = pd.DataFrame(rows, columns=cols)
+    students = students.sort_values(["學系", "班級", "學號"], kind="stable").reset_index(drop=True)
+    base_cols = ["學號", "姓名", "學院", "學系", "班級", "told_on"]
+    return NoticePlan(
+        students=students,
+        already_told=pd.DataFrame(already, columns=base_cols),
+        regressed=pd.DataFrame(regressed, columns=[*base_cols, "尚缺"]),
+    )
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def _mail_merge_columns(plan: NoticePlan, rules: TermRules) -> list[str]:
+    return [
+        *STUDENT_COLUMNS,
+        *(f"{rules.label(c)}尚缺" for c in THRESHOLD_CATEGORIES),
+        "完成期限",
+        "通知內容",
+    ]
+
+
+def _write_students(plan: NoticePlan, rules: TermRules, folder: Path) -> None:
+    """``students.csv`` (UTF-8 with BOM, for Excel and mail merge) and ``students.xlsx``, every
+    cell text, none a formula."""
+    cols = _mail_merge_columns(plan, rules)
+    table = plan.students[cols]
+    with (folder / "students.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(cols)
+        for row in table.itertuples(index=False, name=None):
+            w.writerow([safe_cell("" if pd.isna(v) else str(v)) for v in row])
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "學生通知"
+    ws.append(cols)
+    for row in table.itertuples(index=False, name=None):
+        ws.append(["" if pd.isna(v) else str(v) for v in row])
+    for r, cells in enumerate(ws.iter_rows(), start=1):
+        for cell in cells:
+            cell.data_type = (
+                "s"  # text, even where it begins with "=" (openpyxl reads it as a formula)
+            )
+            cell.number_format = "@"
+            if r == 1:
+                cell.font = Font(bold=True)
+            else:
+                cell.alignment = Alignment(vertical="top", wrap_text=cell.column == len(cols))
+    widths = {"學號": 12, "姓名": 10, "學院": 12, "學系": 8, "班級": 12, "結果": 8, "完成期限": 14}
+    for i, col in enumerate(cols, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = widths.get(col, 14)
+    ws.column_dimensions[ws.cell(1, len(cols)).column_letter].width = 80
+    ws.freeze_panes = "A2"
+    wb.save(folder / "students.xlsx")
+
+
+def _pct(h: int) -> str:
+    return "—" if h < 0 else f"{h // 100}.{h % 100:02d}%"
+
+
+def _points(h: int) -> tuple[str, str]:
+    """A change in hundredths of a percentage point, signed, and its CSS class."""
+    sign = "+" if h > 0 else ("−" if h < 0 else "±")
+    return f"{sign}{abs(h) // 100}.{abs(h) % 100:02d}", ("up" if h > 0 else "down" if h < 0 else "")
+
+
+def _category_label(c: str, rules: TermRules) -> str:
+    return "全數通過" if c == "all" else f"{rules.label(c)}（{rules.offices[c]}）"
+
+
+def _row_of(table: pd.DataFrame, department: str) -> pd.Series | None:
+    hit = (
+        table[table["department"] == department]
+        if department
+        else table[table["college"] == "全校"]
+    )
+    return hit.iloc[0] if len(hit) else None
+
+
+def _hundredths(row: pd.Series | None, c: str) -> int:
+    if row is None:
+        return -1
+    return int(rate_hundredths(int(row[f"{c}_passed"]), int(row["students"])))
+
+
+@dataclass(frozen=True)
+class _Context:
+    rules: TermRules
+    as_of: dt.date
+    run_at: str
+    counts: pd.DataFrame
+    previous: dict | None
+    previous_counts: pd.DataFrame | None
+
+    def common(self) -> dict:
+        return {
+            "term": self.rules.term,
+            "term_name": _term_name(self.rules.term),
+            "as_of": self.as_of.isoformat(),
+            "as_of_roc": roc_date(self.as_of),
+            "deadline_roc": roc_date(self.rules.deadline),
+            "run_at": self.run_at,
+        }
+
+
+def _term_name(term: str) -> str:
+    year, sem = term.split("-")
+    return f"{year}學年度第{sem}學期"
+
+
+def _env():  # noqa: ANN202
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR / "notices"),
+        autoescape=select_autoescape(["j2", "html"]),
+        undefined=StrictUndefined,
+    )
+
+
+def _department_page(ctx: _Context, dept: str, status: pd.DataFrame, missing: dict) -> dict:
+    rules, here = ctx.rules, _row_of(ctx.counts, dept)
+    school = _row_of(ctx.counts, "")
+    versus = []
+    for c in RESULT_CATEGORIES:
+        h, hs = _hundredths(here, c), _hundredths(school, c)
+        gap, gap_class = _points(h - hs)
+        versus.append(
+            {
+                "label": _category_label(c, rules),
+                "passed": int(here[f"{c}_passed"]),
+                "students": int(here["students"]),
+                "rate": _pct(h),
+                "school_rate": _pct(hs),
+                "gap": gap,
+                "gap_class": gap_class,
+            }
+        )
+    change, previous = [], None
+    before = _row_of(ctx.previous_counts, dept) if ctx.previous_counts is not None else None
+    if before is not None:
+        previous = {
+            "as_of_roc": roc_date(dt.date.fromisoformat(ctx.previous["as_of"])),
+            "term": _term_name(ctx.previous["term"]),
+        }
+        for c in RESULT_CATEGORIES:
+            hb, hn = _hundredths(before, c), _hundredths(here, c)
+            d = int(here[f"{c}_passed"]) - int(before[f"{c}_passed"])
+            text, cls = _points(hn - hb)
+            change.append(
+                {
+                    "label": _category_label(c, rules),
+                    "before": f"{int(before[f'{c}_passed'])} / {int(before['students'])}",
+                    "now": f"{int(here[f'{c}_passed'])} / {int(here['students'])}",
+                    "delta": f"{d:+d}",
+                    "rate_before": _pct(hb),
+                    "rate_now": _pct(hn),
+                    "change": text,
+                    "change_class": cls,
+                }
+            )
+    classes = []
+    for cls_name, g in status.groupby("class", sort=True):
+        failing = g[~g["all_passed"]].sort_values("student_id", kind="stable")
+        classes.append(
+            {
+                "name": cls_name,
+                "students": len(g),
+                "failing": [
+                    {
+                        "id": r.student_id,
+                        "name": "" if pd.isna(r.name) else r.name,
+                        "missing": missing.get(r.student_id, ""),
+                    }
+                    for r in failing.itertuples(index=False)
+                ],
+            }
+        )
+    return {
+        **ctx.common(),
+        "title": f"{dept} 系主任通知",
+        "department": dept,
+        "college": str(here["college"]),
+        "versus": versus,
+        "previous": previous,
+        "change": change,
+        "classes": classes,
+        "failing": int((~status["all_passed"]).sum()),
+        "students": len(status),
+    }
+
+
+def _advisor_page(ctx: _Context, cls_name: str, status: pd.DataFrame) -> dict:
+    rules = ctx.rules
+    table = roster_table(status, rules).drop(columns="班級")
+    fail_col = rules.label("all")
+    need = "、".join(
+        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {_unit(c)}"
+        for c in THRESHOLD_CATEGORIES
+    )
+    if rules.aesthetics_into:
+        need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
+    return {
+        **ctx.common(),
+        "title": f"{cls_name} 清冊",
+        "class_name": cls_name,
+        "department": str(status["department"].iloc[0]),
+        "need": need,
+        "failing": int((~status["all_passed"]).sum()),
+        "header": [{"text": h, "num": False} for h in table.columns],
+        "rows": [
+            {
+                "fail": row[fail_col] != "通過",
+                "cells": ["" if pd.isna(v) else v for v in row.tolist()],
+            }
+            for _, row in table.iterrows()
+        ],
+    }
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "_"
+
+
+def _summary_page(
+    ctx: _Context,
+    plan: NoticePlan,
+    *,
+    produced: list[dict],
+    outside: int,
+    ledger: Path,
+    ledger_status: str,
+    warnings: list[str],
+) -> dict:
+    rules = ctx.rules
+    population = f"{rules.program} {rules.senior_cohort} 學年度入學（大四）"
+    left_out = [
+        {"why": "已通知「通過」（日後不重複發放）", "count": len(plan.already_told)},
+        {"why": "曾通知「通過」、現在未通過（見下表，待人工確認）", "count": len(plan.regressed)},
+        {"why": f"非本次適用對象（學生檔中不屬 {population} 者）", "count": outside},
+    ]
+    counts = []
+    for _, r in ctx.counts.iterrows():
+        counts.append(
+            {
+                "college": r["college"],
+                "department": r["department"],
+                "students": int(r["students"]),
+                "cells": [
+                    f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）"
+                    for c in RESULT_CATEGORIES
+                ],
+            }
+        )
+    return {
+        **ctx.common(),
+        "title": f"{rules.term} 通知摘要",
+        "ledger": str(ledger),
+        "ledger_status": ledger_status,
+        "warnings": warnings,
+        "produced": produced,
+        "left_out": left_out,
+        "regressed": [
+            {
+                "id": r["學號"],
+                "name": r["姓名"],
+                "cls": r["班級"],
+                "told": roc_date(dt.date.fromisoformat(r["told_on"])),
+                "missing": r["尚缺"],
+            }
+            for _, r in plan.regressed.iterrows()
+        ],
+        "count_header": ["全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES],
+        "counts": counts,
+    }
+
+
+@dataclass(frozen=True)
+class NoticeResult:
+    """What a run produced; ``run_id`` is None when the as-of date was already in the ledger."""
+
+    out: Path
+    ledger: Path
+    run_id: int | None
+    passed: int
+    not_passed: int
+    departments: int
+    classes: int
+    already_told: int
+    regressed: int
+
+
+def _input_error(what: str, value: object, why: str) -> InputError:
+    return InputError(what, [Problem(None, None, None if value is None else str(value), why)])
+
+
+def _data_paths(
+    term: str, students: str | Path | None, records: str | Path | None
+) -> tuple[Path, Path]:
+    if (students is None) != (records is None):
+        raise _input_error("--students/--records", None, "give both files or neither")
+    if students is None:
+        s, r = default_students(term), default_records(term)
+        if not s.is_file() or not r.is_file():
+            raise _input_error(
+                "--students",
+                None,
+                f"no shipped data for term {term}: give --students and --records",
+            )
+        return s, r
+    return Path(students), Path(records)
+
+
+def _warnings(rules: TermRules, as_of: dt.date, later: list[str]) -> list[str]:
+    out = []
+    if as_of not in rules.notice_dates:
+        planned = "、".join(d.isoformat() for d in rules.notice_dates)
+        out.append(f"結算日 {as_of.isoformat()} 不是規則檔 {rules.term} 的通知日期（{planned}）。")
+    if as_of > rules.deadline:
+        out.append(f"結算日在完成期限 {roc_date(rules.deadline)} 之後。")
+    if later:
+        out.append(
+            f"帳本已有本屆較晚的通知：{'、'.join(later)}；本次的「前次通知」仍取本日之前者。"
+        )
+    return out
+
+
+def run_notices(
+    *,
+    term: str,
+    as_of: str | dt.date,
+    out: str | Path,
+    students: str | Path | None = None,
+    records: str | Path | None = None,
+    ledger: str | Path | None = None,
+    rules_dir: str | Path | None = None,
+    now: dt.datetime | None = None,
+) -> NoticeResult:
+    """The notices of ``term`` as of ``as_of`` into the folder ``out``, recorded in ``ledger``
+    (default ``outputs/notices.sqlite``). Running an as-of date already recorded writes the same
+    files again and leaves the ledger as it is."""
+    from .io import parse_date
+    from .loaders import load_records, load_students
+    from .paths import outputs_dir
+
+    rules = load_term_rules(term, rules_dir=rules_dir)
+    day = parse_date(as_of, what="--as-of") if not isinstance(as_of, dt.date) else as_of
+    if day is None:
+        raise _input_error("--as-of", as_of, "a date is required (ISO 2026-02-27 or ROC 115/02/27)")
+    s_path, r_path = _data_paths(term, students, records)
+    all_students = load_students(s_path)
+    status = student_status(all_students, load_records(r_path), as_of=day, rules=rules)
+    if status.empty:
+        raise _input_error(
+            str(s_path),
+            None,
+            f"no {rules.program} student of cohort {rules.senior_cohort} to notify",
+        )
+    run_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    ledger_path = Path(ledger) if ledger else outputs_dir() / "notices.sqlite"
+    created = not ledger_path.exists()
+    con = lg.open_ledger(ledger_path)
+    try:
+        con.execute("BEGIN IMMEDIATE")  # one transaction; also keeps a second run out meanwhile
+        result = _run(
+            con,
+            rules,
+            day,
+            run_at,
+            status,
+            len(all_students),
+            s_path,
+            r_path,
+            Path(out),
+            ledger_path,
+        )
+        con.execute("COMMIT" if result.run_id is not None else "ROLLBACK")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        con.close()
+        if created and ledger_path.exists() and ledger_path.stat().st_size == 0:
+            ledger_path.unlink()
+        raise
+    con.close()
+    return result
+
+
+def _run(
+    con,  # noqa: ANN001
+    rules: TermRules,
+    as_of: dt.date,
+    run_at: dt.datetime,
+    status: pd.DataFrame,
+    listed: int,
+    s_path: Path,
+    r_path: Path,
+    out: Path,
+    ledger_path: Path,
+) -> NoticeResult:
+    import tempfile
+
+    existing = lg.find_run(con, rules.term, as_of)
+    prev = lg.previous_run(con, rules.program, rules.senior_cohort, as_of)
+    later = lg.later_runs(con, rules.program, rules.senior_cohort, as_of)
+    plan = plan_notices(status, rules, as_of, lg.told_passed(con, as_of))
+    counts = summarise(status, by="department")
+    ctx = _Context(
+        rules=rules,
+        as_of=as_of,
+        run_at=run_at.strftime("%Y-%m-%d %H:%M UTC"),
+        counts=counts,
+        previous=prev,
+        previous_counts=lg.run_counts(con, prev["run_id"]) if prev else None,
+    )
+    env = _env()
+    missing = _missing_text(status, rules)
+    st = plan.students
+    notices = [
+        {"kind": k, "recipient": sid, "department": d, "class": c, "detail": m or PASSED_TEXT}
+        for k, sid, d, c, m in zip(
+            st["result"],
+            st["student_id"],
+            st["department"],
+            st["class"],
+            st["missing"],
+            strict=True,
+        )
+    ]
+    with atomic_dir(out) as tmp, tempfile.TemporaryDirectory(prefix="ncut-notices-") as pages:
+        pages = Path(pages)
+        jobs = []
+        (tmp / "departments").mkdir()
+        for dept, g in status.groupby("department", sort=True):
+            html = pages / f"d_{len(jobs)}.html"
+            html.write_text(
+                env.get_template("department.html.j2").render(
+                    **_department_page(ctx, str(dept), g, missing)
+                ),
+                encoding="utf-8",
+            )
+            pdf = tmp / "departments" / f"{_safe_name(str(dept))}.pdf"
+            jobs.append((html, pdf))
+            notices.append(
+                {
+                    "kind": "department",
+                    "recipient": dept,
+                    "department": dept,
+                    "class": "",
+                    "detail": f"departments/{pdf.name}",
+                }
+            )
+        xlsx = write_rosters(status, rules, tmp / "advisors", as_of)
+        for (cls, g), book in zip(status.groupby("class", sort=True), xlsx, strict=True):
+            html = pages / f"a_{len(jobs)}.html"
+            html.write_text(
+                env.get_template("advisor.html.j2").render(**_advisor_page(ctx, str(cls), g)),
+                encoding="utf-8",
+            )
+            pdf = tmp / "advisors" / f"{book.stem}.pdf"
+            jobs.append((html, pdf))
+            dept = str(g["department"].iloc[0])
+            notices.append(
+                {
+                    "kind": "advisor",
+                    "recipient": cls,
+                    "department": dept,
+                    "class": cls,
+                    "detail": f"advisors/{pdf.name}",
+                }
+            )
+        _write_students(plan, rules, tmp)
+        notice_frame = pd.DataFrame(
+            notices, columns=["kind", "recipient", "department", "class", "detail"]
+        )
+        n_passed = int((plan.students["result"] == PASSED).sum())
+        n_failing = len(plan.students) - n_passed
+        if existing is None:
+            ledger_status = "本次通知已記入帳本。"
+        else:
+            before = lg.recorded_notices(con, existing["run_id"])
+            same = set(zip(before["kind"], before["recipient"], strict=True)) == set(
+                zip(notice_frame["kind"], notice_frame["recipient"].astype(str), strict=True)
+            )
+            ledger_status = f"此結算日已於 {existing['run_at']} 記入帳本，本次未變更帳本；" + (
+                "產出的通知對象與當時相同。"
+                if same
+                else "但產出的通知對象與當時記錄不同（資料更正？），帳本保留當時的紀錄。"
+            )
+        produced = [
+            {
+                "who": "系主任",
+                "files": "departments/<學系>.pdf",
+                "count": status["department"].nunique(),
+            },
+            {
+                "who": "班級導師（紙本與 Excel 清冊）",
+                "files": "advisors/<班級>.pdf、.xlsx、.csv",
+                "count": len(xlsx),
+            },
+            {
+                "who": "學生：通過（只通知一次）",
+                "files": "students.xlsx、students.csv",
+                "count": n_passed,
+            },
+            {"who": "學生：未通過", "files": "students.xlsx、students.csv", "count": n_failing},
+            {"who": "本摘要", "files": "summary.html、summary.pdf", "count": 1},
+        ]
+        summary = env.get_template("summary.html.j2").render(
+            **_summary_page(
+                ctx,
+                plan,
+                produced=produced,
+                outside=listed - len(status),
+                ledger=ledger_path.resolve(),
+                ledger_status=ledger_status,
+                warnings=_warnings(rules, as_of, later),
+            )
+        )
+        (tmp / "summary.html").write_text(summary, encoding="utf-8")
+        jobs.append((tmp / "summary.html", tmp / "summary.pdf"))
+        print_pdfs(jobs)
+        run_id = None
+        if existing is None:
+            run_id = lg.add_run(
+                con,
+                term=rules.term,
+                as_of=as_of,
+                run_at=run_at,
+                program=rules.program,
+                cohort=rules.senior_cohort,
+                students_file=str(s_path.resolve()),
+                records_file=str(r_path.resolve()),
+                out_dir=str(out.resolve()),
+                notices=notice_frame,
+                counts=counts,
+            )
+    return NoticeResult(
+        out=out,
+        ledger=ledger_path,
+        run_id=run_id,
+        passed=n_passed,
+        not_passed=n_failing,
+        departments=int(status["department"].nunique()),
+        classes=len(xlsx),
+        already_told=len(plan.already_told),
+        regressed=len(plan.regressed),
+    )
