@@ -27,7 +27,7 @@ import pandas as pd
 from . import ledger as lg
 from .io import InputError, Problem, atomic_dir
 from .paths import TEMPLATES_DIR, default_records, default_students
-from .printing import print_pdfs
+from .printing import find_chromium, print_pdfs
 from .rosters import roster_table, write_rosters
 from .rules import THRESHOLD_CATEGORIES, TermRules, load_term_rules
 from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths, student_status, summarise
@@ -212,7 +212,7 @@ def _write_students(plan: NoticePlan, rules: TermRules, folder: Path) -> None:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "學生通知"
+    ws.title = "學生通知（含個人資料，請勿轉寄）"
     ws.append(cols)
     for row in table.itertuples(index=False, name=None):
         ws.append(["" if pd.isna(v) else str(v) for v in row])
@@ -524,6 +524,7 @@ def run_notices(
     from .paths import outputs_dir
 
     rules = load_term_rules(term, rules_dir=rules_dir)
+    find_chromium()  # no browser: stop before anything is read or written
     day = parse_date(as_of, what="--as-of") if not isinstance(as_of, dt.date) else as_of
     if day is None:
         raise _input_error("--as-of", as_of, "a date is required (ISO 2026-02-27 or ROC 115/02/27)")
