@@ -358,7 +358,7 @@ def _department_page(ctx: _Context, dept: str, status: pd.DataFrame, missing: di
         )
     return {
         **ctx.common(),
-        "title": f"{dept} 系主任通知",
+        "title": f"{dept} 系主任通知（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
         "department": dept,
         "college": str(here["college"]),
         "versus": versus,
@@ -382,7 +382,7 @@ def _advisor_page(ctx: _Context, cls_name: str, status: pd.DataFrame) -> dict:
         need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
     return {
         **ctx.common(),
-        "title": f"{cls_name} 清冊",
+        "title": f"{cls_name} 通過 / 未通過清冊（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
         "class_name": cls_name,
         "department": str(status["department"].iloc[0]),
         "need": need,
@@ -434,7 +434,7 @@ def _summary_page(
         )
     return {
         **ctx.common(),
-        "title": f"{rules.term} 通知摘要",
+        "title": f"{rules.term} 通知摘要（結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
         "ledger": str(ledger),
         "ledger_status": ledger_status,
         "warnings": warnings,

@@ -24,6 +24,14 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-component-update",
     "--disable-sync",
 )
+# Each page's foot: the document's <title> and 第 n / N 頁, so loose sheets find their place.
+_FOOTER = (
+    '<div style="width:100%; padding: 0 13mm; font-size:7.5pt; color:#555; '
+    "font-family:'Noto Sans CJK TC', sans-serif; display:flex; justify-content:space-between\">"
+    '<span class="title"></span><span>第 <span class="pageNumber"></span> / '
+    '<span class="totalPages"></span> 頁</span></div>'
+)
+_MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _HINT = "apt-get install -y chromium fonts-noto-cjk, or set BROWSER_PATH to a Chrome/Chromium"
 
@@ -67,7 +75,13 @@ def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, timeout: float = 120.0) -> 
             for html, pdf in jobs:
                 page.goto(Path(html).resolve().as_uri(), wait_until="load")
                 page.pdf(
-                    path=str(pdf), format="A4", prefer_css_page_size=True, print_background=True
+                    path=str(pdf),
+                    format="A4",
+                    margin=_MARGIN,  # the page's @page margins; given here, the foot shows
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<div></div>",
+                    footer_template=_FOOTER,
                 )
         finally:
             b.close()
