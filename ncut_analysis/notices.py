@@ -419,17 +419,24 @@ def _summary_page(
         {"why": "曾通知「通過」、現在未通過（見下表，待人工確認）", "count": len(plan.regressed)},
         {"why": f"非本次適用對象（學生檔中不屬 {population} 者）", "count": outside},
     ]
+    told = plan.already_told["學系"].value_counts()
+    notified = plan.students.groupby("department")["result"].value_counts()
     counts = []
     for _, r in ctx.counts.iterrows():
+        dept = r["department"]
+        if dept:
+            told_n = int(told.get(dept, 0))
+            now = [int(notified.get((dept, k), 0)) for k in (PASSED, NOT_PASSED)]
+        else:
+            told_n = len(plan.already_told)
+            now = [int((plan.students["result"] == k).sum()) for k in (PASSED, NOT_PASSED)]
+        rates = [f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）" for c in RESULT_CATEGORIES]
         counts.append(
             {
                 "college": r["college"],
-                "department": r["department"],
+                "department": dept,
                 "students": int(r["students"]),
-                "cells": [
-                    f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）"
-                    for c in RESULT_CATEGORIES
-                ],
+                "cells": [*rates, *now, told_n],
             }
         )
     return {
@@ -450,7 +457,12 @@ def _summary_page(
             }
             for _, r in plan.regressed.iterrows()
         ],
-        "count_header": ["全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES],
+        "count_header": [
+            *("全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES),
+            "通知通過",
+            "通知未通過",
+            "先前已通知",
+        ],
         "counts": counts,
     }
 
