@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +27,23 @@ import pandas as pd
 
 from . import ledger as lg
 from .io import InputError, Problem, atomic_dir
-from .paths import TEMPLATES_DIR, default_records, default_students
+from .notice_pages import (
+    NOT_PASSED,
+    PASSED,
+    RESULT_LABELS,
+    Context,
+    advisor_page,
+    department_page,
+    roc_date,
+    summary_page,
+    template_env,
+    unit,
+)
+from .paths import default_records, default_students
 from .printing import find_chromium, print_pdfs
 from .rosters import roster_table, write_rosters
 from .rules import THRESHOLD_CATEGORIES, TermRules, load_term_rules
-from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths, student_status, summarise
+from .thresholds import format_amount, student_status, summarise
 
 __all__ = [
     "PASSED",
@@ -43,18 +56,10 @@ __all__ = [
     "run_notices",
 ]
 
-PASSED, NOT_PASSED = "passed", "not_passed"
-RESULT_LABELS = {PASSED: "通過", NOT_PASSED: "未通過"}
 PASSED_TEXT = "通過：日後不重複發放"
 STUDENT_COLUMNS = ("學號", "姓名", "學院", "學系", "班級", "結果")
-_UNIT_WORD = {"certificate": "張"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-def roc_date(d: dt.date) -> str:
-    """2026-06-01 -> ``115年6月1日``."""
-    return f"{d.year - 1911}年{d.month}月{d.day}日"
 
 
 def safe_cell(value: object) -> object:
@@ -63,10 +68,6 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
-
-
-def _unit(c: str) -> str:
-    return _UNIT_WORD.get(c, "小時")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def plan_notices(
         row = {**base, "結果": RESULT_LABELS[PASSED if passed else NOT_PASSED]}
         for c in THRESHOLD_CATEGORIES:
             s = int(short[c][i])
-            row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {_unit(c)}" if s else "已通過"
+            row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {unit(c)}" if s else "已通過"
         row["完成期限"] = roc_date(rules.deadline)
         row["通知內容"] = _notice_text(name, passed, miss, as_of, rules)
         row.update(
@@ -234,237 +235,8 @@ def _write_students(plan: NoticePlan, rules: TermRules, folder: Path) -> None:
     wb.save(folder / "students.xlsx")
 
 
-def _pct(h: int) -> str:
-    return "—" if h < 0 else f"{h // 100}.{h % 100:02d}%"
-
-
-def _points(h: int) -> tuple[str, str]:
-    """A change in hundredths of a percentage point, signed, and its CSS class."""
-    sign = "+" if h > 0 else ("−" if h < 0 else "±")
-    return f"{sign}{abs(h) // 100}.{abs(h) % 100:02d}", ("up" if h > 0 else "down" if h < 0 else "")
-
-
-def _category_label(c: str, rules: TermRules) -> str:
-    return "全數通過" if c == "all" else f"{rules.label(c)}（{rules.offices[c]}）"
-
-
-def _row_of(table: pd.DataFrame, department: str) -> pd.Series | None:
-    hit = (
-        table[table["department"] == department]
-        if department
-        else table[table["college"] == "全校"]
-    )
-    return hit.iloc[0] if len(hit) else None
-
-
-def _hundredths(row: pd.Series | None, c: str) -> int:
-    if row is None:
-        return -1
-    return int(rate_hundredths(int(row[f"{c}_passed"]), int(row["students"])))
-
-
-@dataclass(frozen=True)
-class _Context:
-    rules: TermRules
-    as_of: dt.date
-    run_at: str
-    counts: pd.DataFrame
-    previous: dict | None
-    previous_counts: pd.DataFrame | None
-
-    def common(self) -> dict:
-        return {
-            "term": self.rules.term,
-            "term_name": _term_name(self.rules.term),
-            "as_of": self.as_of.isoformat(),
-            "as_of_roc": roc_date(self.as_of),
-            "deadline_roc": roc_date(self.rules.deadline),
-            "run_at": self.run_at,
-        }
-
-
-def _term_name(term: str) -> str:
-    year, sem = term.split("-")
-    return f"{year}學年度第{sem}學期"
-
-
-def _env():  # noqa: ANN202
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR / "notices"),
-        autoescape=select_autoescape(["j2", "html"]),
-        undefined=StrictUndefined,
-    )
-
-
-def _department_page(ctx: _Context, dept: str, status: pd.DataFrame, missing: dict) -> dict:
-    rules, here = ctx.rules, _row_of(ctx.counts, dept)
-    school = _row_of(ctx.counts, "")
-    versus = []
-    for c in RESULT_CATEGORIES:
-        h, hs = _hundredths(here, c), _hundredths(school, c)
-        gap, gap_class = _points(h - hs)
-        versus.append(
-            {
-                "label": _category_label(c, rules),
-                "passed": int(here[f"{c}_passed"]),
-                "students": int(here["students"]),
-                "rate": _pct(h),
-                "school_rate": _pct(hs),
-                "gap": gap,
-                "gap_class": gap_class,
-            }
-        )
-    change, previous = [], None
-    before = _row_of(ctx.previous_counts, dept) if ctx.previous_counts is not None else None
-    if before is not None:
-        previous = {
-            "as_of_roc": roc_date(dt.date.fromisoformat(ctx.previous["as_of"])),
-            "term": _term_name(ctx.previous["term"]),
-        }
-        for c in RESULT_CATEGORIES:
-            hb, hn = _hundredths(before, c), _hundredths(here, c)
-            d = int(here[f"{c}_passed"]) - int(before[f"{c}_passed"])
-            text, cls = _points(hn - hb)
-            change.append(
-                {
-                    "label": _category_label(c, rules),
-                    "before": f"{int(before[f'{c}_passed'])} / {int(before['students'])}",
-                    "now": f"{int(here[f'{c}_passed'])} / {int(here['students'])}",
-                    "delta": f"{d:+d}",
-                    "rate_before": _pct(hb),
-                    "rate_now": _pct(hn),
-                    "change": text,
-                    "change_class": cls,
-                }
-            )
-    classes = []
-    for cls_name, g in status.groupby("class", sort=True):
-        failing = g[~g["all_passed"]].sort_values("student_id", kind="stable")
-        classes.append(
-            {
-                "name": cls_name,
-                "students": len(g),
-                "failing": [
-                    {
-                        "id": r.student_id,
-                        "name": "" if pd.isna(r.name) else r.name,
-                        "missing": missing.get(r.student_id, ""),
-                    }
-                    for r in failing.itertuples(index=False)
-                ],
-            }
-        )
-    return {
-        **ctx.common(),
-        "title": f"{dept} 系主任通知（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
-        "department": dept,
-        "college": str(here["college"]),
-        "versus": versus,
-        "previous": previous,
-        "change": change,
-        "classes": classes,
-        "failing": int((~status["all_passed"]).sum()),
-        "students": len(status),
-    }
-
-
-def _advisor_page(ctx: _Context, cls_name: str, status: pd.DataFrame) -> dict:
-    rules = ctx.rules
-    table = roster_table(status, rules).drop(columns="班級")
-    fail_col = rules.label("all")
-    need = "、".join(
-        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {_unit(c)}"
-        for c in THRESHOLD_CATEGORIES
-    )
-    if rules.aesthetics_into:
-        need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
-    return {
-        **ctx.common(),
-        "title": f"{cls_name} 通過 / 未通過清冊（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
-        "class_name": cls_name,
-        "department": str(status["department"].iloc[0]),
-        "need": need,
-        "failing": int((~status["all_passed"]).sum()),
-        "header": [{"text": h, "num": False} for h in table.columns],
-        "rows": [
-            {
-                "fail": row[fail_col] != "通過",
-                "cells": ["" if pd.isna(v) else v for v in row.tolist()],
-            }
-            for _, row in table.iterrows()
-        ],
-    }
-
-
 def _safe_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "_"
-
-
-def _summary_page(
-    ctx: _Context,
-    plan: NoticePlan,
-    *,
-    produced: list[dict],
-    outside: int,
-    ledger: Path,
-    ledger_status: str,
-    warnings: list[str],
-) -> dict:
-    rules = ctx.rules
-    population = f"{rules.program} {rules.senior_cohort} 學年度入學（大四）"
-    left_out = [
-        {"why": "已通知「通過」（日後不重複發放）", "count": len(plan.already_told)},
-        {"why": "曾通知「通過」、現在未通過（見下表，待人工確認）", "count": len(plan.regressed)},
-        {"why": f"非本次適用對象（學生檔中不屬 {population} 者）", "count": outside},
-    ]
-    told = plan.already_told["學系"].value_counts()
-    notified = plan.students.groupby("department")["result"].value_counts()
-    counts = []
-    for _, r in ctx.counts.iterrows():
-        dept = r["department"]
-        if dept:
-            told_n = int(told.get(dept, 0))
-            now = [int(notified.get((dept, k), 0)) for k in (PASSED, NOT_PASSED)]
-        else:
-            told_n = len(plan.already_told)
-            now = [int((plan.students["result"] == k).sum()) for k in (PASSED, NOT_PASSED)]
-        rates = [f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）" for c in RESULT_CATEGORIES]
-        counts.append(
-            {
-                "college": r["college"],
-                "department": dept,
-                "students": int(r["students"]),
-                "cells": [*rates, *now, told_n],
-            }
-        )
-    return {
-        **ctx.common(),
-        "title": f"{rules.term} 通知摘要（結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
-        "ledger": str(ledger),
-        "ledger_status": ledger_status,
-        "warnings": warnings,
-        "produced": produced,
-        "left_out": left_out,
-        "regressed": [
-            {
-                "id": r["學號"],
-                "name": r["姓名"],
-                "cls": r["班級"],
-                "told": roc_date(dt.date.fromisoformat(r["told_on"])),
-                "missing": r["尚缺"],
-            }
-            for _, r in plan.regressed.iterrows()
-        ],
-        "count_header": [
-            *("全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES),
-            "通知通過",
-            "通知未通過",
-            "先前已通知",
-        ],
-        "counts": counts,
-    }
 
 
 @dataclass(frozen=True)
@@ -549,12 +321,20 @@ def run_notices(
             None,
             f"no {rules.program} student of cohort {rules.senior_cohort} to notify",
         )
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise _input_error("--out", out, "exists and is not a folder")
     run_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     ledger_path = Path(ledger) if ledger else outputs_dir() / "notices.sqlite"
     created = not ledger_path.exists()
     con = lg.open_ledger(ledger_path)
     try:
-        con.execute("BEGIN IMMEDIATE")  # one transaction; also keeps a second run out meanwhile
+        try:
+            con.execute("BEGIN IMMEDIATE")  # one transaction; keeps a second run out meanwhile
+        except sqlite3.OperationalError as exc:
+            raise lg.LedgerError(
+                str(ledger_path), [Problem(None, None, None, f"cannot start a run: {exc}")]
+            ) from None
         result = _run(
             con,
             rules,
@@ -598,7 +378,7 @@ def _run(
     later = lg.later_runs(con, rules.program, rules.senior_cohort, as_of)
     plan = plan_notices(status, rules, as_of, lg.told_passed(con, as_of))
     counts = summarise(status, by="department")
-    ctx = _Context(
+    ctx = Context(
         rules=rules,
         as_of=as_of,
         run_at=run_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -606,7 +386,7 @@ def _run(
         previous=prev,
         previous_counts=lg.run_counts(con, prev["run_id"]) if prev else None,
     )
-    env = _env()
+    env = template_env()
     missing = _missing_text(status, rules)
     st = plan.students
     notices = [
@@ -628,7 +408,7 @@ def _run(
             html = pages / f"d_{len(jobs)}.html"
             html.write_text(
                 env.get_template("department.html.j2").render(
-                    **_department_page(ctx, str(dept), g, missing)
+                    **department_page(ctx, str(dept), g, missing)
                 ),
                 encoding="utf-8",
             )
@@ -647,7 +427,7 @@ def _run(
         for (cls, g), book in zip(status.groupby("class", sort=True), xlsx, strict=True):
             html = pages / f"a_{len(jobs)}.html"
             html.write_text(
-                env.get_template("advisor.html.j2").render(**_advisor_page(ctx, str(cls), g)),
+                env.get_template("advisor.html.j2").render(**advisor_page(ctx, str(cls), g)),
                 encoding="utf-8",
             )
             pdf = tmp / "advisors" / f"{book.stem}.pdf"
@@ -700,7 +480,7 @@ def _run(
             {"who": "本摘要", "files": "summary.html、summary.pdf", "count": 1},
         ]
         summary = env.get_template("summary.html.j2").render(
-            **_summary_page(
+            **summary_page(
                 ctx,
                 plan,
                 produced=produced,

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import ncut_analysis.notice_pages as notice_pages
 import ncut_analysis.notices as notices
 from ncut_analysis import ledger as lg
 from ncut_analysis.notices import plan_notices, roc_date, run_notices, safe_cell
@@ -232,7 +233,7 @@ def test_change_since_previous_notice_on_the_department_page(term114_2, tmp_path
     con = lg.open_ledger(tmp_path / "notices.sqlite")
     prev = lg.previous_run(con, "日四技", 111, MAR)
     assert prev["as_of"] == "2026-02-27"
-    ctx = notices._Context(
+    ctx = notice_pages.Context(
         rules=rules,
         as_of=MAR,
         run_at="t",
@@ -240,7 +241,7 @@ def test_change_since_previous_notice_on_the_department_page(term114_2, tmp_path
         previous=prev,
         previous_counts=lg.run_counts(con, prev["run_id"]),
     )
-    page = notices._department_page(ctx, "化材", st[st["department"] == "化材"], {})
+    page = notice_pages.department_page(ctx, "化材", st[st["department"] == "化材"], {})
     cert = next(c for c in page["change"] if c["label"].startswith("證照"))
     assert (cert["before"], cert["now"], cert["delta"]) == ("1 / 3", "2 / 3", "+1")
     assert (cert["rate_before"], cert["rate_now"], cert["change"]) == (
