@@ -114,3 +114,19 @@ def test_new_term_command(tmp_path):
     nosrc = cli("new-term", "116-1", "--from", "109-1", "--rules-dir", str(tmp_path))
     assert nosrc.returncode == 2 and "--from 109-1" in nosrc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["115-1.toml", "115-2.toml"]
+
+
+def test_a_new_term_is_usable_by_every_command(tiny, tmp_path):
+    s, r = tiny
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    assert cli("new-term", "115-1", "--from", "114-2", "--rules-dir", str(rules)).returncode == 0
+    out = tmp_path / "pr.csv"
+    args = ["--students", str(s), "--records", str(r), "--term", "115-1", "--out", str(out)]
+    res = cli("pass-rates", *args, "--rules-dir", str(rules))
+    assert res.returncode == 0, res.stderr
+    assert (
+        out.read_text(encoding="utf-8").splitlines()[-1].startswith("全校,,0,")
+    )  # cohort 112: none here
+    res = cli("pass-rates", *args)
+    assert res.returncode == 2 and "no rules file for term 115-1" in res.stderr
