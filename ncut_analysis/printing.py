@@ -1,7 +1,8 @@
 """HTML to A4 PDF through the system's headless Chromium (never a downloaded browser).
 
 With Playwright installed (the ``dev`` extra) one browser prints every page (about 1 s a page
-here); without it each page is one ``chromium --headless --print-to-pdf`` (about 3 s).
+here); without it each page is one ``chromium --headless --print-to-pdf`` (about 3 s), which
+takes the paper size from the page's own ``@page { size: A4 }`` (the notice templates set it).
 """
 
 from __future__ import annotations
