@@ -107,19 +107,18 @@ def _missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
     }
 
 
-def _notice_text(name: str, passed: bool, missing: str, as_of: dt.date, rules: TermRules) -> str:
+def _notice_text(
+    name: str, short: list[str], missing: str, as_of: dt.date, rules: TermRules
+) -> str:
+    """The notice's words; ``short`` lists the categories still missing (codes), empty: passed."""
     who = f"{name} 同學您好：" if name else "同學您好："
-    if passed:
+    if not short:
         return (
             f"{who}截至{roc_date(as_of)}，您已通過學生自主學習畢業門檻"
             f"（{'、'.join(rules.label(c) for c in THRESHOLD_CATEGORIES)}）。"
             "通過：日後不重複發放。"
         )
-    offices = "、".join(
-        f"{rules.label(c)}：{rules.offices[c]}"
-        for c in THRESHOLD_CATEGORIES
-        if rules.label(c) in missing
-    )
+    offices = "、".join(f"{rules.label(c)}：{rules.offices[c]}" for c in short)
     return (
         f"{who}截至{roc_date(as_of)}，您的學生自主學習畢業門檻尚未通過，尚缺：{missing}。"
         f"各項自主學習畢業門檻須於{roc_date(rules.deadline)}前完成（承辦單位 {offices}）。"
@@ -154,7 +153,8 @@ def plan_notices(
             s = int(short[c][i])
             row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {unit(c)}" if s else "已通過"
         row["完成期限"] = roc_date(rules.deadline)
-        row["通知內容"] = _notice_text(name, passed, miss, as_of, rules)
+        lacking = [] if passed else [c for c in THRESHOLD_CATEGORIES if short[c][i] > 0]
+        row["通知內容"] = _notice_text(name, lacking, miss, as_of, rules)
         row.update(
             {
                 "student_id": sid,

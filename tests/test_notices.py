@@ -146,6 +146,10 @@ def test_plan_passed_once_missing_per_category(term114_2):
     text = got.loc["A3", "通知內容"]
     assert "抗壓 0.5 小時；精進 3 小時；社會接軌 24 小時；證照 1 張" in text
     assert "須於115年6月1日前完成" in text and "115年2月27日" in text
+    assert text.endswith(
+        "（承辦單位 抗壓：教務處、精進：圖書館、社會接軌：學務處、證照：研發處）。"
+    )
+    assert got.loc["B1", "通知內容"].endswith("（承辦單位 社會接軌：學務處）。")
     assert set(got["完成期限"]) == {"115年6月1日"}
     # Told 通過 before: left out if still passing, reported (not re-notified) if not.
     told = lg.told_passed(sqlite3.connect(":memory:"), FEB)
