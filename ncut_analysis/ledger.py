@@ -93,11 +93,12 @@ def open_ledger(path: str | Path) -> sqlite3.Connection:
     if path.exists() and not path.is_file():
         raise _error(path, "the ledger is not a file")
     path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
-        con = sqlite3.connect(path, isolation_level=None, timeout=30)
         con.execute("PRAGMA foreign_keys = ON")
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
+        con.close()
         raise _error(path, f"not a notices ledger (SQLite: {exc})") from None
     if tables and not {"meta", "runs", "notices", "counts"} <= tables:
         con.close()
