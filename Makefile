@@ -33,7 +33,7 @@ notices: $(STAMP)  ## the notice cycle on the shipped 114-1 data (week 8, week 1
 	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-12-26 --out outputs/notices/114-1/2025-12-26
 
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866
 	$(BIN)/voila notebooks/threshold_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866

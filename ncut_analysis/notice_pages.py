@@ -35,7 +35,6 @@ __all__ = [
 # A student notice's result: codes, and the words the notices use for them.
 PASSED, NOT_PASSED = "passed", "not_passed"
 RESULT_LABELS = {PASSED: "通過", NOT_PASSED: "未通過"}
-_UNIT_WORD = {"certificate": "張"}
 
 
 def roc_date(d: dt.date) -> str:
@@ -43,9 +42,9 @@ def roc_date(d: dt.date) -> str:
     return f"{d.year - 1911}年{d.month}月{d.day}日"
 
 
-def unit(category: str) -> str:
-    """The unit word of a threshold category: 小時, or 張 for certificates."""
-    return _UNIT_WORD.get(category, "小時")
+def unit(rules: TermRules, category: str) -> str:
+    """The unit word of a category's amounts, from the rules file (小時, 張)."""
+    return rules.units.get(category, "")
 
 
 def _pct(h: int) -> str:
@@ -189,7 +188,7 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     table = roster_table(status, rules).drop(columns="班級")
     fail_col = rules.label("all")
     need = "、".join(
-        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(c)}"
+        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
         for c in THRESHOLD_CATEGORIES
     )
     if rules.aesthetics_into:

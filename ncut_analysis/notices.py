@@ -151,7 +151,7 @@ def plan_notices(
         row = {**base, "結果": RESULT_LABELS[PASSED if passed else NOT_PASSED]}
         for c in THRESHOLD_CATEGORIES:
             s = int(short[c][i])
-            row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {unit(c)}" if s else "已通過"
+            row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {unit(rules, c)}" if s else "已通過"
         row["完成期限"] = roc_date(rules.deadline)
         lacking = [] if passed else [c for c in THRESHOLD_CATEGORIES if short[c][i] > 0]
         row["通知內容"] = _notice_text(name, lacking, miss, as_of, rules)

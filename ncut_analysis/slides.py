@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import charts
+from .errors import NoBrowserError
 from .io import atomic_dir
 from .rules import THRESHOLD_CATEGORIES
 from .thresholds import RESULT_CATEGORIES
@@ -37,10 +38,6 @@ INSTALL_HINT = (
     "or, where the network allows, kaleido's own download: `python -c 'import kaleido; kaleido.get_chrome_sync()'`; "
     "or point BROWSER_PATH at a Chrome/Chromium executable."
 )
-
-
-class NoBrowserError(RuntimeError):
-    """No browser for kaleido; raised before anything could hang."""
 
 
 @dataclass(frozen=True)
