@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help briefing admission slides lab voila test test-fast lint format data bench clean
+.PHONY: help briefing admission slides notices lab voila test test-fast lint format data bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ admission: $(STAMP)  ## the admission scenario briefing (109 rules, shipped pool
 slides: $(STAMP)  ## slide PNG/SVG charts and deck.pptx for the term (outputs/slides/) and admission
 	$(BIN)/ncut-analysis slides --term 114-1 --out outputs/slides/114-1
 	$(BIN)/ncut-analysis slides --kind admission --year 109 --out outputs/slides/admission_109
+
+notices: $(STAMP)  ## the notice cycle on the shipped 114-1 data (week 8, week 16), ledger outputs/notices.sqlite
+	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-10-31 --out outputs/notices/114-1/2025-10-31
+	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-12-26 --out outputs/notices/114-1/2025-12-26
 
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -293,11 +293,49 @@ def _cmd_slides(a: argparse.Namespace) -> None:
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
 
+def _cmd_notices(a: argparse.Namespace) -> None:
+    from .notices import run_notices
+    from .printing import PrintError
+
+    try:
+        res = run_notices(
+            term=a.term,
+            as_of=a.as_of,
+            out=a.out,
+            students=a.students,
+            records=a.records,
+            ledger=a.ledger,
+        )
+    except PrintError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"wrote {a.out}: {res.departments} department heads, {res.classes} class rosters, "
+        f"{res.passed + res.not_passed} students ({res.passed} 通過, {res.not_passed} 未通過), "
+        f"summary.html/.pdf; left out {res.already_told} already told 通過"
+        + (f", {res.regressed} told 通過 but now 未通過 (see the summary)" if res.regressed else "")
+    )
+    if res.run_id is None:
+        print(f"{a.term} as of {a.as_of} was already in {res.ledger}: the ledger is unchanged")
+    else:
+        print(f"recorded in {res.ledger}")
+
+
+def _cmd_new_term(a: argparse.Namespace) -> None:
+    from .newterm import new_term_file
+
+    made = new_term_file(a.term, a.source, a.rules_dir)
+    print(f"wrote {made.path} (from {made.source}); fill in these dates, placeholders for now:")
+    for line in made.to_fill:
+        print(f"  {line}")
+
+
 # ---------------------------------------------------------------------------- parser
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ncut-analysis", description="NCUT analytics workbook")
+    rules_dir_help = "a folder of the school's own rules files, searched before the package's"
+    p.add_argument("--rules-dir", dest="rules_dir_global", help=rules_dir_help)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(
@@ -318,6 +356,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--as-of", help="count records dated on or before this day (ISO or ROC date)"
         )
+        sp.add_argument("--rules-dir", help=rules_dir_help)
         if cohort:
             sp.add_argument(
                 "--cohort", type=int, help="entry cohort to count (default: the term's seniors)"
@@ -456,16 +495,48 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--published", help="published pass-rate table to reconcile")
     sp.add_argument("--out", required=True, help="output folder (files go to OUT/<term>/)")
+
+    sp = add(
+        "notices",
+        _cmd_notices,
+        "the notices of an as-of date: department heads' and advisors' PDFs, the students' "
+        "mail merge and a summary, recorded in the ledger",
+    )
+    sp.add_argument("--term", required=True, help="academic term YYY-S, e.g. 114-2")
+    sp.add_argument("--as-of", required=True, help="the notice's date (ISO or ROC date)")
+    sp.add_argument("--students", help="students file (default: the shipped data of the term)")
+    sp.add_argument("--records", help="activity records file (default: the shipped data)")
+    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    sp.add_argument("--rules-dir", help=rules_dir_help)
+    sp.add_argument("--out", required=True, help="output folder for this notice")
+
+    sp = add(
+        "new-term",
+        _cmd_new_term,
+        "start a new term's rules file from an existing one, in the school's rules folder",
+    )
+    sp.add_argument("term", help="the new term, e.g. 115-1")
+    sp.add_argument("--from", dest="source", required=True, help="the term to start from")
+    sp.add_argument("--rules-dir", help="where to write it (default: $NCUT_RULES_DIR)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every package error is one plain message and exit status 2, an interrupt
-    exit status 130; the warning hook it installs is undone on return."""
+    exit status 130; the warning hook and the rules folder it installs are undone on return."""
+    from .rules import RULES_DIR_ENV, rules_dirs
+
     args = _parser().parse_args(argv)
     shown = warnings.showwarning
     warnings.showwarning = _show_warning
+    rules_dir = getattr(args, "rules_dir", None) or args.rules_dir_global
+    saved = os.environ.get(RULES_DIR_ENV)
     try:
+        if rules_dir:
+            rules_dirs(rules_dir)  # a folder that does not exist stops here
+            args.rules_dir = rules_dir
+            # Through the environment the rules folder reaches every loader, notebook kernels too.
+            os.environ[RULES_DIR_ENV] = str(rules_dir)
         args.func(args)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
@@ -478,6 +549,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         warnings.showwarning = shown
+        if saved is None:
+            os.environ.pop(RULES_DIR_ENV, None)
+        else:
+            os.environ[RULES_DIR_ENV] = saved
     return 0
 
 

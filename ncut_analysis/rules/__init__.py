@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,9 @@ __all__ = [
     "load_term_rules",
     "load_admission_rules",
     "parse_term",
+    "RULES_DIR_ENV",
+    "rules_dirs",
+    "find_rules_file",
 ]
 
 # The record categories the loaders know (the school's vocabulary), in display order. Which of
@@ -155,12 +159,15 @@ class TermRules:
     units: Mapping[str, str]
     counted: tuple[str, ...] = ("certificate",)
     gap_bands: tuple[int, ...] = (1, 3, 6)
+    # The planned notice dates (optional key `notice_dates`; default: the one `notice_date`).
+    notice_dates: tuple[dt.date, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("thresholds", "labels", "offices", "units"):
             _freeze(self, name)
         _freeze(self, "counted", tuple)
         _freeze(self, "gap_bands", tuple)
+        _freeze(self, "notice_dates", tuple)
 
     @property
     def year(self) -> int:
@@ -256,15 +263,61 @@ class AdmissionRules:
         return out
 
 
-def _rules_path(name: str) -> Path:
-    return RULES_DIR / f"{name}.toml"
+# A folder of the school's own rules files (e.g. a new term), searched before the package's.
+RULES_DIR_ENV = "NCUT_RULES_DIR"
 
 
-def _available(prefix: str) -> list[str]:
-    return sorted(p.stem for p in RULES_DIR.glob("*.toml") if p.stem.startswith(prefix))
+def rules_dirs(rules_dir: str | Path | None = None) -> list[Path]:
+    """Where rules files are looked for, first match wins: ``rules_dir``, then the folder named by
+    ``NCUT_RULES_DIR``, then the package's own ``rules/``. A named folder must exist."""
+    dirs = []
+    for where, value in (
+        ("--rules-dir", rules_dir),
+        (RULES_DIR_ENV, os.environ.get(RULES_DIR_ENV)),
+    ):
+        if value is None or not str(value).strip():
+            continue
+        d = Path(value).expanduser()
+        if not d.is_dir():
+            raise RulesError(f"{where} {str(value)!r}: no such folder")
+        dirs.append(d.resolve())
+    dirs.append(RULES_DIR)
+    return dirs
 
 
-_TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands"}
+def find_rules_file(name: str, rules_dir: str | Path | None = None) -> Path | None:
+    """``<name>.toml`` in the first of ``rules_dirs`` that holds it, or None."""
+    for d in rules_dirs(rules_dir):
+        if (d / f"{name}.toml").is_file():
+            return d / f"{name}.toml"
+    return None
+
+
+def _rules_path(name: str, rules_dir: str | Path | None = None) -> Path:
+    return find_rules_file(name, rules_dir) or RULES_DIR / f"{name}.toml"
+
+
+def _available(prefix: str, rules_dir: str | Path | None = None) -> list[str]:
+    return sorted(
+        {
+            p.stem
+            for d in rules_dirs(rules_dir)
+            for p in d.glob("*.toml")
+            if p.stem.startswith(prefix)
+        }
+    )
+
+
+def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
+    if not isinstance(value, list) or not value:
+        raise RulesError(f"{path}: {key} must be a non-empty list of ISO dates")
+    dates = tuple(_date(path, f"{key}[{i}]", v) for i, v in enumerate(value))
+    if list(dates) != sorted(set(dates)):
+        raise RulesError(f"{path}: {key} must be in increasing order without repeats")
+    return dates
+
+
+_TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates"}
 
 
 @cache
@@ -305,12 +358,18 @@ def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> Term
     ):
         raise RulesError(f"{path}: gap_bands = {bands!r} must be increasing whole hours > 0")
     parse_term(raw["term"])
+    notice_date = _date(path, "notice_date", raw["notice_date"])
+    notice_dates = (
+        _dates(path, "notice_dates", raw["notice_dates"])
+        if "notice_dates" in raw
+        else (notice_date,)
+    )
     return TermRules(
         term=raw["term"],
         program=str(raw["program"]),
         senior_offset=int(raw["senior_offset"]),
         settlement_date=_date(path, "settlement_date", raw["settlement_date"]),
-        notice_date=_date(path, "notice_date", raw["notice_date"]),
+        notice_date=notice_date,
         deadline=_date(path, "deadline", raw["deadline"]),
         aesthetics_into=into,
         thresholds=thresholds,
@@ -319,6 +378,7 @@ def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> Term
         units=dict(raw["units"]),
         counted=counted,
         gap_bands=tuple(bands),
+        notice_dates=notice_dates,
     )
 
 
@@ -331,17 +391,26 @@ def _stamp(path: Path) -> tuple[Path, int, int]:
     return path, st.st_mtime_ns, st.st_size
 
 
-def load_term_rules(term: str | Path = "114-1") -> TermRules:
-    """The rules of a term (``"114-1"``) or of a TOML file given by path."""
+def load_term_rules(
+    term: str | Path = "114-1", *, rules_dir: str | Path | None = None
+) -> TermRules:
+    """The rules of a term (``"114-1"``) or of a TOML file given by path.
+
+    A term's file is looked for in ``rules_dir``, then ``NCUT_RULES_DIR``, then the package.
+    """
     if isinstance(term, Path) or str(term).endswith(".toml"):
         return _load_term_rules_cached(*_stamp(Path(term).resolve()))
     parse_term(str(term))
-    path = _rules_path(str(term))
-    if not path.exists():
+    path = find_rules_file(str(term), rules_dir)
+    if path is None:
         raise RulesError(
-            f"no rules file for term {term} ({path.name}); available: {', '.join(_available('1')) or 'none'}"
+            f"no rules file for term {term} ({term}.toml in {', '.join(map(str, rules_dirs(rules_dir)))}); "
+            f"available: {', '.join(_available('1', rules_dir)) or 'none'}"
         )
-    return _load_term_rules_cached(*_stamp(path))
+    rules = _load_term_rules_cached(*_stamp(path.resolve()))
+    if rules.term != str(term):
+        raise RulesError(f"{path}: term = {rules.term!r}, but the file is named for {term}")
+    return rules
 
 
 @cache

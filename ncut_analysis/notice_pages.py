@@ -1,0 +1,276 @@
+"""The notices' pages: what each PDF shows, as template contexts, and the Jinja templates
+(``templates/notices/``). Numbers come in as pass-count frames and leave as display text;
+rates and changes are taken from exact hundredths, never from formatted text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .paths import TEMPLATES_DIR
+from .rosters import roster_table
+from .rules import THRESHOLD_CATEGORIES, TermRules
+from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths
+
+if TYPE_CHECKING:
+    from .notices import NoticePlan
+
+__all__ = [
+    "PASSED",
+    "NOT_PASSED",
+    "RESULT_LABELS",
+    "Context",
+    "roc_date",
+    "unit",
+    "template_env",
+    "department_page",
+    "advisor_page",
+    "summary_page",
+]
+
+# A student notice's result: codes, and the words the notices use for them.
+PASSED, NOT_PASSED = "passed", "not_passed"
+RESULT_LABELS = {PASSED: "通過", NOT_PASSED: "未通過"}
+
+
+def roc_date(d: dt.date) -> str:
+    """2026-06-01 -> ``115年6月1日``."""
+    return f"{d.year - 1911}年{d.month}月{d.day}日"
+
+
+def unit(rules: TermRules, category: str) -> str:
+    """The unit word of a category's amounts, from the rules file (小時, 張)."""
+    return rules.units.get(category, "")
+
+
+def _pct(h: int) -> str:
+    return "—" if h < 0 else f"{h // 100}.{h % 100:02d}%"
+
+
+def _points(h: int) -> tuple[str, str]:
+    """A change in hundredths of a percentage point, signed, and its CSS class."""
+    sign = "+" if h > 0 else ("−" if h < 0 else "±")
+    return f"{sign}{abs(h) // 100}.{abs(h) % 100:02d}", ("up" if h > 0 else "down" if h < 0 else "")
+
+
+def _category_label(c: str, rules: TermRules) -> str:
+    return "全數通過" if c == "all" else f"{rules.label(c)}（{rules.offices[c]}）"
+
+
+def _row_of(table: pd.DataFrame, department: str) -> pd.Series | None:
+    hit = (
+        table[table["department"] == department]
+        if department
+        else table[table["college"] == "全校"]
+    )
+    return hit.iloc[0] if len(hit) else None
+
+
+def _hundredths(row: pd.Series | None, c: str) -> int:
+    if row is None:
+        return -1
+    return int(rate_hundredths(int(row[f"{c}_passed"]), int(row["students"])))
+
+
+@dataclass(frozen=True)
+class Context:
+    rules: TermRules
+    as_of: dt.date
+    run_at: str
+    counts: pd.DataFrame
+    previous: dict | None
+    previous_counts: pd.DataFrame | None
+
+    def common(self) -> dict:
+        return {
+            "term": self.rules.term,
+            "term_name": _term_name(self.rules.term),
+            "as_of": self.as_of.isoformat(),
+            "as_of_roc": roc_date(self.as_of),
+            "deadline_roc": roc_date(self.rules.deadline),
+            "run_at": self.run_at,
+        }
+
+
+def _term_name(term: str) -> str:
+    year, sem = term.split("-")
+    return f"{year}學年度第{sem}學期"
+
+
+def template_env():  # noqa: ANN202
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR / "notices"),
+        autoescape=select_autoescape(["j2", "html"]),
+        undefined=StrictUndefined,
+    )
+
+
+def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict) -> dict:
+    rules, here = ctx.rules, _row_of(ctx.counts, dept)
+    school = _row_of(ctx.counts, "")
+    versus = []
+    for c in RESULT_CATEGORIES:
+        h, hs = _hundredths(here, c), _hundredths(school, c)
+        gap, gap_class = _points(h - hs)
+        versus.append(
+            {
+                "label": _category_label(c, rules),
+                "passed": int(here[f"{c}_passed"]),
+                "students": int(here["students"]),
+                "rate": _pct(h),
+                "school_rate": _pct(hs),
+                "gap": gap,
+                "gap_class": gap_class,
+            }
+        )
+    change, previous = [], None
+    before = _row_of(ctx.previous_counts, dept) if ctx.previous_counts is not None else None
+    if before is not None:
+        previous = {
+            "as_of_roc": roc_date(dt.date.fromisoformat(ctx.previous["as_of"])),
+            "term": _term_name(ctx.previous["term"]),
+        }
+        for c in RESULT_CATEGORIES:
+            hb, hn = _hundredths(before, c), _hundredths(here, c)
+            d = int(here[f"{c}_passed"]) - int(before[f"{c}_passed"])
+            text, cls = _points(hn - hb)
+            change.append(
+                {
+                    "label": _category_label(c, rules),
+                    "before": f"{int(before[f'{c}_passed'])} / {int(before['students'])}",
+                    "now": f"{int(here[f'{c}_passed'])} / {int(here['students'])}",
+                    "delta": f"{d:+d}",
+                    "rate_before": _pct(hb),
+                    "rate_now": _pct(hn),
+                    "change": text,
+                    "change_class": cls,
+                }
+            )
+    classes = []
+    for cls_name, g in status.groupby("class", sort=True):
+        failing = g[~g["all_passed"]].sort_values("student_id", kind="stable")
+        classes.append(
+            {
+                "name": cls_name,
+                "students": len(g),
+                "failing": [
+                    {
+                        "id": r.student_id,
+                        "name": "" if pd.isna(r.name) else r.name,
+                        "missing": missing.get(r.student_id, ""),
+                    }
+                    for r in failing.itertuples(index=False)
+                ],
+            }
+        )
+    return {
+        **ctx.common(),
+        "title": f"{dept} 系主任通知（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
+        "department": dept,
+        "college": str(here["college"]),
+        "versus": versus,
+        "previous": previous,
+        "change": change,
+        "classes": classes,
+        "failing": int((~status["all_passed"]).sum()),
+        "students": len(status),
+    }
+
+
+def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
+    rules = ctx.rules
+    table = roster_table(status, rules).drop(columns="班級")
+    fail_col = rules.label("all")
+    need = "、".join(
+        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
+        for c in THRESHOLD_CATEGORIES
+    )
+    if rules.aesthetics_into:
+        need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
+    return {
+        **ctx.common(),
+        "title": f"{cls_name} 通過 / 未通過清冊（{rules.term}，結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
+        "class_name": cls_name,
+        "department": str(status["department"].iloc[0]),
+        "need": need,
+        "failing": int((~status["all_passed"]).sum()),
+        "header": [{"text": h, "num": False} for h in table.columns],
+        "rows": [
+            {
+                "fail": row[fail_col] != "通過",
+                "cells": ["" if pd.isna(v) else v for v in row.tolist()],
+            }
+            for _, row in table.iterrows()
+        ],
+    }
+
+
+def summary_page(
+    ctx: Context,
+    plan: NoticePlan,
+    *,
+    produced: list[dict],
+    outside: int,
+    ledger: Path,
+    ledger_status: str,
+    warnings: list[str],
+) -> dict:
+    rules = ctx.rules
+    population = f"{rules.program} {rules.senior_cohort} 學年度入學（大四）"
+    left_out = [
+        {"why": "已通知「通過」（日後不重複發放）", "count": len(plan.already_told)},
+        {"why": "曾通知「通過」、現在未通過（見下表，待人工確認）", "count": len(plan.regressed)},
+        {"why": f"非本次適用對象（學生檔中不屬 {population} 者）", "count": outside},
+    ]
+    told = plan.already_told["學系"].value_counts()
+    notified = plan.students.groupby("department")["result"].value_counts()
+    counts = []
+    for _, r in ctx.counts.iterrows():
+        dept = r["department"]
+        if dept:
+            told_n = int(told.get(dept, 0))
+            now = [int(notified.get((dept, k), 0)) for k in (PASSED, NOT_PASSED)]
+        else:
+            told_n = len(plan.already_told)
+            now = [int((plan.students["result"] == k).sum()) for k in (PASSED, NOT_PASSED)]
+        rates = [f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）" for c in RESULT_CATEGORIES]
+        counts.append(
+            {
+                "college": r["college"],
+                "department": dept,
+                "students": int(r["students"]),
+                "cells": [*rates, *now, told_n],
+            }
+        )
+    return {
+        **ctx.common(),
+        "title": f"{rules.term} 通知摘要（結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
+        "ledger": str(ledger),
+        "ledger_status": ledger_status,
+        "warnings": warnings,
+        "produced": produced,
+        "left_out": left_out,
+        "regressed": [
+            {
+                "id": r["學號"],
+                "name": r["姓名"],
+                "cls": r["班級"],
+                "told": roc_date(dt.date.fromisoformat(r["told_on"])),
+                "missing": r["尚缺"],
+            }
+            for _, r in plan.regressed.iterrows()
+        ],
+        "count_header": [
+            *("全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES),
+            "通知通過",
+            "通知未通過",
+            "先前已通知",
+        ],
+        "counts": counts,
+    }
