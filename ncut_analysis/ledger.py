@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .io import InputError, Problem
+from .labels import WHOLE_SCHOOL
 from .thresholds import RESULT_CATEGORIES, rate_hundredths
 
 __all__ = [
@@ -336,7 +337,11 @@ def ledger_progress(
     """The pass rate per category at each recorded notice, in ``thresholds.progress``'s long
     format (``date, category, passed, students, rate``): the whole school, or one department."""
     hist = ledger_history(ledger, term, until=until)
-    rows = hist[hist["department"] == department] if department else hist[hist["college"] == "全校"]
+    rows = (
+        hist[hist["department"] == department]
+        if department
+        else hist[hist["college"] == WHOLE_SCHOOL]
+    )
     parts = [
         pd.DataFrame(
             {

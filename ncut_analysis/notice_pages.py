@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .labels import WHOLE_SCHOOL
 from .paths import TEMPLATES_DIR
 from .rosters import roster_table
-from .rules import THRESHOLD_CATEGORIES, TermRules
+from .rules import TermRules
 from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def _row_of(table: pd.DataFrame, department: str) -> pd.Series | None:
     hit = (
         table[table["department"] == department]
         if department
-        else table[table["college"] == "全校"]
+        else table[table["college"] == WHOLE_SCHOOL]
     )
     return hit.iloc[0] if len(hit) else None
 
@@ -189,7 +190,7 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     fail_col = rules.label("all")
     need = "、".join(
         f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
-        for c in THRESHOLD_CATEGORIES
+        for c in rules.threshold_categories
     )
     if rules.aesthetics_into:
         need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
@@ -267,7 +268,7 @@ def summary_page(
             for _, r in plan.regressed.iterrows()
         ],
         "count_header": [
-            *("全數通過" if c == "all" else rules.label(c) for c in RESULT_CATEGORIES),
+            *(rules.label(c) for c in RESULT_CATEGORIES),
             "通知通過",
             "通知未通過",
             "先前已通知",

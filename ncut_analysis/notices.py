@@ -42,7 +42,7 @@ from .notice_pages import (
 from .paths import default_records, default_students
 from .printing import find_chromium, print_pdfs
 from .rosters import roster_table, write_rosters
-from .rules import THRESHOLD_CATEGORIES, TermRules, load_term_rules
+from .rules import TermRules, load_term_rules
 from .thresholds import format_amount, student_status, summarise
 
 __all__ = [
@@ -88,7 +88,7 @@ class NoticePlan:
 def _shortfalls(status: pd.DataFrame, rules: TermRules) -> dict[str, np.ndarray]:
     """Units still missing per threshold category (0 where met), exact integers."""
     out = {}
-    for c in THRESHOLD_CATEGORIES:
+    for c in rules.threshold_categories:
         have = status[f"{c}_units"].to_numpy(dtype=np.int64)
         if c == rules.aesthetics_into:
             have = have + status["aesthetics_units"].to_numpy(dtype=np.int64)
@@ -115,7 +115,7 @@ def _notice_text(
     if not short:
         return (
             f"{who}截至{roc_date(as_of)}，您已通過學生自主學習畢業門檻"
-            f"（{'、'.join(rules.label(c) for c in THRESHOLD_CATEGORIES)}）。"
+            f"（{'、'.join(rules.label(c) for c in rules.threshold_categories)}）。"
             "通過：日後不重複發放。"
         )
     offices = "、".join(f"{rules.label(c)}：{rules.offices[c]}" for c in short)
@@ -149,11 +149,11 @@ def plan_notices(
                 regressed.append({**base, "told_on": told_on[sid], "尚缺": miss})
             continue
         row = {**base, "結果": RESULT_LABELS[PASSED if passed else NOT_PASSED]}
-        for c in THRESHOLD_CATEGORIES:
+        for c in rules.threshold_categories:
             s = int(short[c][i])
             row[f"{rules.label(c)}尚缺"] = f"{format_amount(s)} {unit(rules, c)}" if s else "已通過"
         row["完成期限"] = roc_date(rules.deadline)
-        lacking = [] if passed else [c for c in THRESHOLD_CATEGORIES if short[c][i] > 0]
+        lacking = [] if passed else [c for c in rules.threshold_categories if short[c][i] > 0]
         row["通知內容"] = _notice_text(name, lacking, miss, as_of, rules)
         row.update(
             {
@@ -167,7 +167,7 @@ def plan_notices(
         rows.append(row)
     cols = [
         *STUDENT_COLUMNS,
-        *(f"{rules.label(c)}尚缺" for c in THRESHOLD_CATEGORIES),
+        *(f"{rules.label(c)}尚缺" for c in rules.threshold_categories),
         "完成期限",
         "通知內容",
         "student_id",
@@ -192,7 +192,7 @@ def plan_notices(
 def _mail_merge_columns(plan: NoticePlan, rules: TermRules) -> list[str]:
     return [
         *STUDENT_COLUMNS,
-        *(f"{rules.label(c)}尚缺" for c in THRESHOLD_CATEGORIES),
+        *(f"{rules.label(c)}尚缺" for c in rules.threshold_categories),
         "完成期限",
         "通知內容",
     ]
