@@ -215,7 +215,20 @@ def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArra
         part, at = job
         w, ln = _words(part, nwords)
         dest = out[at : at + len(part)]
-        table.probe(w, ln, dest)
+        # Records often come in runs of one student's (an export grouped by student): then only
+        # the first of each run is hashed and probed, the answer repeated along the run.
+        start = np.empty(len(ln), dtype=bool)
+        start[:1] = True
+        np.not_equal(ln[1:], ln[:-1], out=start[1:])
+        for j in range(nwords):
+            start[1:] |= w[1:, j] != w[:-1, j]
+        first = np.flatnonzero(start)
+        if len(first) <= 0.75 * len(ln):
+            found = np.empty(len(first), dtype=np.int32)
+            table.probe(w[first], ln[first], found)
+            dest[:] = np.repeat(found, np.diff(np.append(first, len(ln))))
+        else:
+            table.probe(w, ln, dest)
         if part.null_count:
             dest[~part.is_valid().to_numpy(zero_copy_only=False)] = -1
 

@@ -67,3 +67,10 @@ def test_random_ids_against_arrow(seed, monkeypatch):
     values = [text() for _ in range(500)] + keys.to_pylist()
     values = pa.array([v if rng.random() > 0.05 else None for v in rng.permutation(values)])
     assert _kernels.index_in(values, keys).tolist() == plain(values, keys)
+
+
+def test_runs_of_equal_ids_and_missing_ones():
+    keys = pa.array(["", "a", "b"])
+    values = pa.array(["a", "a", "a", None, "", "", None, "b", "b", "c", "c", "a"])
+    assert _kernels.index_in(values, keys).tolist() == [1, 1, 1, -1, 0, 0, -1, 2, 2, -1, -1, 1]
+    assert _kernels.index_in(values, keys).tolist() == plain(values, keys)
