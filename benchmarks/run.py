@@ -93,8 +93,12 @@ def record(
     }
     RESULTS.append(row)
     ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "–"
+    spread = f"[{row['ours_min_s']:.3f}-{row['ours_max_s']:.3f}]"
+    if ref:
+        spread += f" ref [{row['ref_min_s']:.3f}-{row['ref_max_s']:.3f}]"
     print(
         f"{name:<38} ours {row['ours_median_s']:8.3f}s  ref {row['ref_median_s'] or 0:8.3f}s  "
+        f"{spread}  "
         f"ratio {ratio:>6}  target {target:<14} {'met' if ok else ('NOT met' if ok is False else '')}  {note}",
         flush=True,
     )
@@ -251,7 +255,7 @@ def bench_pass_rates(repeat: int) -> None:
     con = duckdb.connect()
     con.register("students", students)
     sql = _duckdb_sql(rules, as_of)
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     size = int(records.memory_usage(deep=True).sum())
     peaks = {}
     for name, recs in orders(records).items():
@@ -618,6 +622,7 @@ BENCHES = {
 
 
 def main() -> None:
+    global OUT
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -625,7 +630,9 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=5, help="runs per benchmark (default 5; the portfolio 1)"
     )
+    ap.add_argument("--out", type=Path, help="results folder (default outputs/bench)")
     a = ap.parse_args()
+    OUT = a.out or OUT
     OUT.mkdir(parents=True, exist_ok=True)
     for name in a.only or BENCHES:
         BENCHES[name](1 if name == "portfolio" else a.repeat)
