@@ -15,11 +15,12 @@ longer than 32 bytes, missing keys or repeated keys go to Arrow's ``index_in`` i
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .io import map_threads
 
 __all__ = ["index_in", "slices"]
 
@@ -39,14 +40,6 @@ def slices(n: int, parts: int | None = None) -> list[tuple[int, int]]:
     k = parts if parts is not None else min(os.cpu_count() or 1, 8)
     bounds = np.linspace(0, n, max(k, 1) + 1).astype(int)
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-
-
-def _map(fn, items: list) -> list:  # noqa: ANN001
-    workers = min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
-        return [fn(x) for x in items]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, items))
 
 
 def _chunks(a: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
@@ -232,7 +225,7 @@ def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArra
         if part.null_count:
             dest[~part.is_valid().to_numpy(zero_copy_only=False)] = -1
 
-    _map(run, jobs)
+    map_threads(run, jobs)
     return out
 
 
