@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import _kernels
 from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
@@ -92,8 +93,14 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
-    dup = df["student_id"].duplicated(keep=False) & df["student_id"].notna()
-    if dup.any():
+    # Each id's first row, by one hash lookup of the ids in themselves (rows not their own
+    # first are repeats): one pass, where pandas' duplicated and drop_duplicates take two.
+    ids = pa.array(df["student_id"].array)
+    first = _kernels.index_in(ids, ids)
+    repeat = (first != np.arange(len(df))) & (first >= 0)
+    if repeat.any():
+        dup = repeat.copy()
+        dup[first[repeat]] = True
         d = df[dup]
         for sid, g in d.groupby("student_id", sort=True):
             if len(g.drop_duplicates()) > 1:
@@ -107,7 +114,8 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
                     )
                 )
     _raise(name, problems)
-    df = df.drop_duplicates(subset=["student_id"], keep="first")
+    if repeat.any():
+        df = df[~repeat]
     df["cohort"] = df["cohort"].astype("int64")
     return df.reset_index(drop=True)
 

@@ -7,7 +7,6 @@ integer sums, so ten records of 0.3 h make exactly 3 h. Everything is vectorised
 from __future__ import annotations
 
 import datetime as dt
-import os
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
@@ -15,8 +14,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from . import _kernels
 from .errors import OptionError, UnknownStudentsWarning
 from .io import map_threads, parse_date
 from .labels import VERDICT_LABELS, WHOLE_SCHOOL
@@ -89,139 +88,22 @@ def _as_of(as_of: str | dt.date | None) -> dt.date | None:
 
 
 def _arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    arr = pa.array(values.array)  # zero-copy for Arrow-backed strings
-    return arr if pa.types.is_string(arr.type) else arr.cast(pa.string())
+    return pa.array(values.array)  # zero-copy for Arrow-backed strings
 
 
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """For each value, its row in ``keys`` (-1 if absent), through Arrow's hash lookup.
+    """For each value, its row in ``keys`` (the first, if repeated), -1 if absent, as int64.
 
-    Records usually come grouped by student; then only the first of each run of equal ids is
-    looked up and the answer repeated along the run, a tenth of the hashing for ten records a
-    student. Ungrouped input is looked up row by row, in one thread per core.
+    One hash table of the keys, probed by every value whatever their order (``_kernels``).
     """
-    found, lengths = _lookup_runs(values, keys)
-    return found if lengths is None else np.repeat(found, lengths)
+    return _kernels.index_in(_arrow_strings(values), _arrow_strings(keys)).astype(np.int64)
 
 
-def _lookup_runs(values: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """``positions`` by runs: the rows of the first value of each run of equal values and the
-    run lengths, or (positions per value, None) when the values are not grouped."""
-    k = _arrow_strings(keys)
-    k = k.combine_chunks() if isinstance(k, pa.ChunkedArray) else k
-    v = _arrow_strings(values)
-    n = len(v)
-    if n >= _PARALLEL_MIN:
-        parts = map_threads(lambda b: _runs(v, *b), _slices(n))
-        starts = np.concatenate([p[0] for p in parts])
-        if len(starts) <= n // 2:
-            firsts = pa.chunked_array([p[1] for p in parts], type=v.type)
-            return _index_in(firsts, k), np.diff(np.r_[starts, n])
-    return _index_in(v, k), None
-
-
-def _slices(n: int) -> list[tuple[int, int]]:
-    """``[0, n)`` cut into one slice per core."""
-    bounds = np.linspace(0, n, min(os.cpu_count() or 1, 8) + 1).astype(int)
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-
-
-def _runs(v: pa.Array | pa.ChunkedArray, lo: int, hi: int) -> tuple[np.ndarray, pa.Array]:
-    """The rows in ``[lo, hi)`` where a run of equal values starts (row 0 always does: a value
-    differs from the one before it), and those rows' values."""
-    first = max(lo, 1)
-    change = pc.fill_null(
-        pc.not_equal(v.slice(first, hi - first), v.slice(first - 1, hi - first)), True
-    )
-    if isinstance(change, pa.ChunkedArray):
-        change = change.combine_chunks()
-    rows = np.flatnonzero(change.to_numpy(zero_copy_only=False)) + first
-    if lo == 0:
-        rows = np.r_[0, rows]
-    taken = v.take(pa.array(rows))
-    return rows, taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
-
-
-def _merge_positions(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray | None:
-    """``_index_in`` by a merge, for sorted ids: schools list students by id in both files, so
-    the keys are usually strictly increasing and the values (a student's first record each, in
-    file order) increasing too. Both become fixed-width byte strings (padded with NUL), one
-    stable sort of their concatenation merges the two sorted runs in linear time, and each value
-    is matched to the last key at or before it. None (use the hash lookup) when either side is
-    out of order, has a missing or over-long id, or an id holds a NUL byte."""
-    if isinstance(v, pa.ChunkedArray):
-        v = v.combine_chunks()
-    if len(k) < 2 or len(v) < 2 or v.null_count or k.null_count:
-        return None
-    if not (
-        pc.all(pc.less(k.slice(0, len(k) - 1), k.slice(1))).as_py()
-        and pc.all(pc.less_equal(v.slice(0, len(v) - 1), v.slice(1))).as_py()
-    ):
-        return None
-    width = max(pc.max(pc.binary_length(a)).as_py() for a in (k, v))
-    if not 0 < width <= 64:
-        return None
-
-    def fixed(a: pa.Array) -> np.ndarray | None:
-        data = np.frombuffer(a.buffers()[2], dtype=np.uint8)
-        if data.size and data.min() == 0:
-            return None
-        padded = pc.utf8_rpad(a, width=width, padding="\x00")
-        offsets = np.frombuffer(padded.buffers()[1], np.int32, len(padded) + 1, padded.offset * 4)
-        return np.frombuffer(padded.buffers()[2], np.uint8)[offsets[0] : offsets[-1]].view(
-            f"S{width}"
-        )
-
-    keys, values = fixed(k), fixed(v)
-    if keys is None or values is None:
-        return None
-    order = np.argsort(np.concatenate([keys, values]), kind="stable")  # keys first among equals
-    is_key = order < len(keys)
-    last_key = (np.cumsum(is_key) - 1)[~is_key]  # per value, in merged order
-    row = order[~is_key] - len(keys)
-    hit = last_key >= 0
-    hit[hit] = keys[last_key[hit]] == values[row[hit]]
-    out = np.full(len(values), -1, dtype=np.int64)
-    out[row[hit]] = last_key[hit]
-    return out
-
-
-def _index_in(v: pa.Array | pa.ChunkedArray, k: pa.Array) -> np.ndarray:
-    """Arrow's ``index_in`` as int64 with -1 for absent, in one thread per core for large
-    inputs: many more values than keys, the values are split (each thread builds the keys' hash
-    table and probes its share); otherwise the keys are split (each thread builds a smaller
-    table and probes every value, and the first part holding a value wins, as in one lookup)."""
-
-    def one(values: pa.Array | pa.ChunkedArray, keys: pa.Array) -> np.ndarray:
-        return (
-            pc.fill_null(pc.index_in(values, value_set=keys), -1)
-            .to_numpy()
-            .astype(np.int64, copy=False)
-        )
-
-    # The merge pays where a hash table of the keys no longer fits the processor's caches.
-    if len(k) >= _PARALLEL_MIN // 2 and len(v) <= 4 * len(k):
-        merged = _merge_positions(v, k)
-        if merged is not None:
-            return merged
-    if (os.cpu_count() or 1) < 2 or len(v) < 200_000 or len(k) < 1000:
-        return one(v, k)
-    if len(v) >= 4 * len(k):
-        return np.concatenate(
-            map_threads(lambda b: one(v.slice(b[0], b[1] - b[0]), k), _slices(len(v)))
-        )
-    slices = _slices(len(k))
-    parts = map_threads(lambda b: one(v, k.slice(b[0], b[1] - b[0])), slices)
-    out = np.full(len(v), -1, dtype=np.int64)
-    for (lo, _), part in reversed(list(zip(slices, parts, strict=True))):
-        hit = part >= 0
-        out[hit] = part[hit] + lo
-    return out
-
-
-# Above this many records, lookups and sums run in one thread per core over slices of the
-# records (Arrow and numpy release the GIL), then add up.
+# Above this many records, the sums run in one thread per core over slices of the records
+# (numpy releases the GIL), then add up.
 _PARALLEL_MIN = 1_000_000
+# A float64 sum of integers is exact while every partial sum stays below 2**53.
+_EXACT_FLOAT = 2**53
 
 
 def _unit_sums(
@@ -232,13 +114,13 @@ def _unit_sums(
     The as-of filter and the join are masks and index arrays over the records' columns; the
     records frame itself is never copied.
     """
-    found, lengths = _lookup_runs(records["student_id"], students["student_id"])
-    # Every student's row among the kept ones, or -1; mapped per run before expanding to records.
-    to_pop = np.where(keep_students, np.cumsum(keep_students) - 1, -1)
-    row_of = np.where(found >= 0, to_pop[np.maximum(found, 0)], -1).astype(
-        np.int32
-    )  # half the memory
-    pidx_all = row_of if lengths is None else np.repeat(row_of, lengths)
+    found = _kernels.index_in(
+        _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
+    )
+    # Every student's row among the kept ones, or -1.
+    to_pop = np.where(keep_students, np.cumsum(keep_students) - 1, -1).astype(np.int32)
+    pidx_all = to_pop[found]  # (-1, absent, takes the last row: fixed below)
+    pidx_all[found < 0] = -1
     codes = records["category"].cat.codes.to_numpy()
     units = records["units"].to_numpy()
     dates = records["date"].to_numpy()
@@ -257,16 +139,22 @@ def _unit_sums(
         if limit is not None:
             drop |= dates[lo:hi] > limit
         flat[drop] = size
-        # float64 sums of integers stay exact below 2**53 units (9e12 hours).
-        return np.bincount(flat, weights=units[lo:hi], minlength=size + 1)[:size]
+        if exact_float:
+            return np.bincount(flat, weights=units[lo:hi], minlength=size + 1)[:size]
+        out = np.zeros(size + 1, dtype=np.int64)
+        np.add.at(out, flat, units[lo:hi])
+        return out[:size]
 
     m = len(records)
-    parts = map_threads(lambda b: part(*b), _slices(m) if m >= _PARALLEL_MIN else [(0, m)])
+    # bincount adds float64 weights: exact for integers while every partial sum stays below
+    # 2**53 units, which |largest record| x records bounds (9e9 hours); beyond that, integer adds.
+    exact_float = m == 0 or int(np.abs(units).max()) * m < _EXACT_FLOAT
+    parts = map_threads(lambda b: part(*b), _kernels.slices(m) if m >= _PARALLEL_MIN else [(0, m)])
     sums = parts[0]
     for other in parts[1:]:
         sums += other
-    if (found < 0).any():
-        unknown = (found < 0) if lengths is None else np.repeat(found < 0, lengths)
+    unknown = found < 0
+    if unknown.any():
         missing_ids = pd.unique(records["student_id"].to_numpy()[unknown])
         sample = ", ".join(map(str, missing_ids[:5]))
         warnings.warn(

@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 import ncut_analysis as na
@@ -217,35 +216,19 @@ def test_warning_free_on_clean_data(data):
 
 
 @pytest.mark.parametrize("order", ["grouped", "sorted", "shuffled"])
-def test_positions_fast_paths_agree_with_a_plain_lookup(monkeypatch, order):
+def test_positions_agree_with_a_plain_lookup(order):
     from ncut_analysis import thresholds
 
-    monkeypatch.setattr(thresholds, "_PARALLEL_MIN", 10)  # take the large-input paths on small data
     rng = np.random.default_rng(5)
     keys = pd.Series([f"k{i}" for i in range(300_000)], dtype="string")
-    # Some keys absent; 60,003 values, so the cut between the two threads' slices (row 30,001)
-    # falls inside a run of three.
+    # Some keys absent; 60,003 values in runs of three, over several of the kernel's chunks.
     values = [f"k{i}" for i in np.repeat(rng.integers(0, 320_000, 20_001), 3)]
-    if order == "shuffled":  # the hash lookup of every value
+    if order == "shuffled":
         values = list(rng.permutation(values))
-    if order == "sorted":  # both sides in id order: the merge of the runs' first values
+    if order == "sorted":
         keys = keys.sort_values(ignore_index=True)
         values = sorted(values)
     values = pd.Series(values, dtype="string")
     expected = pd.Index(keys.to_numpy(dtype=object)).get_indexer(values.to_numpy(dtype=object))
     got = thresholds.positions(values, keys)
     assert np.array_equal(got, expected) and (got < 0).any()
-
-
-def test_merge_lookup_of_sorted_ids_agrees_with_a_plain_lookup():
-    from ncut_analysis.thresholds import _merge_positions
-
-    keys = pa.array(["A01", "A02", "A10", "B1", "B20", "C"])
-    # before the first key, between keys, repeated, a prefix of a key, after the last key
-    values = pa.array(["0", "A01", "A01", "A03", "A10", "B", "B1", "B20", "C", "C", "D"])
-    assert _merge_positions(values, keys).tolist() == [-1, 0, 0, -1, 2, -1, 3, 4, 5, 5, -1]
-    # out of order (either side), repeated keys, or a NUL byte: not for the merge
-    assert _merge_positions(values, pa.array(["A02", "A01"])) is None
-    assert _merge_positions(pa.array(["B", "A"]), keys) is None
-    assert _merge_positions(values, pa.array(["A", "A", "B"])) is None
-    assert _merge_positions(pa.array(["A", "A\x00"]), keys) is None
