@@ -429,9 +429,11 @@ def progress_chart(
     *,
     as_of: dt.date | None = None,
     marks: Sequence[tuple[dt.date, str]] = (),
+    start: dt.date | None = None,
     look: Look = PAGE,
 ) -> go.Figure:
-    """Pass rate per category as of each week, with dated markers (notice date, deadline)."""
+    """Pass rate per category as of each week, with dated markers (notice date, deadline);
+    ``start``: where the axis begins (default: the first week)."""
     fig = go.Figure()
     for c in RESULT_CATEGORIES:
         sub = prog[prog["category"] == c]
@@ -464,7 +466,7 @@ def progress_chart(
     if len(prog) and dated:
         fig.update_xaxes(
             range=[
-                prog["date"].min(),
+                pd.Timestamp(start) if start else prog["date"].min(),
                 pd.Timestamp(max(d for d, _ in dated)) + pd.Timedelta(days=20),
             ]
         )

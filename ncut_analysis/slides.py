@@ -41,6 +41,7 @@ __all__ = [
     "admission_slide_tables",
     "export_admission_slides",
     "borderline_counts",
+    "progress_start",
     "depth_summary",
     "text_lines",
     "title_height",
@@ -236,6 +237,16 @@ def _extreme(
     return str(rows.loc[i, label_col]), float(rows.loc[i, col])
 
 
+def progress_start(prog: pd.DataFrame, floor: float = 5.0) -> dt.date | None:
+    """Where the progress chart is worth starting: eight weeks before any rate first reaches
+    ``floor`` % (years of near-zero weeks say nothing on a slide)."""
+    up = prog[prog["rate"] >= floor]
+    if up.empty:
+        return None
+    first = pd.Timestamp(up["date"].min()) - pd.Timedelta(weeks=8)
+    return max(first, pd.Timestamp(prog["date"].min())).date()
+
+
 def borderline_counts(prob: pd.DataFrame, lo: float = 0.05, hi: float = 0.95) -> pd.DataFrame:
     """Per program and mode: applicants almost surely admitted (p ≥ ``hi``), on the edge
     (``lo`` < p < ``hi``) and admitted without noise yet below even odds."""
@@ -337,15 +348,19 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     text = f"四項全數通過率目前 {now:.2f}%"
     if b.before is not None:
         delta = round(now - float(b.before.iloc[-1]["all_rate"]), 2)
-        text = (
-            f"四項全數通過率 {now:.2f}%：自 {b.compare_as_of.isoformat()} 起"
-            f"{'上升' if delta >= 0 else '下降'} {abs(delta):.2f} 個百分點"
+        trend = "上升" if delta >= 0 else "下降"
+        text = f"四項全數通過率 {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
+        full = (
+            f"四項全數通過率目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
+            f"{abs(delta):.2f} 個百分點。"
         )
     marks = [(b.deadline, "期限")]
     if b.compare_as_of:
         marks.insert(0, (b.compare_as_of, "比較日"))
-    fig = charts.progress_chart(b.progress, rules, as_of=b.as_of, marks=marks, look=look)
-    out.append(SlideChart("progress", fig, text))
+    fig = charts.progress_chart(
+        b.progress, rules, as_of=b.as_of, marks=marks, start=progress_start(b.progress), look=look
+    )
+    out.append(SlideChart("progress", fig, text, notes=full if b.before is not None else ""))
     return out
 
 
