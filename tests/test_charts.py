@@ -205,3 +205,17 @@ def test_borderline_and_depth_numbers_by_hand():
     )
     (d,) = slides.depth_summary(depth).to_dict("records")
     assert d["mean_depth"] == pytest.approx(0.65) and d["p90_depth"] == 2
+
+
+def test_text_lines_by_hand():
+    w = slides.CONTENT_W  # 12.33 in less 0.2 in of insets = 873.6 pt = 31.2 em at 28 pt
+    assert slides.text_lines("通" * 31, 28, w) == 1 and slides.text_lines("通" * 32, 28, w) == 2
+    # a Latin word is never split: it moves to the next line whole
+    assert slides.text_lines("通" * 28 + " Spearman", 28, w) == 2
+    # a closing mark stays with the character before it
+    assert slides.text_lines("通" * 31 + "：", 28, w) == 2
+    assert slides.text_lines("a\nb", 28, w) == 2
+    # a takeaway too long for two lines gets a one-line title; the notes keep the sentence
+    long = "工具機與精密模具設計製造四技專班：" + "名次相關很低" * 10
+    shown, full = slides._fit_title(long)
+    assert shown == "工具機與精密模具設計製造四技專班" and full == long

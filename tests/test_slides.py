@@ -15,13 +15,11 @@ from pptx.oxml.ns import qn
 
 from ncut_analysis import charts
 from ncut_analysis.slides import (
-    CONTENT_W,
     FONT_EA,
     FONT_LATIN,
     MAX_TABLE_COLS,
     TITLE_PT,
     SlideChart,
-    _fit_title,
     export_admission_slides,
     export_images,
     export_term_slides,
@@ -205,20 +203,6 @@ def test_admission_deck_is_titled_for_the_admission(slides, tmp_path_factory):
     ]
     notes = [s.notes_slide.notes_text_frame.text for s in list(prs.slides)[2:5]]
     assert all("Spearman" in n for n in notes)
-
-
-def test_text_lines_by_hand():
-    w = CONTENT_W  # 12.33 in less 0.2 in of insets = 873.6 pt = 31.2 em at 28 pt
-    assert text_lines("通" * 31, 28, w) == 1 and text_lines("通" * 32, 28, w) == 2
-    # a Latin word is never split: it moves to the next line whole
-    assert text_lines("通" * 28 + " Spearman", 28, w) == 2
-    # a closing mark stays with the character before it
-    assert text_lines("通" * 31 + "：", 28, w) == 2
-    assert text_lines("a\nb", 28, w) == 2
-    # a takeaway too long for two lines gets a one-line title; the notes keep the sentence
-    long = "工具機與精密模具設計製造四技專班：" + "名次相關很低" * 10
-    shown, full = _fit_title(long)
-    assert shown == "工具機與精密模具設計製造四技專班" and full == long
 
 
 def test_slide_style_is_legible_and_colour_blind_safe():
