@@ -29,7 +29,7 @@ slides: $(STAMP)  ## slide PNG/SVG charts and deck.pptx for the term (outputs/sl
 	$(BIN)/ncut-analysis slides --kind admission --year 109 --out outputs/slides/admission_109
 
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866
 	$(BIN)/voila notebooks/threshold_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from .io import InputError, parse_date, write_csv
-from .rules import RulesError
+from .errors import InputError, NcutError
+from .io import parse_date, write_csv
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
-class CommandError(Exception):
+class CommandError(NcutError):
     """A command that cannot go on (bad option value, failed notebook); exit status 2."""
 
 
@@ -26,13 +28,33 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 # ---------------------------------------------------------------------------- commands
 
 
+def _sheet(a: argparse.Namespace, which: str) -> str | None:
+    """The sheet to read in the ``which`` input: its own ``--<which>-sheet`` or ``--sheet``."""
+    return getattr(a, f"{which}_sheet", None) or getattr(a, "sheet", None)
+
+
+def _no_dates_check(a: argparse.Namespace, *options: str) -> None:
+    """A per-student totals table has no dates: an as-of option with it is an error."""
+    given = [o for o in options if getattr(a, o.lstrip("-").replace("-", "_"), None)]
+    if not given or not getattr(a, "records", None):
+        return
+    from .loaders import records_kind
+
+    if records_kind(a.records, sheet=_sheet(a, "records")) == "totals":
+        raise CommandError(
+            f"{given[0]}: {a.records} holds per-student totals (one row a student, no dates), "
+            f"so nothing can be counted as of a day; leave out {' and '.join(given)}"
+        )
+
+
 def _cmd_pass_rates(a: argparse.Namespace) -> None:
     from .loaders import load_records, load_students
     from .thresholds import pass_rates
 
+    _no_dates_check(a, "--as-of")
     table = pass_rates(
-        load_students(a.students),
-        load_records(a.records),
+        load_students(a.students, sheet=_sheet(a, "students")),
+        load_records(a.records, sheet=_sheet(a, "records")),
         term=a.term,
         as_of=parse_date(a.as_of, what="--as-of"),
         cohort=a.cohort,
@@ -54,7 +76,7 @@ def _cmd_reconcile(a: argparse.Namespace) -> None:
     from .reconcile import reconcile
 
     computed = load_pass_table(a.computed) if a.computed else None
-    found = reconcile(load_published(a.published), computed)
+    found = reconcile(load_published(a.published, sheet=a.sheet), computed)
     write_csv(found, a.out)
     print(f"wrote {a.out} ({len(found)} disagreements)")
 
@@ -65,11 +87,12 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     from .rules import load_term_rules
     from .thresholds import student_status
 
+    _no_dates_check(a, "--as-of")
     rules = load_term_rules(a.term)
     as_of = parse_date(a.as_of, what="--as-of")
     status = student_status(
-        load_students(a.students),
-        load_records(a.records),
+        load_students(a.students, sheet=_sheet(a, "students")),
+        load_records(a.records, sheet=_sheet(a, "records")),
         as_of=as_of,
         cohort=a.cohort,
         rules=rules,
@@ -79,69 +102,82 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
 
 
 def _scenario(a: argparse.Namespace) -> dict:
-    """The admission scenario options shared by `briefing --kind admission` and `slides`."""
-    try:
-        min_total = float(a.min_total)
-    except ValueError:
-        raise CommandError(f"--min-total {a.min_total!r} is not a number") from None
+    """The admission scenario options shared by `briefing --kind admission` and `slides`,
+    range-checked here (exit 2 naming the option and the value)."""
+    from .admission import check_draws, check_no_show, check_sd, check_seed, check_waitlist
+
+    _admission_min_total(a)
     return {
         "year": a.year,
         "applicants": a.applicants or "",
-        "min_total": min_total,
-        "waitlist": a.waitlist,
-        "noise_sd": a.noise_sd,
-        "no_show": a.no_show,
-        "draws": a.draws,
-        "seed": a.seed,
+        "min_total": str(a.min_total),
+        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
+        "noise_sd": check_sd(a.noise_sd, "--noise-sd"),
+        "no_show": check_no_show(a.no_show, "--no-show"),
+        "draws": check_draws(a.draws, "--draws"),
+        "seed": check_seed(a.seed, "--seed"),
     }
 
 
 def _cmd_briefing(a: argparse.Namespace) -> None:
-    from .briefing import BriefingError, run_admission_briefing, run_term_briefing
+    from .briefing import run_admission_briefing, run_term_briefing
 
     if a.kind == "admission":
-        try:
-            html = run_admission_briefing(a.out, **_scenario(a))
-        except BriefingError as exc:
-            raise CommandError(str(exc)) from None
-        print(f"wrote {html}")
+        print(f"wrote {run_admission_briefing(a.out, **_scenario(a))}")
         return
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
-    try:
-        files = run_term_briefing(
-            a.out,
-            term=a.term,
-            as_of=a.as_of,
-            students=a.students or "",
-            records=a.records or "",
-            compare_as_of=a.compare_as_of,
-            department=a.department or "",
-            per_department=a.per_department,
-            published=a.published or "",
-        )
-    except BriefingError as exc:
-        raise CommandError(str(exc)) from None
+    _no_dates_check(a, "--as-of", "--compare-as-of")
+    files = run_term_briefing(
+        a.out,
+        term=a.term,
+        as_of=a.as_of,
+        students=a.students or "",
+        records=a.records or "",
+        compare_as_of=a.compare_as_of,
+        department=a.department or "",
+        per_department=a.per_department,
+        published=a.published or "",
+    )
     for f in files:
         print(f"wrote {f}")
 
 
-def _load_applicants(a: argparse.Namespace):  # noqa: ANN202
+def _load_applicants(a: argparse.Namespace, path: str | None = None):  # noqa: ANN202
     from .admission import load_applicants
 
-    return load_applicants(a.applicants, year=a.year)
+    return load_applicants(path or a.applicants, year=a.year)
+
+
+def _admission_min_total(a: argparse.Namespace) -> dict[str, int]:
+    """--min-total checked against the year's programs (one number, or PROGRAM=N,...)."""
+    from .admission import min_total_units
+    from .rules import load_admission_rules
+
+    return min_total_units(a.min_total, load_admission_rules(a.year), "--min-total")
+
+
+def _admission_options(a: argparse.Namespace) -> dict:
+    """The ranking options of the admission commands, range-checked before anything is read."""
+    from .admission import check_waitlist
+
+    _admission_min_total(a)
+    return {
+        "year": a.year,
+        "min_total": a.min_total,
+        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
+    }
 
 
 def _cmd_admission(a: argparse.Namespace) -> None:
     from .admission import RESULT_COLUMNS, rank_admission
 
-    ranking = rank_admission(
-        _load_applicants(a), a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist
-    )
+    opts = _admission_options(a)
+    ranking = rank_admission(_load_applicants(a), a.mode, **opts)
     write_csv(ranking[RESULT_COLUMNS], a.out, float_format="%.2f")
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
-        over = g["reason"].str.startswith("tied at the quota").any()
+        over = (g["reason_code"] == "tied_at_quota").any()
         print(
             f"{prog}: admitted {counts.get('admitted', 0)}, waitlisted {counts.get('waitlisted', 0)}, "
             f"not admitted {counts.get('not_admitted', 0)}, disqualified {counts.get('disqualified', 0)}"
@@ -154,14 +190,11 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     from .admission import compare_modes
     from .io import atomic_dir
 
-    res = compare_modes(
-        _load_applicants(a), year=a.year, min_total=a.min_total, waitlist=a.waitlist
-    )
+    opts = _admission_options(a)
+    res = compare_modes(_load_applicants(a), **opts)
     with atomic_dir(a.out) as tmp:
-        res["applicants"].drop(columns=[]).to_csv(
-            tmp / "compare_applicants.csv", index=False, float_format="%.2f"
-        )
-        res["summary"].to_csv(tmp / "compare_summary.csv", index=False)
+        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format="%.2f")
+        write_csv(res["summary"], tmp / "compare_summary.csv")
     print(
         res["summary"][
             [
@@ -180,19 +213,58 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
 
 
 def _cmd_admission_simulate(a: argparse.Namespace) -> None:
-    from .admission import admission_probability, backfill_depth, rank_admission
+    from .admission import (
+        admission_probability,
+        backfill_depth,
+        backfill_summary,
+        check_draws,
+        check_no_show,
+        check_sd,
+        check_seed,
+        rank_admission,
+    )
     from .io import atomic_dir
 
+    opts = _admission_options(a)
+    sd = check_sd(a.sd, "--sd")
+    no_show = check_no_show(a.no_show, "--no-show")
+    draws = check_draws(a.draws, "--draws")
+    seed = check_seed(a.seed, "--seed")
     apps = _load_applicants(a)
     prob = admission_probability(
-        apps, a.mode, sd=a.sd, draws=a.draws, seed=a.seed, year=a.year, min_total=a.min_total
+        apps, a.mode, sd=sd, draws=draws, seed=seed, year=a.year, min_total=a.min_total
     )
-    ranking = rank_admission(apps, a.mode, year=a.year, min_total=a.min_total, waitlist=a.waitlist)
-    depth = backfill_depth(ranking, no_show=a.no_show, draws=a.draws, seed=a.seed, year=a.year)
+    ranking = rank_admission(apps, a.mode, **opts)
+    depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
+    summary = backfill_summary(depth)
     with atomic_dir(a.out) as tmp:
-        prob.to_csv(tmp / "admission_probability.csv", index=False)
-        depth.to_csv(tmp / "waitlist_depth.csv", index=False)
-    print(f"wrote {a.out}/admission_probability.csv and waitlist_depth.csv")
+        write_csv(prob, tmp / "admission_probability.csv")
+        write_csv(depth, tmp / "waitlist_depth.csv")
+        write_csv(summary, tmp / "waitlist_summary.csv")
+    for r in summary.itertuples():
+        print(
+            f"{r.program}: waitlist {r.waitlist_length}, a waitlist call in {r.p_any_call:.1%} of "
+            f"draws, mean depth {r.mean_depth:.2f}, 90% within {r.p90_depth}, "
+            f"the list runs out in {r.p_exhausted:.1%}"
+        )
+    print(f"wrote {a.out}/admission_probability.csv, waitlist_depth.csv and waitlist_summary.csv")
+
+
+def _cmd_admission_diff(a: argparse.Namespace) -> None:
+    from .admission import DIFF_COLUMNS, admission_diff
+
+    opts = _admission_options(a)
+    before = _load_applicants(a, a.before)
+    after = _load_applicants(a, a.after)
+    diff = admission_diff(before, after, a.mode, **opts)
+    write_csv(diff[DIFF_COLUMNS], a.out, float_format="%.2f")
+    for prog, g in diff.groupby("program", sort=False):
+        ch = g["change"].value_counts()
+        print(
+            f"{prog}: {len(g)} changed ({ch.get('in', 0)} newly admitted, "
+            f"{ch.get('out', 0)} no longer admitted)"
+        )
+    print(f"wrote {a.out} ({len(diff)} applicants changed)")
 
 
 def _cmd_synth_applicants(a: argparse.Namespace) -> None:
@@ -203,22 +275,21 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
 
 
 def _cmd_slides(a: argparse.Namespace) -> None:
-    from .slides import NoBrowserError, export_admission_slides, export_term_slides
+    from .slides import export_admission_slides, export_term_slides
 
-    try:
-        if a.kind == "admission":
-            files = export_admission_slides(a.out, **_scenario(a))
-        else:
-            files = export_term_slides(
-                a.out,
-                term=a.term,
-                as_of=a.as_of,
-                students=a.students or "",
-                records=a.records or "",
-                department=a.department or "",
-            )
-    except NoBrowserError as exc:
-        raise CommandError(str(exc)) from None
+    if a.kind != "admission":
+        _no_dates_check(a, "--as-of")
+    if a.kind == "admission":
+        files = export_admission_slides(a.out, **_scenario(a))
+    else:
+        files = export_term_slides(
+            a.out,
+            term=a.term,
+            as_of=a.as_of,
+            students=a.students or "",
+            records=a.records or "",
+            department=a.department or "",
+        )
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
 
@@ -252,8 +323,18 @@ def _parser() -> argparse.ArgumentParser:
                 "--cohort", type=int, help="entry cohort to count (default: the term's seniors)"
             )
 
+    def sheets(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--sheet",
+            help="in an .xlsx input, the sheet to read (name or 1-based number; default: the "
+            "first sheet that has the header)",
+        )
+        sp.add_argument("--students-sheet", help="the sheet of the students .xlsx (over --sheet)")
+        sp.add_argument("--records-sheet", help="the sheet of the records .xlsx (over --sheet)")
+
     sp = add("pass-rates", _cmd_pass_rates, "pass rates per group, with a 全校 row")
     term_data(sp)
+    sheets(sp)
     sp.add_argument("--by", choices=["department", "college", "class"], default="department")
     sp.add_argument("--out", required=True, help="output CSV")
 
@@ -270,14 +351,19 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("reconcile", _cmd_reconcile, "check a published table's rates and counts")
     sp.add_argument("--published", required=True)
     sp.add_argument("--computed", help="a pass-rates output (by department) to compare counts with")
+    sp.add_argument("--sheet", help="in an .xlsx published table, the sheet to read")
     sp.add_argument("--out", required=True, help="output CSV, one row per disagreement")
 
     sp = add("rosters", _cmd_rosters, "advisor rosters, one workbook per class")
     term_data(sp)
+    sheets(sp)
     sp.add_argument("--out", required=True, help="output folder")
 
-    def admission_args(sp: argparse.ArgumentParser, mode: bool = True) -> None:
-        sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
+    def admission_args(
+        sp: argparse.ArgumentParser, mode: bool = True, applicants: bool = True
+    ) -> None:
+        if applicants:
+            sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
         if mode:
             sp.add_argument("--mode", required=True, choices=["normal", "special"])
         sp.add_argument(
@@ -287,10 +373,14 @@ def _parser() -> argparse.ArgumentParser:
             help="admission year (rules file admission_<year>.toml)",
         )
         sp.add_argument(
-            "--min-total", default="0", help="the committee's minimum admission total (default 0)"
+            "--min-total",
+            default="0",
+            help="each class's minimum admission total (柒.一), 0-100: one number for all, or "
+            "per program, e.g. precision-machinery=60,hvac-energy=55 (Chinese class names "
+            "accepted; a program not named has none). Default 0",
         )
         sp.add_argument(
-            "--waitlist", type=int, help="waitlist length per program (default: everyone qualified)"
+            "--waitlist", help="waitlist length per program, >= 0 (default: everyone qualified)"
         )
 
     sp = add("admission", _cmd_admission, "rank applicants and decide admitted / waitlisted")
@@ -307,11 +397,21 @@ def _parser() -> argparse.ArgumentParser:
         "Monte Carlo: scorer noise and waitlist backfill",
     )
     admission_args(sp)
-    sp.add_argument("--sd", type=float, default=3.0, help="scorer noise, points (default 3)")
-    sp.add_argument("--no-show", type=float, default=0.1, help="no-show probability (default 0.1)")
-    sp.add_argument("--draws", type=int, default=10_000)
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--sd", default="3", help="scorer noise, points, >= 0 (default 3)")
+    sp.add_argument("--no-show", default="0.1", help="no-show probability, in [0, 1) (default 0.1)")
+    sp.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1 (default 10000)")
+    sp.add_argument("--seed", default="0", help="random seed, an integer (default 0)")
     sp.add_argument("--out", required=True, help="output folder")
+
+    sp = add(
+        "admission-diff",
+        _cmd_admission_diff,
+        "成績複查: re-rank before and after corrected scores, list every change",
+    )
+    sp.add_argument("--before", required=True, help="applicants file before 複查")
+    sp.add_argument("--after", required=True, help="applicants file with the corrected scores")
+    admission_args(sp, applicants=False)
+    sp.add_argument("--out", required=True, help="output CSV")
 
     sp = add("synth-applicants", _cmd_synth_applicants, "a synthetic applicant pool")
     sp.add_argument("--year", type=int, default=109)
@@ -324,16 +424,16 @@ def _parser() -> argparse.ArgumentParser:
         adm.add_argument(
             "--applicants", help="applicants file (default: the shipped pool of the year)"
         )
-        adm.add_argument("--min-total", default="0", help="minimum admission total")
-        adm.add_argument("--waitlist", type=int, help="waitlist length per program")
+        adm.add_argument("--min-total", default="0", help="minimum admission total, 0-100")
+        adm.add_argument("--waitlist", help="waitlist length per program, >= 0")
         adm.add_argument(
-            "--noise-sd", type=float, default=3.0, help="scorer noise (points) for the Monte Carlo"
+            "--noise-sd", default="3", help="scorer noise (points, >= 0) for the Monte Carlo"
         )
         adm.add_argument(
-            "--no-show", type=float, default=0.1, help="no-show probability for the backfill"
+            "--no-show", default="0.1", help="no-show probability for the backfill, in [0, 1)"
         )
-        adm.add_argument("--draws", type=int, default=10_000)
-        adm.add_argument("--seed", type=int, default=0)
+        adm.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1")
+        adm.add_argument("--seed", default="0", help="random seed, an integer")
 
     sp = add("slides", _cmd_slides, "slide-ready PNG/SVG charts and a 16:9 PowerPoint deck")
     sp.add_argument("--kind", choices=["term", "admission"], default="term")
@@ -360,18 +460,38 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every package error is one plain message and exit status 2, an interrupt
+    exit status 130; the warning hook it installs is undone on return."""
     args = _parser().parse_args(argv)
+    shown = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
         args.func(args)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (RulesError, CommandError) as exc:
+    except (NcutError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written for the unfinished part", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        warnings.showwarning = shown
     return 0
 
 
+def run() -> None:
+    """The ``ncut-analysis`` program: ``main`` and its exit status. After an interrupt the
+    process ends at once (130), so that the libraries' exit handlers, which may still be waiting
+    on a kernel, cannot turn one Ctrl-C into a second one or a traceback."""
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    raise SystemExit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    run()

@@ -1,18 +1,22 @@
-"""Reading inputs (CSV in UTF-8, UTF-8 with BOM or Big5/cp950; XLSX; Parquet), ROC dates, exact
-amounts, the project's ``InputError``, and atomic writes."""
+"""Reading inputs (CSV in UTF-8, UTF-8 with BOM or Big5/cp950; XLSX; Parquet) with the headers
+schools write (``headers``: Chinese spellings, title rows, sheets), ROC dates, exact amounts,
+the project's ``InputError``, and the package's one writer: atomic, and no cell of a CSV or
+XLSX it writes is a live formula."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -23,10 +27,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .errors import InputError, Problem
+from .headers import HEADER_ROWS, Header, HeaderProblem, Shape, contract_for, find_header, spellings
+
 __all__ = [
     "Problem",
     "InputError",
     "read_arrow",
+    "read_shaped",
+    "read_header",
     "read_table",
     "Bad",
     "MISSING",
@@ -39,49 +48,13 @@ __all__ = [
     "atomic_path",
     "atomic_dir",
     "write_csv",
+    "csv_text",
+    "csv_safe",
+    "text_as_text",
+    "save_workbook",
+    "write_xlsx",
+    "FORMULA_STARTS",
 ]
-
-MAX_LISTED = 1000
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # problems printed per file; the total is always given
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in an input: where (line, column), what value, and why."""
-
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def format(self, path: str) -> str:
-        where = path if self.line is None else f"{path}:{self.line}"
-        col = f" column {self.column!r}" if self.column else ""
-        val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}"
-
-
-@dataclass
-class InputError(Exception):
-    """Input that breaks its data contract; carries every problem found, not only the first."""
-
-    path: str
-    problems: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.message())
-
-    def message(self, limit: int = MAX_LISTED) -> str:
-        lines = [p.format(self.path) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problems in {self.path}")
-        n = len(self.problems)
-        head = f"{self.path}: {n} problem{'s' if n != 1 else ''}"
-        return "\n".join([head, *lines])
-
-    def __str__(self) -> str:
-        return self.message()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -91,27 +64,93 @@ class _NotUtf8(Exception):
     """A CSV read as UTF-8 holds bytes that are not UTF-8: it is read again as Big5/cp950."""
 
 
-def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> pa.Table:
-    """A CSV with every column as text exactly as written (no type guessing, no null markers),
-    the ``coded`` ones dictionary-encoded by the reader's own threads as it converts them (each
-    block its own dictionary), as bytes: they are checked to be UTF-8 afterwards (``_text``),
-    once per distinct value. ``_NotUtf8`` if the text is not UTF-8."""
+def _csv_head(path: Path, encoding: str | None, shapes: Sequence[Shape]) -> tuple[Header, int]:
+    """The header of a CSV (``find_header`` over its first rows) and how many physical lines it
+    ends on (title lines and a header over two rows included). ``_NotUtf8`` when those lines
+    are not UTF-8 and no encoding was given."""
+    lines: list[str] = []
     with path.open("rb") as fh:
-        head = fh.readline().decode(encoding or "utf-8", errors="replace")
-    # The header parsed here and handed to the reader, so that the column types below name the
-    # columns exactly as the reader will (spaces, quotes and a BOM included).
-    names = next(csv.reader([head.lstrip("\ufeff").rstrip("\r\n")]), [])
+        for _ in range(HEADER_ROWS * 20):  # enough lines for the rows, quoted line breaks too
+            raw = fh.readline()
+            if not raw:
+                break
+            try:
+                lines.append(raw.decode(encoding or "utf-8", errors="strict"))
+            except UnicodeDecodeError:
+                if encoding is None:
+                    raise _NotUtf8 from None
+                lines.append(raw.decode(encoding, errors="replace"))
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
+    reader = csv.reader(lines)
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    for row in reader:
+        rows.append(row)
+        ends.append(reader.line_num)
+        if len(rows) > HEADER_ROWS:
+            break
+    try:
+        header = find_header(rows, shapes)
+    except HeaderProblem as exc:
+        raise _header_error(str(path), exc, ends) from None
+    return header, ends[header.last]
+
+
+def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = None) -> InputError:
+    """The problems of a header that is not there (or names a field twice), at its line."""
+    line = (ends[exc.row - 1] + 1 if exc.row else 1) if ends else exc.row + 1
+    shown = ", ".join(c.strip() for c in exc.cells if c.strip())
+    if exc.twice:
+        return InputError(
+            name,
+            [
+                Problem(
+                    line, f, " / ".join(cs), f"columns {', '.join(map(repr, cs))} both mean {f}"
+                )
+                for f, cs in exc.twice.items()
+            ],
+        )
+    return InputError(
+        name,
+        [
+            Problem(
+                line,
+                f,
+                None,
+                f"missing column (the header has: {shown}; accepted: {spellings(exc.shape, f)})",
+            )
+            for f in exc.missing
+        ],
+    )
+
+
+def _read_csv_arrow(
+    path: Path, encoding: str | None, shapes: Sequence[Shape]
+) -> tuple[pa.Table, int, Shape]:
+    """A CSV's columns named by its header (found under any title lines, ``_csv_head``), each as
+    text exactly as written (no type guessing, no null markers), the shape's ``coded`` ones
+    dictionary-encoded by the reader's own threads as it converts them (each block its own
+    dictionary), as bytes: they are checked to be UTF-8 afterwards (``_text``), once per
+    distinct value. Columns no field claims are not read. Returns the table, the line number of
+    its first row and the shape the header satisfied. ``_NotUtf8`` if the text is not UTF-8."""
+    header, skip = _csv_head(path, encoding, shapes)
+    shape = header.shape
+    # Arrow names the columns: a field's name where the header names one, a placeholder else.
+    names = [f if f else f"\x00{j}" for j, f in enumerate(header.fields)]
+    wanted = [f for f in header.fields if f]
     coded_type = pa.dictionary(pa.int32(), pa.binary())
     convert = pacsv.ConvertOptions(
-        column_types={c: coded_type if c.strip() in coded else pa.string() for c in names}
+        column_types={c: coded_type if c in shape.coded else pa.string() for c in wanted},
+        include_columns=wanted,
     )
     # Large blocks: a few dozen chunks for a big file, so the per-chunk steps after it stay cheap.
     # (UTF-8 is the reader's own encoding: naming it would route the bytes through a transcoder.)
     read = pacsv.ReadOptions(
-        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=1
+        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=skip
     )
     try:
-        return pacsv.read_csv(path, read_options=read, convert_options=convert)
+        return pacsv.read_csv(path, read_options=read, convert_options=convert), skip + 1, shape
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise _NotUtf8 from exc
@@ -142,6 +181,92 @@ def _read_csv_arrow(path: Path, encoding: str | None, coded: Sequence[str]) -> p
     raise InputError(str(path), rows)
 
 
+def _xlsx_text(value: object) -> str | None:
+    """An Excel cell as the text it shows: whole numbers without ``.0``, other numbers to 15
+    significant digits (Excel's own precision: 0.1+0.2 shows 0.3), dates ISO."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | None):  # noqa: ANN001, ANN202
+    """The sheet (the first that has a header for one of ``shapes``, or ``sheet``: a name or a
+    1-based number) and its header."""
+    name = str(path)
+    if sheet is None:
+        sheets = list(wb.worksheets)
+    elif str(sheet) in wb.sheetnames:
+        sheets = [wb[str(sheet)]]
+    elif str(sheet).isdigit() and 1 <= int(sheet) <= len(wb.sheetnames):
+        sheets = [wb.worksheets[int(sheet) - 1]]
+    else:
+        known = ", ".join(wb.sheetnames)
+        raise InputError(
+            name, [Problem(None, None, str(sheet), f"no such sheet (sheets: {known})")]
+        )
+    first_problem: InputError | None = None
+    for ws in sheets:
+        ws.reset_dimensions()  # (a stored size can be wrong: read the rows that are there)
+        head = list(itertools.islice(ws.iter_rows(values_only=True), HEADER_ROWS + 1))
+        try:
+            return ws, find_header(head, shapes)
+        except HeaderProblem as exc:
+            err = _header_error(name, exc)
+            if exc.twice:
+                raise err from None
+            first_problem = first_problem or err
+    if first_problem is None:
+        raise InputError(name, [Problem(None, None, None, "no sheet")])
+    if len(sheets) > 1:
+        first_problem.problems.append(
+            Problem(
+                None, None, None, f"no sheet has the header (sheets: {', '.join(wb.sheetnames)})"
+            )
+        )
+    raise first_problem
+
+
+def _read_xlsx(
+    path: Path, shapes: Sequence[Shape], sheet: str | int | None
+) -> tuple[pa.Table, pd.Index, Shape]:
+    """The first sheet (or ``sheet``) whose first rows hold a header for one of ``shapes``: its
+    columns as text (``_xlsx_text``) and each row's line number, the sheet's own row. Empty
+    rows are left out, as a CSV reader does with blank lines."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws, header = _xlsx_header(wb, path, shapes, sheet)
+        cols = [(j, f) for j, f in enumerate(header.fields) if f]
+        data: dict[str, list[str | None]] = {f: [] for _, f in cols}
+        rows: list[int] = []
+        start = header.last + 2
+        for n, row in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
+            values = [_xlsx_text(row[j]) if j < len(row) else None for j, _ in cols]
+            if any(v is not None and v.strip() for v in values):
+                rows.append(n)
+                for (_, f), v in zip(cols, values, strict=True):
+                    data[f].append(v)
+        table = pa.table({f: pa.array(v, pa.string()) for f, v in data.items()})
+        return table, pd.Index(np.array(rows, dtype=np.int64), name="line"), header.shape
+    finally:
+        wb.close()
+
+
 def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """Bytes (or dictionary-encoded bytes) as UTF-8 text; ``_NotUtf8`` if they are not."""
     try:
@@ -158,24 +283,11 @@ def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         raise _NotUtf8 from exc
 
 
-def read_arrow(
-    path: str | Path,
-    columns: Sequence[str],
-    *,
-    optional: Sequence[str] = (),
-    coded: Sequence[str] = (),
-) -> tuple[pa.Table, int]:
-    """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if
-    there) as an Arrow table of those columns, and the line number of its first row (CSV and
-    XLSX: 2, the header being line 1; Parquet: 1), so errors can name lines.
-
-    Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
-    come dictionary-encoded instead, values as written, for ``decode`` to parse once per
-    distinct value: school files repeat a few hundred dates and amounts over millions of rows.
-    CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
-    school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
-    unreadable file or missing columns.
-    """
+def read_header(
+    path: str | Path, shapes: Sequence[Shape], *, sheet: str | int | None = None
+) -> Shape:
+    """Which of ``shapes`` a file's header satisfies, reading only the header (``InputError``
+    as ``read_shaped`` would if none)."""
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -183,24 +295,130 @@ def read_arrow(
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
+            try:
+                return find_header([pq.read_schema(path).names], shapes).shape
+            except HeaderProblem as exc:
+                raise _header_error(name, exc) from None
+        if suffix in (".xlsx", ".xlsm"):
+            import openpyxl
+
+            try:
+                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
+                raise InputError(
+                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                ) from None
+            try:
+                return _xlsx_header(wb, path, shapes, sheet)[1].shape
+            finally:
+                wb.close()
+        try:
+            return _csv_head(path, None, shapes)[0].shape
+        except _NotUtf8:
+            return _csv_head(path, "cp950", shapes)[0].shape
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+
+
+def read_arrow(
+    path: str | Path,
+    columns: Sequence[str],
+    *,
+    optional: Sequence[str] = (),
+    coded: Sequence[str] = (),
+    contract: str | None = None,
+    sheet: str | int | None = None,
+) -> tuple[pa.Table, int]:
+    """Read a CSV, XLSX or Parquet file holding at least ``columns`` (and ``optional`` ones if
+    there) as an Arrow table of those columns, and the line number of its first row (CSV and
+    XLSX: the line after the header; Parquet: 1), so errors can name lines.
+
+    Headers may be spelled as ``contract`` spells them (``rules/columns.toml``; by default the
+    contract whose fields include ``columns``), and may stand under title lines: the header is
+    the first of the first rows that names every one of ``columns`` (``headers.find_header``);
+    in an XLSX the first sheet that has one, or ``sheet``.
+
+    Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
+    come dictionary-encoded instead, values as written, for ``decode`` to parse once per
+    distinct value: school files repeat a few hundred dates and amounts over millions of rows.
+    CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
+    school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
+    unreadable file, a missing column, or two columns that name one field.
+    """
+    shape = Shape(
+        contract if contract is not None else contract_for(columns),
+        tuple(columns),
+        tuple(optional),
+        tuple(coded),
+    )
+    table, lines, _ = read_shaped(path, [shape], sheet=sheet)
+    return table, int(lines[0]) if len(lines) else 2
+
+
+def read_shaped(
+    path: str | Path, shapes: Sequence[Shape], *, sheet: str | int | None = None
+) -> tuple[pa.Table, pd.Index, Shape]:
+    """``read_arrow`` for a file that may have one of several shapes (e.g. dated records or
+    per-student totals): the first shape whose fields a header names wins. Returns the table
+    (the shape's columns), each row's line number in the file (a ``RangeIndex`` but for an
+    XLSX with empty rows left out) and the shape."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, [Problem(None, None, None, "file not found")])
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".xlsb", ".ods"):
+        why = f"a {suffix} workbook is not read: save it as .xlsx or CSV"
+        raise InputError(name, [Problem(None, None, None, why)])
+    try:
+        if suffix == ".parquet":
             schema = pq.read_schema(path)
+            try:
+                header = find_header([schema.names], shapes)
+            except HeaderProblem as exc:
+                raise _header_error(name, exc) from None
+            shape = header.shape
+            renamed = [f or f"\x00{j}" for j, f in enumerate(header.fields)]
             textual = [
-                c for c in coded if c in schema.names and pa.types.is_string(schema.field(c).type)
+                c
+                for c, f in zip(schema.names, renamed, strict=True)
+                if f in shape.coded and pa.types.is_string(schema.field(c).type)
             ]
             table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
-            return _prepared(table, name, columns, optional, coded), 1
+            table = table.rename_columns(renamed)
+            return _prepared(table, name, shape), _lines(1, table.num_rows), shape
         if suffix in (".xlsx", ".xlsm"):
-            table = pa.Table.from_pandas(
-                pd.read_excel(path, dtype=str, engine="openpyxl"), preserve_index=False
-            )
-            return _prepared(table, name, columns, optional, coded), 2
+            try:
+                table, lines, shape = _read_xlsx(path, shapes, sheet)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
+                raise InputError(
+                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                ) from None
+            return _prepared(table, name, shape), lines, shape
+        with path.open("rb") as fh:
+            if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                why = "UTF-16 text (Excel's Unicode text) is not read: save it as CSV (UTF-8) or .xlsx"
+                raise InputError(name, [Problem(None, None, None, why)])
         try:
-            return _prepared(_read_csv_arrow(path, None, coded), name, columns, optional, coded), 2
+            table, first_line, shape = _read_csv_arrow(path, None, shapes)
         except _NotUtf8:
-            table = _read_csv_arrow(path, "cp950", coded)
-            return _prepared(table, name, columns, optional, coded), 2
-    except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError, _NotUtf8) as exc:
+            table, first_line, shape = _read_csv_arrow(path, "cp950", shapes)
+        return _prepared(table, name, shape), _lines(first_line, table.num_rows), shape
+    except (
+        pa.ArrowInvalid,
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+        _NotUtf8,
+        zipfile.BadZipFile,
+    ) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+
+
+def _lines(first: int, n: int) -> pd.RangeIndex:
+    return pd.RangeIndex(first, first + n, name="line")
 
 
 def read_table(
@@ -208,24 +426,24 @@ def read_table(
     columns: Sequence[str],
     *,
     optional: Sequence[str] = (),
+    contract: str | None = None,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """``read_arrow`` as a pandas frame: text as (Arrow-backed) pandas strings, the index the
     line number in the file."""
-    table, first_line = read_arrow(path, columns, optional=optional)
+    shape = Shape(
+        contract if contract is not None else contract_for(columns), tuple(columns), tuple(optional)
+    )
+    table, lines, _ = read_shaped(path, [shape], sheet=sheet)
     df = table.to_pandas(types_mapper=lambda t: pd.StringDtype() if pa.types.is_string(t) else None)
-    df.index = pd.RangeIndex(first_line, first_line + len(df), name="line")
+    df.index = lines
     return df
 
 
-def _prepared(
-    table: pa.Table,
-    name: str,
-    columns: Sequence[str],
-    optional: Sequence[str],
-    coded: Sequence[str],
-) -> pa.Table:
-    names = [str(c).strip().lstrip("\ufeff") for c in table.column_names]
-    table = table.rename_columns(names)
+def _prepared(table: pa.Table, name: str, shape: Shape) -> pa.Table:
+    """The shape's columns (the header found already named them), trimmed or encoded."""
+    columns, optional, coded = shape.columns, shape.optional, shape.coded
+    names = list(table.column_names)
     missing = [c for c in columns if c not in names]
     if missing:
         raise InputError(
@@ -395,14 +613,17 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
 
 _SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
-_DATE_HELP = "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212)"
+_WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DATE_HELP = (
+    "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212, 114年12月12日)"
+)
 
 
 def _one_date(text: object) -> np.datetime64 | None:
     """One ISO or ROC (民國) date: a four-digit year is Common Era, two or three digits ROC
     (year + 1911); seven digits run together are ROC ``YYYMMDD``, eight ``YYYYMMDD``."""
     t = str(text).strip()
-    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t)
+    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t) or _WORDED_DATE.match(t)
     if not m:
         return None
     y, mo, d = (int(g) for g in m.groups())
@@ -572,6 +793,13 @@ def parse_fixed(
 # ---------------------------------------------------------------------------- writing
 
 
+def _umask() -> int:
+    """The process's umask, read without leaving it changed (no call reads it otherwise)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; it replaces ``target`` only if the block succeeds.
@@ -587,11 +815,30 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Staging folders left by a run that was killed (its process is gone) are removed; those of
+    a run still going on are not."""
+    for old in folder.glob(".partial-*"):
+        pid = old.name.split("-")[1] if old.name.count("-") >= 2 else ""
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -602,7 +849,8 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
+    _remove_stale_partials(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target))
     try:
         yield tmp
         for src in sorted(tmp.rglob("*")):
@@ -614,13 +862,70 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def csv_text(value: object) -> object:
+    """A value as a CSV cell that no spreadsheet runs: text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading apostrophe, unless it is a plain number
+    (``-3``, ``+1.5``); anything else is returned as it is."""
+    if (
+        isinstance(value, str)
+        and value[:1] in FORMULA_STARTS
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _csv_safe_column(col: pd.Series) -> pd.Series:
+    """``csv_text`` over a column; the first characters are checked in Arrow, and only flagged
+    cells are looked at one by one, so a clean column of millions costs one pass."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        fixed = [csv_text(c) for c in cats]
+        return col.cat.rename_categories(fixed) if fixed != list(cats) else col
+    if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        return col
+    try:
+        arr = pa.array(col.array, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: cell by cell
+        return col.map(csv_text, na_action="ignore")
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        if not pa.types.is_null(arr.type):
+            return col.map(csv_text, na_action="ignore")
+        return col
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    flagged = pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS)), False)
+    if not pc.any(flagged).as_py():
+        return col
+    rows = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+    out = col.astype(object).copy()
+    out.iloc[rows] = [csv_text(v) for v in col.iloc[rows]]
+    return out.astype(col.dtype) if pd.api.types.is_string_dtype(col.dtype) else out
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are ``csv_text``."""
+    out = df.copy(deep=False)
+    for i in range(df.shape[1]):
+        out.isetitem(i, _csv_safe_column(df.iloc[:, i]))
+    out.columns = [csv_text(c) for c in df.columns]
+    return out
+
+
 def write_csv(
     df: pd.DataFrame, target: str | Path, *, bom: bool = False, float_format: str | None = None
 ) -> Path:
-    """Write a frame as CSV atomically (``bom=True`` for files that Excel opens directly)."""
+    """Write a frame as CSV atomically (``bom=True`` for files that Excel opens directly), every
+    text cell safe to open in a spreadsheet (``csv_text``). Every CSV the package writes goes
+    through here."""
     target = Path(target)
+    safe = csv_safe(df)
     with atomic_path(target) as tmp:
-        df.to_csv(
+        safe.to_csv(
             tmp,
             index=False,
             encoding="utf-8-sig" if bom else "utf-8",
@@ -628,3 +933,32 @@ def write_csv(
             float_format=float_format,
         )
     return target
+
+
+def text_as_text(wb):  # noqa: ANN001, ANN201 - an openpyxl Workbook, imported lazily
+    """Every text cell of an openpyxl workbook stored as text: openpyxl takes a string that
+    starts with ``=`` for a formula; such a cell is turned back into a string cell. Returns
+    ``wb``."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"
+    return wb
+
+
+def save_workbook(wb, target: str | Path) -> Path:  # noqa: ANN001 - an openpyxl Workbook
+    """Save an openpyxl workbook atomically with no live formula (``text_as_text``). Every
+    workbook the package builds cell by cell is saved through here."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        text_as_text(wb).save(tmp)
+    return target
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], target: str | Path) -> Path:
+    """Frames as one workbook, a sheet each (named by the keys), atomically, text as text: no
+    cell of it is a formula. (``report.xlsx.write_workbook``, which also formats the sheets.)"""
+    from .report.xlsx import write_workbook
+
+    return write_workbook(dict(tables), target)

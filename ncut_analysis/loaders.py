@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
     Bad,
@@ -18,7 +19,7 @@ from .io import (
     decode_fixed,
     map_threads,
     parse_fixed,
-    read_arrow,
+    read_shaped,
     read_table,
 )
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT
@@ -26,26 +27,44 @@ from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT
 __all__ = [
     "STUDENT_COLUMNS",
     "RECORD_COLUMNS",
+    "TOTALS_COLUMNS",
     "CATEGORY_ALIASES",
     "load_students",
     "load_records",
+    "is_totals",
+    "TOTALS_ATTR",
+    "records_kind",
     "load_published",
     "load_pass_table",
 ]
 
 STUDENT_COLUMNS = ("student_id", "name", "college", "department", "class", "cohort", "program")
 RECORD_COLUMNS = ("student_id", "category", "amount", "date")
+# The certification system's summary (畢業門檻認證摘要): one row a student, a total per category;
+# aesthetics may be left out (merged into engagement since 113-2).
+TOTALS_COLUMNS = ("student_id", "resilience", "enhancement", "engagement", "certificate")
 
-# Every spelling a school system uses for a category -> its key.
+_RECORDS = Shape("records", RECORD_COLUMNS, coded=("category", "amount", "date"))
+_TOTALS = Shape(
+    "totals", TOTALS_COLUMNS, optional=("aesthetics",), coded=(*TOTALS_COLUMNS[1:], "aesthetics")
+)
+
+# Every spelling a school system uses for a category -> its key (``rules/columns.toml``
+# [categories]); a value is matched like a header cell (``headers.normalize``).
 CATEGORY_ALIASES: dict[str, str] = {
     **{c: c for c in CATEGORIES},
-    "抗壓": "resilience",
-    "精進": "enhancement",
-    "社會接軌": "engagement",
-    "美學": "aesthetics",
-    "證照": "certificate",
-    "專業證照": "certificate",
+    **{s: c for c, spelled in aliases("categories").items() for s in spelled},
 }
+_CATEGORY_KEYS = {normalize(s): c for s, c in CATEGORY_ALIASES.items()}
+# The attribute (``DataFrame.attrs``) that marks records built from per-student totals.
+TOTALS_ATTR = "totals"
+
+
+def _without(col: pd.Series, pattern: str) -> pd.Series:
+    """A text column without what ``pattern`` matches (typed columns as they are)."""
+    if not pd.api.types.is_string_dtype(col.dtype):
+        return col
+    return col.str.replace(pattern, "", regex=True)
 
 
 def _raise(path: str, problems: list[Problem]) -> None:
@@ -53,18 +72,21 @@ def _raise(path: str, problems: list[Problem]) -> None:
         raise InputError(path, sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
 
 
-def load_students(path: str | Path) -> pd.DataFrame:
-    """Students (``student_id,name,college,department,class,cohort,program``), validated.
+def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Students (``student_id,name,college,department,class,cohort,program``, or the Chinese
+    headers of ``rules/columns.toml``), validated.
 
     Every column but ``name`` is required; ``cohort`` is a whole ROC year. A student_id listed
     twice with the same details is kept once; with different details it is an error.
     """
     name = str(path)
-    df = read_table(path, STUDENT_COLUMNS)
+    df = read_table(path, STUDENT_COLUMNS, contract="students", sheet=sheet)
     problems: list[Problem] = []
     for col in ("student_id", "college", "department", "class", "program"):
         problems += [Problem(int(i), col, None, "missing value") for i in df.index[df[col].isna()]]
-    cohort, p = parse_fixed(df["cohort"], "cohort", scale=1, lo=1)
+    # 111, or 111學年度 / 111學年 / 111年 as some exports write the entry year
+    spelled = _without(df["cohort"], r"\s*(?:學年度|學年|年)$")
+    cohort, p = parse_fixed(spelled, "cohort", scale=1, lo=1)
     problems += p
     df = df.assign(cohort=cohort)
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
@@ -90,23 +112,26 @@ def load_students(path: str | Path) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def load_records(path: str | Path) -> pd.DataFrame:
-    """Activity records (``student_id,category,amount,date``), validated.
+def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Activity records (``student_id,category,amount,date``), or per-student totals
+    (``student_id,resilience,enhancement,engagement,certificate`` and optionally
+    ``aesthetics``: 學號, 抗壓, 精進, 社會接軌, 證照, 美學), told apart by the header; validated.
 
     Returns ``student_id``, ``category`` (a categorical of the English keys, Chinese labels
     mapped), ``units`` (the amount as an exact integer of 1/1000 hour, or 1/1000 certificate)
     and ``date`` (datetime64[s]; ISO and ROC dates accepted). Categories, amounts and dates are
     parsed once per distinct value, so ten million records cost little more than reading them.
+
+    Totals come as one record per student and category with no date (NaT), so
+    ``student_status`` and ``pass_rates`` (without ``as_of``) give what the records they sum
+    give; the frame's ``attrs["totals"]`` is True (``is_totals``). Dated records have it False.
     """
     name = str(path)
-    table, first_line = read_arrow(path, RECORD_COLUMNS, coded=("category", "amount", "date"))
+    table, lines, shape = read_shaped(path, [_RECORDS, _TOTALS], sheet=sheet)
+    if shape is _TOTALS:
+        return _from_totals(table, lines, name)
     n = table.num_rows
-    lines = pd.RangeIndex(first_line, first_line + n, name="line")
-    sid = table.column("student_id")
-    if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
-        sid = sid.cast(pa.string())  # numeric ids in a typed file
-    no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
-    problems = [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
+    sid, problems = _ids(table, lines)
     category = np.empty(n, dtype=np.int8)
     amount = table.column("amount")
     # The three columns are decoded side by side (numpy's gathers release the GIL).
@@ -136,7 +161,7 @@ def load_records(path: str | Path) -> pd.DataFrame:
             for k in whole
         ]
     _raise(name, problems)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "student_id": pd.arrays.ArrowStringArray(sid),
             "category": pd.Categorical.from_codes(
@@ -147,35 +172,137 @@ def load_records(path: str | Path) -> pd.DataFrame:
         },
         copy=False,
     )
+    out.attrs[TOTALS_ATTR] = False
+    return out
+
+
+def _ids(table: pa.Table, lines: pd.Index) -> tuple[pa.ChunkedArray, list[Problem]]:
+    sid = table.column("student_id")
+    if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
+        sid = sid.cast(pa.string())  # numeric ids in a typed file
+    no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
+    return sid, [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
+
+
+def _from_totals(table: pa.Table, lines: pd.Index, name: str) -> pd.DataFrame:
+    """Per-student totals as records: a record per student and category (file order, the
+    categories in ``CATEGORIES`` order), no date. An empty cell is 0; certificates whole; a
+    student listed twice is an error unless the rows are the same (then counted once)."""
+    n = table.num_rows
+    sid, problems = _ids(table, lines)
+    cats = [c for c in CATEGORIES if c in table.column_names]
+    amounts: dict[str, np.ndarray] = {}
+    for c in cats:
+        units, p = decode_fixed(table.column(c), c, lines, scale=UNIT, lo=0, required=False)
+        problems += p
+        if c == "certificate":
+            bad = np.flatnonzero(units % UNIT != 0)
+            if len(bad):
+                shown = table.column(c).to_pandas()
+                problems += [
+                    Problem(int(lines[k]), c, str(shown.iloc[k]), "must be a whole number")
+                    for k in bad
+                ]
+        amounts[c] = units
+    ids = pd.Series(pd.arrays.ArrowStringArray(sid), index=lines)
+    frame = pd.DataFrame({"student_id": ids, **{c: amounts[c] for c in cats}}, index=lines)
+    dup = ids.duplicated(keep=False) & ids.notna()
+    keep = np.ones(n, dtype=bool)
+    if dup.any():
+        for sid_value, g in frame[dup.to_numpy()].groupby("student_id", sort=True):
+            if len(g.drop_duplicates()) > 1:
+                problems.append(
+                    Problem(
+                        int(g.index[1]),
+                        "student_id",
+                        str(sid_value),
+                        "listed more than once with different totals (lines "
+                        + ", ".join(str(i) for i in g.index)
+                        + ")",
+                    )
+                )
+        keep = ~ids.duplicated(keep="first").to_numpy() | ids.isna().to_numpy()
+    _raise(name, problems)
+    rows = np.flatnonzero(keep)
+    k = len(cats)
+    codes = np.tile(np.array([CATEGORIES.index(c) for c in cats], dtype=np.int8), len(rows))
+    units = np.stack([amounts[c][rows] for c in cats], axis=1).reshape(-1) if k else np.zeros(0)
+    out = pd.DataFrame(
+        {
+            "student_id": pd.arrays.ArrowStringArray(
+                pa.chunked_array([sid.combine_chunks().take(pa.array(np.repeat(rows, k)))])
+            ),
+            "category": pd.Categorical.from_codes(
+                codes, categories=list(CATEGORIES), validate=False
+            ),
+            "units": units.astype(np.int64),
+            "date": np.full(len(rows) * k, np.datetime64("NaT"), dtype="datetime64[s]"),
+        },
+        copy=False,
+    )
+    out.attrs[TOTALS_ATTR] = True
+    return out
+
+
+def is_totals(records: pd.DataFrame) -> bool:
+    """True when ``records`` came from a per-student totals table (``load_records``): there
+    are no dates, so an as-of day, progress over time and change since a date do not apply."""
+    if TOTALS_ATTR in records.attrs:
+        return bool(records.attrs[TOTALS_ATTR])
+    return bool(len(records)) and bool(records["date"].isna().all())
+
+
+def records_kind(path: str | Path, *, sheet: str | int | None = None) -> str:
+    """``"totals"`` or ``"records"``: what a records file holds, from its header alone (for
+    refusing ``--as-of`` before any work). Raises ``InputError`` as ``load_records`` would for
+    a file that is neither."""
+    from .io import read_header
+
+    return read_header(path, [_RECORDS, _TOTALS], sheet=sheet).contract
 
 
 _CATEGORY_HELP = f"unknown category (use one of {', '.join(CATEGORY_ALIASES)})"
 
 
 def _category_code(spelled: object) -> object:
-    """A category as written -> its position in ``CATEGORIES`` (Chinese labels mapped)."""
+    """A category as written -> its position in ``CATEGORIES`` (Chinese labels mapped; blanks,
+    English case and a note in brackets ignored)."""
     text = "" if spelled is None else str(spelled).strip()
     if not text:
         return MISSING
-    key = CATEGORY_ALIASES.get(text)
+    spelled = normalize(text)
+    key = (
+        CATEGORY_ALIASES.get(text)
+        or _CATEGORY_KEYS.get(spelled)
+        or _CATEGORY_KEYS.get(without_notes(spelled))  # 美學(併入社會接軌)
+    )
     return Bad(_CATEGORY_HELP) if key is None else CATEGORIES.index(key)
 
 
-def load_published(path: str | Path) -> pd.DataFrame:
+def load_published(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     """A published pass-rate table: ``college,department,students`` and per category
-    ``<cat>_passed,<cat>_rate`` (optionally ``all_passed,all_rate``).
+    ``<cat>_passed,<cat>_rate`` (optionally ``all_passed,all_rate``), or as the slides print
+    it (學院, 學系, 大四學生數, then 抗壓 / 精進 / 社會接軌 / 證照 above 通過人數 and 通過率).
 
     Counts are integers; rates stay as exact ``Decimal``-comparable strings in hundredths
-    (``rate_hundredths``), so a published ``85.41`` is compared digit for digit.
+    (``rate_hundredths``), so a published ``85.41`` (or ``85.41%``) is compared digit for
+    digit. A 學院 cell left empty under a merged one (as in the slides) is the one above.
     """
     name = str(path)
     cats = [*THRESHOLD_CATEGORIES]
     cols = ["college", "department", "students"]
     for c in cats:
         cols += [f"{c}_passed", f"{c}_rate"]
-    df = read_table(path, cols, optional=["all_passed", "all_rate"])
+    df = read_table(
+        path, cols, optional=["all_passed", "all_rate"], contract="published", sheet=sheet
+    )
     if "all_passed" in df.columns and "all_rate" in df.columns:
         cats.append("all")
+    for c in cats:  # 87.10% -> 87.10
+        df[f"{c}_rate"] = _without(df[f"{c}_rate"], r"\s*[%％]$")
+    merged = df["college"].isna() & df["department"].notna()
+    if merged.any():
+        df["college"] = df["college"].where(~merged, df["college"].ffill())
     problems: list[Problem] = [
         Problem(int(i), "college", None, "missing value") for i in df.index[df["college"].isna()]
     ]
@@ -198,7 +325,7 @@ def load_published(path: str | Path) -> pd.DataFrame:
     return out
 
 
-def load_pass_table(path: str | Path) -> pd.DataFrame:
+def load_pass_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
     """A ``pass-rates`` output by department, read back (counts as integers)."""
     cols = [
         "college",
@@ -206,7 +333,7 @@ def load_pass_table(path: str | Path) -> pd.DataFrame:
         "students",
         *[f"{c}_passed" for c in (*THRESHOLD_CATEGORIES, "all")],
     ]
-    df = read_table(path, cols)
+    df = read_table(path, cols, contract="published", sheet=sheet)
     problems: list[Problem] = []
     out = df[["college", "department"]].copy()
     out["department"] = out["department"].fillna("")

@@ -1,4 +1,9 @@
-"""Advisor rosters (導師「通過 / 未通過」清冊): one workbook per class, failing students first."""
+"""Advisor rosters (導師「通過 / 未通過」清冊): one workbook per class, failing students first.
+
+Each roster holds personal data (names and student ids): it goes to the class advisor only, and
+says so on its first line. Printed, a class fits one A4 page wide (landscape), the header row
+repeated on every page, the class and the as-of date in the page header.
+"""
 
 from __future__ import annotations
 
@@ -10,43 +15,53 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .io import atomic_dir
-from .rules import THRESHOLD_CATEGORIES, TermRules
+from .io import atomic_dir, save_workbook, write_csv
+from .labels import VERDICT_LABELS
+from .report.xlsx import fill_sheet
+from .rules import UNIT, TermRules
 from .thresholds import format_amount, student_card
 
-__all__ = ["roster_table", "write_rosters"]
+__all__ = ["roster_table", "write_rosters", "PERSONAL_DATA_NOTE"]
 
+PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
+
+
+def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
+    """Units that count toward threshold ``c`` (美學 into 社會接軌 where the rules say)."""
+    extra = row["aesthetics_units"] if c == rules.aesthetics_into else 0
+    return int(row[f"{c}_units"] + extra)
 
 
 def _missing(row: pd.Series, rules: TermRules) -> str:
     parts = []
-    for c in THRESHOLD_CATEGORIES:
-        have = row[f"{c}_units"] + (row["aesthetics_units"] if c == rules.aesthetics_into else 0)
-        short = rules.thresholds[c] - have
+    for c in rules.threshold_categories:
+        short = rules.thresholds[c] - _effective(row, rules, c)
         if short > 0:
-            unit = "張" if c == "certificate" else "小時"
-            parts.append(f"{rules.label(c)} {format_amount(short)} {unit}")
+            parts.append(f"{rules.label(c)} {format_amount(short)} {rules.unit(c)}")
     return "；".join(parts)
 
 
 def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """The roster of the students in ``status`` (a ``student_status`` table): one row each,
-    pass or not per category as ``earned / required``, what is still missing; failing first."""
+    pass or not per category as ``earned / required`` beside the earned amount as a number (for
+    sorting), what is still missing; failing first."""
     rows = []
     for _, r in status.iterrows():
         card = student_card(r, rules)
-        rows.append(
-            {
-                "班級": r["class"],
-                "學號": r["student_id"],
-                "姓名": r["name"],
-                rules.label("all"): card[rules.label("all")],
-                **{rules.label(c): card[rules.label(c)] for c in THRESHOLD_CATEGORIES},
-                "尚缺": _missing(r, rules),
-                "_fail": not r["all_passed"],
-            }
-        )
+        row = {
+            "班級": r["class"],
+            "學號": r["student_id"],
+            "姓名": r["name"],
+            rules.label("all"): card[rules.label("all")],
+        }
+        for c in rules.threshold_categories:
+            row[rules.label(c)] = card[rules.label(c)]
+            # exact: thousandths of an hour as a decimal number with at most 3 places
+            row[f"{rules.label(c)}（{rules.unit(c)}）"] = _effective(r, rules, c) / UNIT
+        row["尚缺"] = _missing(r, rules)
+        row["_fail"] = not r["all_passed"]
+        rows.append(row)
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -56,6 +71,13 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
 
 def _safe(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "class"
+
+
+def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
+    return {
+        f"{rules.label(c)}（{rules.unit(c)}）": "0" if rules.is_counted(c) else "0.0##"
+        for c in rules.threshold_categories
+    }
 
 
 def write_rosters(
@@ -69,44 +91,40 @@ def write_rosters(
     written = []
     stamp = f"結算至 {as_of.isoformat()}" if as_of else "全部紀錄"
     need = "、".join(
-        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {'張' if c == 'certificate' else '小時'}"
-        for c in THRESHOLD_CATEGORIES
+        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {rules.unit(c)}"
+        for c in rules.threshold_categories
     )
+    if rules.aesthetics_into:
+        need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
+    passed = VERDICT_LABELS["passed"]
     with atomic_dir(out) as tmp:
         for cls, g in status.groupby("class", sort=True):
             table = roster_table(g, rules)
+            table.attrs["formats"] = _formats(table, rules)
             base = _safe(str(cls))
-            table.to_csv(
-                tmp / f"{base}.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
-            )
+            write_csv(table, tmp / f"{base}.csv", bom=True)
             wb = Workbook()
             ws = wb.active
             ws.title = "清冊"
             failing = int((~g["all_passed"]).sum())
-            ws.append([f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"])
-            ws.append(
-                [
-                    f"門檻：{need}（{rules.label('aesthetics')}時數納入{rules.label('engagement')}）；"
-                    f"未通過 {failing} 人 / 共 {len(g)} 人"
-                ]
-            )
-            ws.append(list(table.columns))
-            for row in table.itertuples(index=False):
-                ws.append(list(row))
+            title = f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"
+            ws["A1"] = title
             ws["A1"].font = Font(bold=True, size=14)
-            for cell in ws[3]:
-                cell.font = Font(bold=True)
+            ws["A2"] = f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
+            fill_sheet(ws, table, header_row=3)
             fail_col = list(table.columns).index(rules.label("all")) + 1
             for r in range(4, 4 + len(table)):
-                if ws.cell(r, fail_col).value != "通過":
+                if ws.cell(r, fail_col).value != passed:
                     for c in range(1, len(table.columns) + 1):
                         ws.cell(r, c).fill = _FAIL_FILL
-            widths = {"班級": 12, "學號": 12, "姓名": 10, "尚缺": 36}
-            for i, col in enumerate(table.columns, start=1):
-                ws.column_dimensions[ws.cell(3, i).column_letter].width = widths.get(col, 18)
-                for r in range(4, 4 + len(table)):
-                    ws.cell(r, i).alignment = Alignment(vertical="top")
-            ws.freeze_panes = "A4"
-            wb.save(tmp / f"{base}.xlsx")
+                for c in range(1, len(table.columns) + 1):
+                    ws.cell(r, c).alignment = Alignment(vertical="top", wrap_text=True)
+            ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 12)
+            ws.oddHeader.left.text = f"{cls}　{rules.term}"
+            ws.oddHeader.right.text = stamp
+            ws.oddFooter.left.text = PERSONAL_DATA_NOTE
+            ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
+            ws.page_margins.left = ws.page_margins.right = 0.4
+            save_workbook(wb, tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written

@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import charts
+from .errors import NoBrowserError
 from .io import atomic_dir
 from .rules import THRESHOLD_CATEGORIES
 from .thresholds import RESULT_CATEGORIES
@@ -88,10 +89,6 @@ TABLE_SIZES = (20, 18, 16, TABLE_PT)
 CELL_MX = int(0.08 * EMU_IN)
 CELL_MY = int(0.01 * EMU_IN)  # the 1.5 em line already has its leading
 MAX_TABLE_COLS = 9
-
-
-class NoBrowserError(RuntimeError):
-    """No browser for kaleido; raised before anything could hang."""
 
 
 @dataclass(frozen=True)

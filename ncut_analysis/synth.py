@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import atomic_dir
+from .io import atomic_dir, write_csv
+from .labels import WHOLE_SCHOOL
 from .loaders import load_published
 from .paths import published_table
 from .rules import THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
@@ -151,8 +152,8 @@ def synth_term(
     """
     rules = rules or load_term_rules(term)
     pub = load_published(published or published_table(term))
-    depts = pub[pub["college"] != "全校"].reset_index(drop=True)
-    school = pub[pub["college"] == "全校"].iloc[0]
+    depts = pub[pub["college"] != WHOLE_SCHOOL].reset_index(drop=True)
+    school = pub[pub["college"] == WHOLE_SCHOOL].iloc[0]
     for c in ("students", *[f"{c}_passed" for c in THRESHOLD_CATEGORIES]):
         depts[c] = depts[c].astype("int64") * scale
     rng = np.random.default_rng(seed)
@@ -259,6 +260,6 @@ def write_synth_term(
     students, records = synth_term(term, seed, scale=scale)
     out = Path(out)
     with atomic_dir(out) as tmp:
-        students.to_csv(tmp / "students.csv", index=False, lineterminator="\n")
-        records.to_csv(tmp / "records.csv", index=False, lineterminator="\n")
+        write_csv(students, tmp / "students.csv")
+        write_csv(records, tmp / "records.csv")
     return [out / "students.csv", out / "records.csv"]

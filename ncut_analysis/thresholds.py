@@ -17,12 +17,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import OptionError, UnknownStudentsWarning
 from .io import map_threads, parse_date
+from .labels import VERDICT_LABELS, WHOLE_SCHOOL
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
 
 __all__ = [
     "RESULT_CATEGORIES",
+    "WHOLE_SCHOOL",
     "UnknownStudentsWarning",
+    "result_categories",
+    "group_keys",
+    "gap_band_label",
     "population",
     "student_status",
     "pass_flags",
@@ -38,17 +44,25 @@ __all__ = [
     "outreach_table",
 ]
 
+# The shipped terms' result columns; code holding a table or rules asks them instead.
 RESULT_CATEGORIES: tuple[str, ...] = (*THRESHOLD_CATEGORIES, "all")
+_KEYS = ("college", "department", "class")
 _GROUPS = {
     "college": ["college"],
     "department": ["college", "department"],
     "class": ["college", "department", "class"],
 }
-WHOLE_SCHOOL = "全校"
 
 
-class UnknownStudentsWarning(UserWarning):
-    """Records whose student is not in the students file; they are skipped."""
+def result_categories(table: pd.DataFrame) -> tuple[str, ...]:
+    """The result categories of a status or pass-rate table, in its column order (the term's
+    thresholds, then ``all``): ``<cat>_passed`` columns name them."""
+    return tuple(c[: -len("_passed")] for c in table.columns if c.endswith("_passed"))
+
+
+def group_keys(table: pd.DataFrame) -> list[str]:
+    """The grouping columns a table has: college, department, class, in that order."""
+    return [k for k in _KEYS if k in table.columns]
 
 
 def _rules(term: str | None, rules: TermRules | None) -> TermRules:
@@ -257,7 +271,8 @@ def _unit_sums(
         warnings.warn(
             UnknownStudentsWarning(
                 f"{int(unknown.sum())} records of {len(missing_ids)} students not in the students file "
-                f"were skipped (e.g. {sample})"
+                f"were skipped (e.g. {sample})",
+                count=int(unknown.sum()),
             ),
             stacklevel=3,
         )
@@ -267,7 +282,7 @@ def _unit_sums(
 def _effective(units: np.ndarray, rules: TermRules) -> dict[str, np.ndarray]:
     """Units that count toward each threshold (aesthetics into engagement where the rules say)."""
     col = {c: units[..., i] for i, c in enumerate(CATEGORIES)}
-    eff = {c: col[c] for c in THRESHOLD_CATEGORIES}
+    eff = {c: col[c] for c in rules.threshold_categories}
     if rules.aesthetics_into:
         eff[rules.aesthetics_into] = eff[rules.aesthetics_into] + col["aesthetics"]
     return eff
@@ -285,7 +300,7 @@ def student_status(
     """One row per student of the population: units earned per category and pass flags.
 
     Columns: the student columns, ``<cat>_units`` for the five record categories (integer
-    1/1000 h), ``<cat>_passed`` for the four thresholds and ``all_passed``. Records dated after
+    1/1000 h), ``<cat>_passed`` for each threshold of the term and ``all_passed``. Records dated after
     ``as_of`` do not count; a record dated on it does.
     """
     rules = _rules(term, rules)
@@ -294,15 +309,16 @@ def student_status(
     out = students.loc[mask].reset_index(drop=True)
     for i, c in enumerate(CATEGORIES):
         out[f"{c}_units"] = units[:, i]
-    for c, ok in zip(RESULT_CATEGORIES, pass_flags(units, rules).T, strict=True):
+    for c, ok in zip(rules.result_categories, pass_flags(units, rules).T, strict=True):
         out[f"{c}_passed"] = ok
     return out
 
 
 def pass_flags(units: np.ndarray, rules: TermRules) -> np.ndarray:
-    """Pass flags (..., 5) from units (..., 5 categories): the four thresholds, then all four."""
+    """Pass flags (..., thresholds + 1) from units (..., 5 record categories): each threshold of
+    the term in order, then all of them."""
     eff = _effective(units, rules)
-    ok = [eff[c] >= rules.thresholds[c] for c in THRESHOLD_CATEGORIES]
+    ok = [eff[c] >= rules.thresholds[c] for c in rules.threshold_categories]
     return np.stack([*ok, np.logical_and.reduce(ok)], axis=-1)
 
 
@@ -320,13 +336,17 @@ def _rate(passed: np.ndarray | pd.Series, n: np.ndarray | pd.Series) -> np.ndarr
 
 
 def _group_table(
-    frame: pd.DataFrame, rows: np.ndarray | None, flags: np.ndarray, by: str
+    frame: pd.DataFrame,
+    rows: np.ndarray | None,
+    flags: np.ndarray,
+    by: str,
+    categories: Sequence[str],
 ) -> pd.DataFrame:
     """Counts per group of ``frame``'s rows (all, or those in the boolean ``rows``), in the order
-    groups first appear, and the whole-school (全校) row. ``flags`` is (students x 5): pass flags
-    of resilience, enhancement, engagement, certificate and all, one row per counted student."""
+    groups first appear, and the whole-school (全校) row. ``flags`` is (students x categories):
+    the pass flags of each of ``categories`` (the thresholds, then all), one row per student."""
     if by not in _GROUPS:
-        raise ValueError(f"by must be one of {', '.join(_GROUPS)}, not {by!r}")
+        raise OptionError("by", by, f"must be one of {', '.join(_GROUPS)}")
     keys = _GROUPS[by]
     combined = np.zeros(len(frame), dtype=np.int64)
     names = []
@@ -358,7 +378,7 @@ def _group_table(
     out = pd.concat([out, total], ignore_index=True).fillna("")
     out["students"] = np.r_[students, len(group)].astype(np.int64)
     sums = np.vstack([passed, counted_total])
-    for j, c in enumerate(RESULT_CATEGORIES):
+    for j, c in enumerate(categories):
         out[f"{c}_passed"] = sums[:, j].astype(np.int64)
         out[f"{c}_rate"] = _rate(out[f"{c}_passed"], out["students"])
     return out
@@ -366,8 +386,9 @@ def _group_table(
 
 def summarise(status: pd.DataFrame, by: str = "department") -> pd.DataFrame:
     """Pass counts and rates per group of a status table, plus the whole-school (全校) row."""
-    flags = status[[f"{c}_passed" for c in RESULT_CATEGORIES]].to_numpy(dtype=bool)
-    return _group_table(status, None, flags, by)
+    cats = result_categories(status)
+    flags = status[[f"{c}_passed" for c in cats]].to_numpy(dtype=bool)
+    return _group_table(status, None, flags, by, cats)
 
 
 def pass_rates(
@@ -384,13 +405,14 @@ def pass_rates(
 
     Columns: the group columns (``college``, ``department``, ``class`` as ``by`` needs),
     ``students``, then ``<cat>_passed`` and ``<cat>_rate`` (percent, half-up to 2 decimals) for
-    resilience, enhancement, engagement, certificate and all.
+    each threshold of the term (resilience, enhancement, engagement, certificate since 113-2),
+    then all.
     """
     # The status table's numbers without building it: flags per population student, then counts.
     rules = _rules(term, rules)
     mask = population_mask(students, rules, cohort)
     units = _unit_sums(students, mask, records, _as_of(as_of))
-    return _group_table(students, mask, pass_flags(units, rules), by)
+    return _group_table(students, mask, pass_flags(units, rules), by, rules.result_categories)
 
 
 def format_amount(units: int) -> str:
@@ -403,10 +425,10 @@ def student_card(row: pd.Series | dict, rules: TermRules) -> dict[str, str]:
     """The student view of the seed: ``抗壓 4 / 3 通過``, ``社會接軌 24 + 4 / 24 通過``."""
 
     def verdict(ok: bool) -> str:
-        return "通過" if ok else "未通過"
+        return VERDICT_LABELS["passed" if ok else "not_passed"]
 
     card = {rules.label("all"): verdict(bool(row["all_passed"]))}
-    for c in THRESHOLD_CATEGORIES:
+    for c in rules.threshold_categories:
         need = format_amount(rules.thresholds[c])
         own = format_amount(row[f"{c}_units"])
         if c == rules.aesthetics_into:
@@ -447,12 +469,13 @@ def pass_dates(
             "d": records["date"].to_numpy()[keep],
         }
     )
-    rec = rec[rec["c"].isin(THRESHOLD_CATEGORIES)].sort_values(["s", "c", "d"], kind="stable")
+    cats = rules.threshold_categories
+    rec = rec[rec["c"].isin(cats)].sort_values(["s", "c", "d"], kind="stable")
     rec["cum"] = rec.groupby(["s", "c"], sort=False)["u"].cumsum()
     need = rec["c"].map(rules.thresholds).astype("int64")
     first = rec[rec["cum"] >= need].groupby(["s", "c"], sort=False)["d"].min()
     out = pop[["student_id", "college", "department", "class"]].copy()
-    for c in THRESHOLD_CATEGORIES:
+    for c in cats:
         dates = pd.Series(pd.NaT, index=range(len(pop)), dtype="datetime64[s]")
         if rules.thresholds[c] == 0:
             dates[:] = pd.Timestamp.min.floor("s")
@@ -460,9 +483,9 @@ def pass_dates(
         if sub is not None:
             dates.loc[sub.index] = sub.to_numpy()
         out[c] = dates.to_numpy()
-    # A student passes all four on the day the last one is reached.
-    four = out[list(THRESHOLD_CATEGORIES)]
-    out["all"] = four.max(axis=1).where(four.notna().all(axis=1))
+    # A student passes all of them on the day the last one is reached.
+    each = out[list(cats)]
+    out["all"] = each.max(axis=1).where(each.notna().all(axis=1))
     return out
 
 
@@ -471,7 +494,7 @@ def progress(dates_table: pd.DataFrame, at: Sequence[dt.date]) -> pd.DataFrame:
     students, rate)."""
     n = len(dates_table)
     rows = []
-    for c in RESULT_CATEGORIES:
+    for c in [k for k in dates_table.columns if k not in _KEYS and k != "student_id"]:
         col = np.sort(dates_table[c].dropna().to_numpy().astype("datetime64[s]"))
         marks = np.array([np.datetime64(d, "s") for d in at])
         passed = np.searchsorted(col, marks, side="right")
@@ -485,41 +508,54 @@ def progress(dates_table: pd.DataFrame, at: Sequence[dt.date]) -> pd.DataFrame:
     return out
 
 
-def gap_table(
-    status: pd.DataFrame, rules: TermRules, bands: Sequence[int] = (1, 3, 6)
-) -> pd.DataFrame:
+def gap_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """Among students who have not passed, how far each is from the threshold.
 
-    Hours categories in bands "within 1 h", "within 3 h", "within 6 h", "more"; certificates as
-    "1 certificate" or more. A nudge moves the first bands. Rows per category, counts per band.
+    Hours categories in the term's ``gap_bands`` (1, 3, 6: "within 1 h", "within 3 h", "within
+    6 h", then "more"); counted categories (certificates) as 1 short, or more. A nudge moves the
+    first bands. One row per category and band: ``category``, ``lo`` and ``hi`` (the band is
+    ``lo < short <= hi`` in whole hours or items; ``hi`` is ``<NA>`` for the open last band),
+    ``band`` (its label, built from those numbers and the term's unit) and ``students``.
     """
     rows = []
     eff = _effective(status[[f"{c}_units" for c in CATEGORIES]].to_numpy(), rules)
-    for c in THRESHOLD_CATEGORIES:
+    for c in rules.threshold_categories:
         short = rules.thresholds[c] - eff[c]
         short = short[short > 0]
-        if c == "certificate":
-            labels = ["差 1 張", "差 2 張以上"]
-            counts = [int((short <= UNIT).sum()), int((short > UNIT).sum())]
-        else:
-            labels, counts, lo = [], [], 0
-            for b in bands:
-                labels.append(f"差 {b} 小時內")
-                counts.append(int(((short > lo * UNIT) & (short <= b * UNIT)).sum()))
-                lo = b
-            labels.append(f"差 {bands[-1]} 小時以上")
-            counts.append(int((short > bands[-1] * UNIT).sum()))
-        for lab, k in zip(labels, counts, strict=True):
-            rows.append({"category": c, "band": lab, "students": k})
-    return pd.DataFrame(rows)
+        edges = [1] if rules.is_counted(c) else list(rules.gap_bands)
+        lo = 0
+        for hi in [*edges, None]:
+            inside = short > lo * UNIT
+            if hi is not None:
+                inside &= short <= hi * UNIT
+            rows.append(
+                {
+                    "category": c,
+                    "lo": lo,
+                    "hi": hi,
+                    "band": gap_band_label(lo, hi, rules.unit(c), counted=rules.is_counted(c)),
+                    "students": int(inside.sum()),
+                }
+            )
+            lo = hi
+    out = pd.DataFrame(rows)
+    out["hi"] = out["hi"].astype("Int64")
+    return out
+
+
+def gap_band_label(lo: int, hi: int | None, unit: str, *, counted: bool = False) -> str:
+    """差 1 小時內 / 差 6 小時以上 / 差 1 張 / 差 2 張以上."""
+    if counted:
+        return f"差 {hi} {unit}" if hi is not None else f"差 {lo + 1} {unit}以上"
+    return f"差 {hi} {unit}內" if hi is not None else f"差 {lo} {unit}以上"
 
 
 def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """Change in passed counts and rates between two pass-rate tables of the same grouping."""
-    keys = [k for k in ("college", "department", "class") if k in now.columns]
+    keys = [k for k in _KEYS if k in now.columns]
     merged = now.merge(before, on=keys, how="left", suffixes=("", "_before"), sort=False)
     out = merged[keys + ["students"]].copy()
-    for c in RESULT_CATEGORIES:
+    for c in result_categories(now):
         out[f"{c}_passed_change"] = merged[f"{c}_passed"] - merged[f"{c}_passed_before"].fillna(
             0
         ).astype("int64")
@@ -531,9 +567,9 @@ def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 
 def outreach_table(table: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """Per group, how many students each office still has to reach (not yet passed)."""
-    keys = [k for k in ("college", "department", "class") if k in table.columns]
+    keys = [k for k in _KEYS if k in table.columns]
     out = table[keys + ["students"]].copy()
-    for c in THRESHOLD_CATEGORIES:
-        out[rules.offices[c]] = table["students"] - table[f"{c}_passed"]
-    out["任一項未通過"] = table["students"] - table["all_passed"]
+    for c in rules.threshold_categories:
+        out[c] = table["students"] - table[f"{c}_passed"]
+    out["all"] = table["students"] - table["all_passed"]
     return out

@@ -121,7 +121,11 @@ def test_age_limit_boundary_day(tmp_path):
         ],
     )
     assert r.loc["BEFORE", "status"] == "disqualified" and "1991-01-01" in r.loc["BEFORE", "reason"]
-    assert (r.loc[["ON", "ROC", "NONE"], "status"] != "disqualified").all()
+    assert r.loc["BEFORE", "reason_code"] == "over_age"
+    assert (r.loc[["ON", "ROC"], "status"] != "disqualified").all()
+    # no birth date: the 15-29 window cannot be checked, so not ranked (issue 12)
+    assert r.loc["NONE", "status"] == "disqualified"
+    assert r.loc["NONE", "reason"] == "birth date missing (the 15–29 window cannot be checked)"
 
 
 def test_tie_straddling_the_quota_admits_all_and_says_so(tmp_path):
@@ -260,9 +264,12 @@ def test_monte_carlo_is_reproducible_and_sensible():
     c = admission_probability(apps, "normal", sd=3, draws=2000, seed=8)
     pd.testing.assert_frame_equal(a, b)
     assert not a["p_admitted"].equals(c["p_admitted"])
-    # no noise: the probability is the ranking's own decision
-    z = admission_probability(apps, "special", sd=0, draws=10, seed=1)
-    assert (z["p_admitted"] == z["admitted_without_noise"].astype(float)).all()
+    # no noise: the probability is the ranking's own decision, for every applicant
+    for mode in ("normal", "special"):
+        z = admission_probability(apps, mode, sd=0, draws=10, seed=1)
+        r = rank_admission(apps, mode)
+        assert list(z["applicant_id"]) == list(r["applicant_id"])
+        assert (z["p_admitted"].to_numpy() == (r["status"] == "admitted").to_numpy()).all()
     # with noise, the expected number admitted per program stays at the quota (no ties)
     per = a.groupby("program")["p_admitted"].sum()
     assert per["hvac-energy"] == pytest.approx(30) and per["mechatronics"] == pytest.approx(50)
@@ -276,7 +283,7 @@ def test_backfill_depth_distribution():
     d = backfill_depth(ranking, no_show=0.2, draws=5000, seed=1)
     assert d.groupby("program")["share"].sum().round(9).eq(1).all()
     assert d["depth"].max() <= 10
-    # 50 admitted, 20 % no-shows: about 10 vacancies, more than the 10 on the list: often exhausted
+    # 50 admitted, 20 % no-shows: about 10 vacancies, and callers decline too: often exhausted
     mech = d[d["program"] == "mechatronics"]
     assert mech["exhausted_share"].iloc[0] > 0.3
     assert backfill_depth(ranking, no_show=0.2, draws=5000, seed=1).equals(d)
@@ -319,8 +326,12 @@ def test_admission_command(tmp_path):
         "rank",
         "status",
         "waitlist_no",
+        "reason_code",
         "reason",
+        "status_label",
+        "reason_label",
     ]
+    assert set(df["status_label"]) <= {"正取", "備取", "未錄取", "資格不符"}
     assert (df[df["status"] == "waitlisted"].groupby("program").size() == 5).all()
     assert all(t == "" or len(t.split(".")[1]) == 2 for t in df["total"])
     assert (

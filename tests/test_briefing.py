@@ -39,7 +39,7 @@ def test_outputs_of_the_default_run(default_run):
     wb = openpyxl.load_workbook(d / "term_briefing.xlsx")
     assert wb.sheetnames == ["摘要", "各系", "差距", "進展", "關懷", "變化", "核對"]
     head = [c.value for c in wb["摘要"][2]]
-    assert head == ["抗壓（教務處）", 1504, 1320, 184, 87.77]
+    assert head == ["抗壓", "教務處", 1504, 1320, 184, 87.77]
     assert len(list((d / "rosters").glob("*.xlsx"))) > 16
 
 
@@ -63,7 +63,8 @@ def test_headline_numbers_in_the_executed_notebook_and_html(default_run):
             assert s in doc, s
     # the seed's summary as rows: 項目, 大四學生數, 通過人數, 未通過人數, 通過率
     assert re.search(
-        r"精進（圖書館）</td><td>1504</td><td>1071</td><td>433</td><td[^>]*>71.21%", html
+        r"精進</td><td class=\"t\">圖書館</td><td>1504</td><td>1071</td><td>433</td><td[^>]*>71.21%",
+        html,
     )
     assert "資料結算至 2025-12-12" in html
     # reconcile found the 8 engagement rates
@@ -96,8 +97,10 @@ def test_html_has_no_code_and_no_personal_data(default_run):
 def test_html_in_a_real_browser_offline(default_run):
     with page() as pg:
         pg.goto(default_run.as_uri())
-        pg.wait_for_selector(".plotly-graph-div .main-svg")
-        pg.wait_for_timeout(500)
+        pg.wait_for_function(
+            "() => { const d = [...document.querySelectorAll('.plotly-graph-div')];"
+            " return d.length > 0 && d.every(e => e.querySelector('.main-svg')); }"
+        )
         divs = pg.locator(".plotly-graph-div").count()
         drawn = pg.locator(".plotly-graph-div > .plot-container .main-svg").count()
         assert divs == 5 and drawn >= 5
@@ -107,9 +110,12 @@ def test_html_in_a_real_browser_offline(default_run):
         # the college dropdown of the heatmap switches the view without a kernel
         pg.locator(".updatemenu-header-group").first.click()
         pg.locator(".updatemenu-item-text", has_text="電資學院").first.click()
-        pg.wait_for_timeout(300)
-        ys = pg.evaluate("() => document.querySelectorAll('.plotly-graph-div')[0].data[0].y")
-        assert ys == ["電機", "電子", "資工", "智慧"]
+        want = ["電機", "電子", "資工", "智慧"]
+        pg.wait_for_function(
+            "w => JSON.stringify(document.querySelectorAll('.plotly-graph-div')[0].data[0].y)"
+            " === JSON.stringify(w)",
+            arg=want,
+        )  # waits for the redraw, however busy the machine
         # print: A4 at 100 %, charts and tables not cut across pages
         pg.emulate_media(media="print")
         pg.set_viewport_size({"width": 703, "height": 1000})
@@ -159,8 +165,10 @@ def test_values_are_escaped_and_small_fixture_data_runs(tmp_path):
     assert "<td>3</td>" in text  # 3 seniors
     with page() as pg:
         pg.goto(html.as_uri())
-        pg.wait_for_selector(".plotly-graph-div .main-svg")
-        pg.wait_for_timeout(300)
+        pg.wait_for_function(
+            "() => { const d = [...document.querySelectorAll('.plotly-graph-div')];"
+            " return d.length > 0 && d.every(e => e.querySelector('.main-svg')); }"
+        )
         assert pg.seen["dialogs"] == [] and pg.seen["errors"] == []
         assert evil in pg.inner_text("table.ncut >> nth=1")  # shown as text
 
@@ -202,7 +210,7 @@ def test_failure_exits_nonzero_names_the_cell_and_leaves_no_html(tmp_path):
         cwd=tmp_path,
     )
     assert res.returncode == 2
-    assert "cell 2 failed: InputError" in res.stderr and "value '-2': negative value" in res.stderr
+    assert "value '-2': negative value" in res.stderr and "InputError" not in res.stderr
     assert "Traceback" not in res.stderr
     assert (out / "114-1" / "term_briefing.html").read_text() == "earlier briefing"
     assert sorted(p.name for p in (out / "114-1").iterdir()) == ["term_briefing.html"]

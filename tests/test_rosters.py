@@ -25,21 +25,35 @@ def test_roster_per_class_failing_first(tiny, tmp_path):
         "班級",
         "學號",
         "姓名",
-        "自主學習",
+        "全數通過",
         "抗壓",
+        "抗壓（小時）",
         "精進",
+        "精進（小時）",
         "社會接軌",
+        "社會接軌（小時）",
         "證照",
+        "證照（張）",
         "尚缺",
     )
     assert first[1] == "S2" and first[3] == "未通過"  # failing first
     assert (
         first[4] == "2.99 / 3 未通過"
-        and first[5] == "2 / 3 未通過"
-        and first[6] == "24 + 0 / 24 通過"
+        and first[6] == "2 / 3 未通過"
+        and first[8] == "24 + 0 / 24 通過"
     )
-    assert first[8] == "抗壓 0.01 小時；精進 1 小時；證照 1 張"
-    assert second[1] == "S1" and second[6] == "20 + 4 / 24 通過" and second[8] is None
+    # the amounts as numbers beside the text, so that a column sorts (美學 counted in 社會接軌)
+    assert (first[5], first[7], first[9], first[11]) == (2.99, 2, 24, 0)
+    assert first[12] == "抗壓 0.01 小時；精進 1 小時；證照 1 張"
+    assert second[1] == "S1" and second[8] == "20 + 4 / 24 通過" and second[9] == 24
+    assert not second[12]
+    assert ws["F4"].number_format == "0.0##" and ws["L4"].number_format == "0"
+    assert "含個人資料" in ws["A2"].value
+    # printed: A4 landscape, one page wide, the header row on every page, class and date on top
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "A4"
+    assert "化材四甲" in ws.oddHeader.left.text and "2025-12-12" in ws.oddHeader.right.text
     csv = pd.read_csv(tmp_path / "out" / "化材四甲.csv", encoding="utf-8-sig")
     assert list(csv["學號"]) == ["S2", "S1"]
 

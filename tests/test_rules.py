@@ -52,8 +52,14 @@ def test_unknown_and_missing_keys_are_rejected(tmp_path):
                 tmp_path, base.replace('program = "日四技"', 'program = "日四技"\nprogramme = "x"')
             )
         )
-    with pytest.raises(RulesError, match=r"missing key\(s\) in \[thresholds\]: certificate"):
+    with pytest.raises(RulesError, match=r"missing key\(s\) in \[offices\]: certificate"):
+        na.load_term_rules(_write(tmp_path, base.replace('certificate = "研發處"\n', "")))
+    with pytest.raises(RulesError, match=r"unknown key\(s\) in \[offices\]: certificate"):
         na.load_term_rules(_write(tmp_path, base.replace('certificate = "1"\n', "")))
+    with pytest.raises(RulesError, match="aesthetics then has no threshold of its own"):
+        na.load_term_rules(
+            _write(tmp_path, base.replace('resilience = "3"', 'resilience = "3"\naesthetics = "2"'))
+        )
     with pytest.raises(RulesError, match="at most 3 decimals"):
         na.load_term_rules(
             _write(tmp_path, base.replace('resilience = "3"', 'resilience = "2.9999"'))
@@ -69,3 +75,49 @@ def test_term_names():
         parse_term("2025-1")
     with pytest.raises(RulesError, match="no rules file for term 113-2"):
         na.load_term_rules("113-2")
+
+
+def test_loaded_rules_cannot_be_changed_for_the_process():
+    rules = na.load_term_rules("114-1")
+    with pytest.raises(TypeError):
+        rules.thresholds["engagement"] = 0
+    with pytest.raises(TypeError):
+        rules.labels["all"] = "x"
+    with pytest.raises(AttributeError):
+        rules.deadline = None
+    assert na.load_term_rules("114-1").thresholds["engagement"] == 24_000
+    what_if = rules.replace(thresholds={**rules.thresholds, "engagement": 0})
+    assert what_if.thresholds["engagement"] == 0 and rules.thresholds["engagement"] == 24_000
+    adm = na.load_admission_rules(109)
+    with pytest.raises(TypeError):
+        adm.normal_weights["written"] = 100
+    with pytest.raises(TypeError):
+        adm.programs[0].special_weights["tvee"] = 100
+    assert na.load_admission_rules(109).normal_weights["written"] == 30
+
+
+def test_a_rules_file_changed_on_disk_is_read_again(tmp_path):
+    base = (RULES_DIR / "114-1.toml").read_text(encoding="utf-8")
+    path = _write(tmp_path, base)
+    assert na.load_term_rules(path).thresholds["resilience"] == 3000
+    path.write_text(base.replace('resilience = "3"', 'resilience = "4.5"'), encoding="utf-8")
+    assert na.load_term_rules(path).thresholds["resilience"] == 4500
+
+
+def test_units_gap_bands_and_labels_come_from_the_file(tmp_path):
+    base = (RULES_DIR / "114-1.toml").read_text(encoding="utf-8")
+    rules = na.load_term_rules(
+        _write(tmp_path, base.replace("gap_bands = [1, 3, 6]", "gap_bands = [2, 4]"))
+    )
+    assert rules.gap_bands == (2, 4) and rules.unit("certificate") == "張"
+    assert rules.result_categories == (
+        "resilience",
+        "enhancement",
+        "engagement",
+        "certificate",
+        "all",
+    )
+    with pytest.raises(RulesError, match="gap_bands"):
+        na.load_term_rules(
+            _write(tmp_path, base.replace("gap_bands = [1, 3, 6]", "gap_bands = [3, 1]"))
+        )

@@ -108,7 +108,7 @@ def test_student_card_as_in_the_seed(data):
     st = status_of(data, as_of="2025-12-12")
     card = na.student_card(st.loc["S1"], rules)
     assert card == {
-        "自主學習": "通過",
+        "全數通過": "通過",
         "抗壓": "3 / 3 通過",
         "精進": "3 / 3 通過",
         "社會接軌": "20 + 4 / 24 通過",
@@ -171,7 +171,7 @@ def test_change_and_outreach(data):
         and ch.loc["化材", "enhancement_passed_change"] == 1
     )
     out = outreach_table(now, rules).set_index("department")
-    assert out.loc["化材", "教務處"] == 2 and out.loc["化材", "研發處"] == 2
+    assert out.loc["化材", "resilience"] == 2 and out.loc["化材", "certificate"] == 2
 
 
 def test_vectorised_sums_match_a_plain_groupby():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import RulesError
 from ..paths import RULES_DIR
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "SPECIAL_ITEMS",
     "NORMAL_ITEMS",
     "RulesError",
+    "FrozenMap",
     "TermRules",
     "Program",
     "AdmissionRules",
@@ -27,7 +30,9 @@ __all__ = [
     "parse_term",
 ]
 
-# Record categories, in display order; `aesthetics` has no threshold of its own since 113-2.
+# The record categories the loaders know (the school's vocabulary), in display order. Which of
+# them have a threshold of their own, their labels, units and gap bands are each term's data:
+# `aesthetics` had its own threshold before 113-2 and is merged into `engagement` since.
 CATEGORIES: tuple[str, ...] = (
     "resilience",
     "enhancement",
@@ -35,6 +40,7 @@ CATEGORIES: tuple[str, ...] = (
     "aesthetics",
     "certificate",
 )
+# The thresholds of the shipped terms (113-2 on); code that has a `TermRules` asks it instead.
 THRESHOLD_CATEGORIES: tuple[str, ...] = ("resilience", "enhancement", "engagement", "certificate")
 NORMAL_ITEMS: tuple[str, ...] = ("written", "interview", "review")
 SPECIAL_ITEMS: tuple[str, ...] = (
@@ -48,10 +54,6 @@ SPECIAL_ITEMS: tuple[str, ...] = (
 )
 # Amounts are held as integers of this many units per hour (or per certificate).
 UNIT = 1000
-
-
-class RulesError(ValueError):
-    """A rules file that does not validate; the message names the file and the key."""
 
 
 def parse_term(term: str) -> tuple[int, int]:
@@ -96,9 +98,49 @@ def _amount_units(path: Path, key: str, value: Any) -> int:
     return int(units)
 
 
+class FrozenMap(Mapping):
+    """A read-only, picklable mapping that keeps its insertion order: loaded rules are shared by
+    every caller (they are cached), so nobody may change them for the rest of the process."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, items: Mapping | Iterator | None = None) -> None:
+        object.__setattr__(self, "_d", dict(items or {}))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._d.items()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("rules are read-only; use TermRules.replace for a what-if copy")
+
+    def __reduce__(self) -> tuple:
+        return (FrozenMap, (self._d,))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
+
+
+def _freeze(obj: Any, name: str, kind: type = FrozenMap) -> None:
+    """In a frozen dataclass's ``__post_init__``: store ``name`` as an immutable ``kind``."""
+    object.__setattr__(obj, name, kind(getattr(obj, name)))
+
+
 @dataclass(frozen=True)
 class TermRules:
-    """Graduation thresholds of one term; amounts in integer 1/1000 hour (or certificate)."""
+    """Graduation thresholds of one term; amounts in integer 1/1000 hour (or certificate).
+
+    Immutable: the mappings are read-only, so a loaded (and cached) term cannot be changed by one
+    caller for every later one; ``replace`` makes a what-if copy.
+    """
 
     term: str
     program: str
@@ -107,9 +149,18 @@ class TermRules:
     notice_date: dt.date
     deadline: dt.date
     aesthetics_into: str | None
-    thresholds: dict[str, int]
-    labels: dict[str, str]
-    offices: dict[str, str]
+    thresholds: Mapping[str, int]
+    labels: Mapping[str, str]
+    offices: Mapping[str, str]
+    units: Mapping[str, str]
+    counted: tuple[str, ...] = ("certificate",)
+    gap_bands: tuple[int, ...] = (1, 3, 6)
+
+    def __post_init__(self) -> None:
+        for name in ("thresholds", "labels", "offices", "units"):
+            _freeze(self, name)
+        _freeze(self, "counted", tuple)
+        _freeze(self, "gap_bands", tuple)
 
     @property
     def year(self) -> int:
@@ -119,8 +170,26 @@ class TermRules:
     def senior_cohort(self) -> int:
         return self.year - self.senior_offset
 
+    @property
+    def threshold_categories(self) -> tuple[str, ...]:
+        """The categories with a threshold of their own, in the file's order."""
+        return tuple(self.thresholds)
+
+    @property
+    def result_categories(self) -> tuple[str, ...]:
+        """The thresholds, then ``"all"`` (every one of them passed)."""
+        return (*self.thresholds, "all")
+
     def label(self, category: str) -> str:
         return self.labels.get(category, category)
+
+    def unit(self, category: str) -> str:
+        """小時 or 張: what the category's amounts count."""
+        return self.units.get(category, "")
+
+    def is_counted(self, category: str) -> bool:
+        """Whole items (certificates), not hours."""
+        return category in self.counted
 
     def replace(self, **changes: Any) -> TermRules:
         """A what-if copy (e.g. ``thresholds={...}``); the file is untouched."""
@@ -137,8 +206,12 @@ class Program:
     short: str
     quota: int
     interview_top: int | None
-    special_weights: dict[str, int]
+    special_weights: Mapping[str, int]
     special_tiebreak: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _freeze(self, "special_weights")
+        _freeze(self, "special_tiebreak", tuple)
 
 
 @dataclass(frozen=True)
@@ -146,14 +219,26 @@ class AdmissionRules:
     year: int
     max_age: int
     min_applicants: int
-    normal_weights: dict[str, int]
+    normal_weights: Mapping[str, int]
     normal_tiebreak: tuple[str, ...]
     programs: tuple[Program, ...]
+    min_age: int = 15
+
+    def __post_init__(self) -> None:
+        _freeze(self, "normal_weights")
+        _freeze(self, "normal_tiebreak", tuple)
+        _freeze(self, "programs", tuple)
 
     @property
     def earliest_birth(self) -> dt.date:
         """Born before this day: over the age limit (109 -> 1991-01-01)."""
         return dt.date(self.year + 1911 - self.max_age, 1, 1)
+
+    @property
+    def latest_birth(self) -> dt.date:
+        """Born after this day: under the age limit, i.e. not yet ``min_age`` by 31 December of
+        the admission year (109 -> 2005-12-31)."""
+        return dt.date(self.year + 1911 - self.min_age, 12, 31)
 
     def program(self, key: str) -> Program:
         """A program by its id or its Chinese class name."""
@@ -179,26 +264,46 @@ def _available(prefix: str) -> list[str]:
     return sorted(p.stem for p in RULES_DIR.glob("*.toml") if p.stem.startswith(prefix))
 
 
+_TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands"}
+
+
 @cache
-def _load_term_rules_cached(path: Path) -> TermRules:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: not valid TOML ({exc})") from None
     top = {f.name for f in fields(TermRules)}
-    _check_keys(path, "the file", raw, top, top - {"aesthetics_into"})
+    _check_keys(path, "the file", raw, top, top - _TERM_OPTIONAL)
     th = raw["thresholds"]
-    _check_keys(path, "[thresholds]", th, set(THRESHOLD_CATEGORIES), set(THRESHOLD_CATEGORIES))
+    _check_keys(path, "[thresholds]", th, set(CATEGORIES), set())
+    if not th:
+        raise RulesError(f"{path}: [thresholds] names no category")
     thresholds = {k: _amount_units(path, f"thresholds.{k}", v) for k, v in th.items()}
-    if thresholds["certificate"] % UNIT:
-        raise RulesError(f"{path}: thresholds.certificate must be a whole number of certificates")
-    _check_keys(
-        path, "[labels]", raw["labels"], set(CATEGORIES) | {"all"}, set(CATEGORIES) | {"all"}
-    )
-    _check_keys(
-        path, "[offices]", raw["offices"], set(THRESHOLD_CATEGORIES), set(THRESHOLD_CATEGORIES)
-    )
     into = raw.get("aesthetics_into")
-    if into not in (None, "engagement"):
-        raise RulesError(f"{path}: aesthetics_into = {into!r}; only 'engagement' is supported")
+    if into is not None and (into not in thresholds or "aesthetics" in thresholds):
+        raise RulesError(
+            f"{path}: aesthetics_into = {into!r} must name a threshold, and aesthetics then has "
+            "no threshold of its own"
+        )
+    known = [*thresholds, *(["aesthetics"] if into else [])]
+    _check_keys(path, "[labels]", raw["labels"], {*CATEGORIES, "all"}, {*known, "all"})
+    _check_keys(path, "[offices]", raw["offices"], set(thresholds), set(thresholds))
+    _check_keys(path, "[units]", raw["units"], set(CATEGORIES), set(known))
+    counted = tuple(raw.get("counted", ["certificate"]))
+    for c in counted:
+        if c not in thresholds:
+            raise RulesError(f"{path}: counted names {c!r}, which has no threshold")
+        if thresholds[c] % UNIT:
+            raise RulesError(f"{path}: thresholds.{c} must be a whole number (it is counted)")
+    bands = raw.get("gap_bands", [1, 3, 6])
+    if (
+        not bands
+        or any(not isinstance(b, int) or b <= 0 for b in bands)
+        or list(bands) != sorted(set(bands))
+    ):
+        raise RulesError(f"{path}: gap_bands = {bands!r} must be increasing whole hours > 0")
     parse_term(raw["term"])
     return TermRules(
         term=raw["term"],
@@ -211,20 +316,32 @@ def _load_term_rules_cached(path: Path) -> TermRules:
         thresholds=thresholds,
         labels=dict(raw["labels"]),
         offices=dict(raw["offices"]),
+        units=dict(raw["units"]),
+        counted=counted,
+        gap_bands=tuple(bands),
     )
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """A cache key that changes when the file does (an edited rules file is read again)."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise RulesError(f"{path}: no such rules file") from None
+    return path, st.st_mtime_ns, st.st_size
 
 
 def load_term_rules(term: str | Path = "114-1") -> TermRules:
     """The rules of a term (``"114-1"``) or of a TOML file given by path."""
     if isinstance(term, Path) or str(term).endswith(".toml"):
-        return _load_term_rules_cached(Path(term).resolve())
+        return _load_term_rules_cached(*_stamp(Path(term).resolve()))
     parse_term(str(term))
     path = _rules_path(str(term))
     if not path.exists():
         raise RulesError(
             f"no rules file for term {term} ({path.name}); available: {', '.join(_available('1')) or 'none'}"
         )
-    return _load_term_rules_cached(path)
+    return _load_term_rules_cached(*_stamp(path))
 
 
 @cache
@@ -235,9 +352,14 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
         path,
         "the file",
         raw,
-        {"year", "max_age", "min_applicants", "normal", "programs"},
+        {"year", "max_age", "min_age", "min_applicants", "normal", "programs"},
         {"year", "max_age", "min_applicants", "normal", "programs"},
     )
+    min_age = raw.get("min_age", 15)  # 參.二(一) 15-29 歲: files written before min_age existed
+    if not isinstance(min_age, int) or not 0 <= min_age <= int(raw["max_age"]):
+        raise RulesError(
+            f"{path}: min_age = {min_age!r} must be a whole number of years <= max_age"
+        )
     normal = raw["normal"]
     _check_keys(path, "[normal]", normal, {"weights", "tiebreak"}, {"weights", "tiebreak"})
     _check_weights(path, "normal.weights", normal["weights"], NORMAL_ITEMS, normal["tiebreak"])
@@ -276,6 +398,7 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
     return AdmissionRules(
         year=int(raw["year"]),
         max_age=int(raw["max_age"]),
+        min_age=min_age,
         min_applicants=int(raw["min_applicants"]),
         normal_weights={k: int(normal["weights"][k]) for k in NORMAL_ITEMS},
         normal_tiebreak=tuple(normal["tiebreak"]),

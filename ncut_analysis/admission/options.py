@@ -1,0 +1,155 @@
+"""Range checks of the admission options, shared by the API and the command line.
+
+Each check takes the option's name as the caller spells it (``no_show`` in the API,
+``--no-show`` on the command line) and raises ``OptionError``, an ``InputError`` whose message is
+one line naming the option and the value.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import OptionError
+from ..rules import AdmissionRules
+
+__all__ = [
+    "OptionError",
+    "check_no_show",
+    "check_sd",
+    "check_draws",
+    "check_waitlist",
+    "check_seed",
+    "min_total_units",
+]
+
+TOTAL_SCALE = 100_000  # a total in 1/100000 point (scores in 1/1000 x whole percentages)
+
+
+def _number(option: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise OptionError(option, value, "not a number")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(option, value, "not a number") from None
+    if not math.isfinite(x):
+        raise OptionError(option, value, "not a finite number")
+    return x
+
+
+def _integer(option: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise OptionError(option, value, "not an integer")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        if math.isfinite(float(value)) and float(value) == int(value):
+            return int(value)
+        raise OptionError(option, value, "not an integer")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise OptionError(option, value, "not an integer") from None
+
+
+def check_no_show(value: Any, option: str = "no_show") -> float:
+    """A no-show probability in [0, 1)."""
+    x = _number(option, value)
+    if not 0 <= x < 1:
+        raise OptionError(option, value, "a no-show probability must be at least 0 and below 1")
+    return x
+
+
+def check_sd(value: Any, option: str = "sd") -> float:
+    """Scorers' noise, one standard deviation in points, >= 0."""
+    x = _number(option, value)
+    if x < 0:
+        raise OptionError(option, value, "the noise standard deviation must be 0 or more")
+    return x
+
+
+def check_draws(value: Any, option: str = "draws") -> int:
+    """Monte Carlo draws, >= 1."""
+    n = _integer(option, value)
+    if n < 1:
+        raise OptionError(option, value, "the number of draws must be 1 or more")
+    return n
+
+
+def check_waitlist(value: Any, option: str = "waitlist") -> int | None:
+    """A waitlist length >= 0; ``None`` (or an empty string) for no limit."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    n = _integer(option, value)
+    if n < 0:
+        raise OptionError(option, value, "the waitlist length must be 0 or more")
+    return n
+
+
+def check_seed(value: Any, option: str = "seed") -> int:
+    """A random seed: an integer >= 0."""
+    n = _integer(option, value)
+    if n < 0:
+        raise OptionError(option, value, "the seed must be an integer 0 or more")
+    return n
+
+
+def _units(option: str, value: Any, shown: Any) -> int:
+    """A minimum total 0–100 in exact units (a float such as 60.1 is read as the decimal it
+    prints as); a total at or above it qualifies, so a fraction of a unit rounds up."""
+    if isinstance(value, bool):
+        raise OptionError(option, shown, "the minimum total must be a number from 0 to 100")
+    try:
+        d = Decimal(str(value).strip())
+    except InvalidOperation:
+        d = Decimal("NaN")
+    if not d.is_finite() or d < 0 or d > 100:
+        raise OptionError(option, shown, "the minimum total must be a number from 0 to 100")
+    return int((d * TOTAL_SCALE).to_integral_value(rounding="ROUND_CEILING"))
+
+
+def min_total_units(
+    value: float | str | Mapping[str, float | str] | None,
+    rules: AdmissionRules,
+    option: str = "min_total",
+) -> dict[str, int]:
+    """Each program's minimum total (柒.一 各專班最低錄取標準) in 1/100000 point.
+
+    ``value``: one number for every program; a mapping {program: number}; or a string, either
+    one number (``"60"``) or ``"precision-machinery=60,hvac-energy=55"``. Programs are named by
+    id, Chinese class name or short name (機械, 電機, 冷凍); a program not named has no minimum (0).
+    """
+    out = {p.id: 0 for p in rules.programs}
+    if value is None:
+        return out
+    if isinstance(value, str) and ("=" in value or "＝" in value):
+        pairs: dict[str, str] = {}
+        for part in value.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            key, sep, v = part.replace("＝", "=").partition("=")
+            if not sep:
+                raise OptionError(option, value, f"{part.strip()!r} is not PROGRAM=NUMBER")
+            pairs[key.strip()] = v.strip()
+        value = pairs
+    if isinstance(value, Mapping):
+        names = {}
+        for p in rules.programs:
+            for k in (p.id, p.name, p.short):
+                names[k] = p.id
+        for key, v in value.items():
+            pid = names.get(str(key).strip())
+            if pid is None:
+                raise OptionError(
+                    option,
+                    key,
+                    f"unknown program (use one of {', '.join(p.id for p in rules.programs)})",
+                )
+            out[pid] = _units(option, v, f"{key}={v}")
+        return out
+    units = _units(option, value, value)
+    return dict.fromkeys(out, units)

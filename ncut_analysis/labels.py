@@ -1,0 +1,59 @@
+"""Every label a reader sees, from one table (``labels.toml``) plus each term's rules file.
+
+Codes travel through the package as data (``"department"``, ``"admitted"``, ``"all"``); a view
+asks here for the text it shows. Nothing compares a label as a literal: the whole-school row is
+``WHOLE_SCHOOL``, a category's name is ``rules.label(code)``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .paths import PACKAGE_DIR
+
+__all__ = [
+    "LABELS",
+    "WHOLE_SCHOOL",
+    "GROUP_LABELS",
+    "MEASURE_LABELS",
+    "VERDICT_LABELS",
+    "MODE_LABELS",
+    "STATUS_LABELS",
+    "OVERLAP_LABELS",
+    "RECONCILE_LABELS",
+    "PARAM_LABELS",
+    "label",
+    "group_label",
+]
+
+
+def _load() -> Mapping[str, Mapping[str, str]]:
+    with (PACKAGE_DIR / "labels.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
+
+
+LABELS = _load()
+GROUP_LABELS: Mapping[str, str] = MappingProxyType(
+    {k: v for k, v in LABELS["group"].items() if k != "whole_school"}
+)
+WHOLE_SCHOOL: str = LABELS["group"]["whole_school"]
+MEASURE_LABELS = LABELS["measure"]
+VERDICT_LABELS = LABELS["verdict"]
+MODE_LABELS = LABELS["mode"]
+STATUS_LABELS = LABELS["status"]
+OVERLAP_LABELS = LABELS["overlap"]
+RECONCILE_LABELS = LABELS["reconcile"]
+PARAM_LABELS = LABELS["param"]
+
+
+def label(section: str, code: str) -> str:
+    """The text of ``code`` in ``section``; an unknown code is shown as itself."""
+    return LABELS.get(section, {}).get(code, code)
+
+
+def group_label(key: str) -> str:
+    """學院 / 學系 / 班級 for a grouping column."""
+    return GROUP_LABELS.get(key, key)

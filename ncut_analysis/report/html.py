@@ -1,0 +1,477 @@
+"""The briefings as the notebook shows them: HTML pieces and figures, each a view of a report.
+
+``TermBriefing`` and ``AdmissionBriefing`` are what the notebooks call (``b.headline()``,
+``b.fig_progress()``, ...). They read their report's frames and numbers and never compute a rule.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import charts, paths
+from ..labels import MEASURE_LABELS, MODE_LABELS, PARAM_LABELS, WHOLE_SCHOOL
+from .admission import MODES, AdmissionReport
+from .term import TermReport
+from .xlsx import write_workbook
+
+__all__ = ["TermBriefing", "AdmissionBriefing", "html_table", "grouped_table", "CSS"]
+
+CSS = """
+<style>
+.ncut-title h1 { margin: 0 0 4px; font-size: 26px; }
+.ncut-title .sub { color: #444; margin: 2px 0; }
+.ncut-params { font-size: 12px; color: #555; border-collapse: collapse; margin: 6px 0 10px; }
+.ncut-params td { padding: 1px 10px 1px 0; text-align: left; }
+table.ncut { border-collapse: collapse; font-size: 13px; margin: 6px 0 14px; }
+table.ncut th, table.ncut td { border: 1px solid #bbb; padding: 3px 7px; text-align: right; }
+table.ncut th { background: #f0f0f0; text-align: center; }
+table.ncut td.t { text-align: left; white-space: nowrap; }
+table.ncut tr.total td { font-weight: bold; border-top: 2px solid #333; }
+.ncut-note { font-size: 12px; color: #555; }
+.ncut-warn { background: #fff4e5; border-left: 4px solid #E69F00; padding: 6px 10px; }
+</style>
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(
+        "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    )
+
+
+def _rate_cell(rate: float) -> str:
+    if rate is None or np.isnan(rate):
+        return "<td>–</td>"
+    alpha = max(0.0, min(1.0, rate / 100)) * 0.55
+    return f'<td style="background: rgba(0,114,178,{alpha:.3f})">{rate:.2f}%</td>'
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float | np.floating) and not np.isnan(v) and not float(v).is_integer():
+        return f"<td>{float(v):.2f}</td>"
+    return f"<td>{_e(v)}</td>"
+
+
+def html_table(
+    df: pd.DataFrame,
+    *,
+    rate_cols: tuple[str, ...] = (),
+    text_cols: tuple[str, ...] = (),
+    formats: dict[str, str] | None = None,
+    total_first_col: str | None = None,
+    caption: str = "",
+) -> str:
+    """A plain HTML table with every value escaped; rate columns coloured by their value;
+    ``formats`` maps a column to a format spec (``"+.2f"``, ``".1%"``)."""
+    formats = formats or {}
+    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    body = []
+    for _, r in df.iterrows():
+        cells = []
+        for c in df.columns:
+            v = r[c]
+            if c in rate_cols:
+                cells.append(_rate_cell(float(v)))
+            elif c in formats and not pd.isna(v):
+                cells.append(f"<td>{_e(format(v, formats[c]))}</td>")
+            elif c in text_cols or isinstance(v, str):
+                cells.append(f'<td class="t">{_e(v)}</td>')
+            else:
+                cells.append(_cell(v))
+        cls = ' class="total"' if total_first_col and r[total_first_col] == WHOLE_SCHOOL else ""
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="ncut-table-wrap"><table class="ncut">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def grouped_table(
+    df: pd.DataFrame,
+    keys: list[str],
+    blocks: list[tuple[str, list[tuple[str, str]]]],
+    *,
+    rate_cols: tuple[str, ...] = (),
+    formats: dict[str, str] | None = None,
+    span_first: bool = True,
+    total_rows: list[bool] | None = None,
+) -> str:
+    """A table laid out as the seed's slides: key columns, then blocks of sub-columns under one
+    heading each (``抗壓`` over ``通過人數 | 通過率``); the first key spans its rows. Escaped.
+    ``total_rows`` marks the rows drawn as totals (by default none)."""
+    formats = formats or {}
+    totals = total_rows or [False] * len(df)
+    head1 = "".join(f'<th rowspan="2">{_e(k)}</th>' for k in keys)
+    head1 += "".join(
+        f'<th colspan="{len(cols)}">{_e(title)}</th>'
+        if len(cols) > 1
+        else f'<th rowspan="2">{_e(title)}</th>'
+        for title, cols in blocks
+    )
+    head2 = "".join(f"<th>{_e(sub)}</th>" for _, cols in blocks if len(cols) > 1 for sub, _ in cols)
+    first = df[keys[0]].tolist()
+    body = []
+    for i, (_, r) in enumerate(df.iterrows()):
+        total = totals[i]
+        cells = []
+        for j, k in enumerate(keys):
+            if j == 0 and span_first and not total:
+                if i > 0 and first[i - 1] == first[i] and not totals[i - 1]:
+                    continue
+                n = 1
+                while i + n < len(first) and first[i + n] == first[i] and not totals[i + n]:
+                    n += 1
+                cells.append(f'<td class="t" rowspan="{n}">{_e(r[k])}</td>')
+            else:
+                cells.append(f'<td class="t">{_e(r[k])}</td>')
+        for _, cols in blocks:
+            for _, col in cols:
+                v = r[col]
+                if col in rate_cols:
+                    cells.append(_rate_cell(float(v)))
+                elif col in formats and not pd.isna(v):
+                    cells.append(f"<td>{_e(format(v, formats[col]))}</td>")
+                else:
+                    cells.append(_cell(v))
+        row_class = ' class="total"' if total else ""
+        body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
+    return (
+        f'<div class="ncut-table-wrap"><table class="ncut"><thead><tr>{head1}</tr><tr>{head2}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _html(text: str):  # noqa: ANN202 - IPython is only there in a kernel
+    from IPython.display import HTML
+
+    return HTML(text)
+
+
+def _params_block(params: dict[str, str], made_at: str, note: str) -> str:
+    rows = {**params, PARAM_LABELS["made_at"]: made_at}
+    p = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows.items())
+    return (
+        f"<details open><summary class='ncut-note'>參數（{_e(note)}）</summary>"
+        f"<table class='ncut-params'>{p}</table></details>"
+    )
+
+
+def _made_at(report: Any) -> str:
+    return report.made_at.strftime("%Y-%m-%d %H:%M") + "（臺北時間）"
+
+
+def _link(target: Path, text: str) -> str:
+    """A link the reader can follow where the page is: relative to the folder the notebook runs
+    in (the exported HTML's own folder, or the notebook's folder in JupyterLab)."""
+    href = Path(os.path.relpath(target, Path.cwd())).as_posix()
+    return f"<a href='{_e(href)}'>{_e(text)}</a>"
+
+
+_NO_DATES = (
+    "<p class='ncut-note'>本節從略：資料為各生累計總表（畢業門檻認證摘要），沒有日期，"
+    "無法計算各日期的通過率與變化。</p>"
+)
+
+
+def _default_output(kind: str) -> Path:
+    """Where a notebook run by hand writes: its own folder, never over a `make briefing` run."""
+    return paths.outputs_dir() / "lab" / kind
+
+
+# ---------------------------------------------------------------------------- term
+
+
+@dataclass
+class TermBriefing:
+    """The term briefing as its notebook shows it: a view of a ``TermReport``."""
+
+    report: TermReport
+    output_dir: Path
+
+    @classmethod
+    def build(cls, *, output_dir: str = "", **params: Any) -> TermBriefing:
+        """The report of the parameters (``TermReport.build``'s), to be shown; ``output_dir`` is
+        where the workbook and the rosters go ("" for ``outputs/lab/<term>/``)."""
+        report = TermReport.build(**params)
+        out = Path(output_dir) if output_dir else _default_output(report.rules.term)
+        return cls(report=report, output_dir=out)
+
+    def __getattr__(self, name: str) -> Any:  # the report's facts, read through the view
+        if name == "report":
+            raise AttributeError(name)
+        return getattr(self.report, name)
+
+    def _keys(self, df: pd.DataFrame) -> list[str]:
+        return [k for k in df.columns if k in ("學院", "學系", "班級")]
+
+    def _totals(self, df: pd.DataFrame) -> list[bool]:
+        return [i == len(df) - 1 for i in range(len(df))]
+
+    # -- what the notebook displays
+
+    def header(self):  # noqa: ANN201
+        """Title, the parameters the briefing was made with, and when it was made."""
+        r = self.report
+        scope = f"{r.department} " if r.department else ""
+        return _html(
+            f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.term)} {_e(scope)}學生自主學習畢業門檻 通過率簡報</h1>"
+            f"<p class='sub'>{_e(r.as_of_text())}；門檻期限 {_e(r.deadline.isoformat())}；"
+            f"製表時間 {_e(_made_at(r))}</p></div>"
+            + _params_block(
+                r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生，所有數字皆由資料計算"
+            )
+        )
+
+    def headline(self):  # noqa: ANN201
+        """The 「大四學生通過率」 summary table and the all-passed count."""
+        r = self.report
+        h = r.headline_frame()
+        rate = f"{MEASURE_LABELS['rate']}（%）"
+        body = html_table(h.iloc[:-1], rate_cols=(rate,))
+        total = r.school
+        note = (
+            f"<p><b>{_e(r.label('all'))}人數 {int(total['all_passed'])} 位（{total['all_rate']:.2f}%）</b>；"
+            f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
+            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {int(total['students'])} 人。</p>"
+        )
+        if r.skipped_records:
+            note += (
+                f"<p class='ncut-warn'>有 {r.skipped_records} 筆紀錄的學號不在學生名單中，"
+                f"未予計入。</p>"
+            )
+        return _html(body + note)
+
+    def department_table(self):  # noqa: ANN201
+        """College × department (or, for one department, by class), as the seed's slides, with
+        each rate cell shaded by its value."""
+        r = self.report
+        df = r.department_frame()
+        passed, rate = MEASURE_LABELS["passed"], MEASURE_LABELS["rate"]
+        students = MEASURE_LABELS["students"]
+        blocks = [(students, [("", students)])] + [
+            (r.label(c), [(passed, r.col(c, "passed")), (rate, r.col(c, "rate"))])
+            for c in r.categories
+        ]
+        rate_cols = tuple(r.col(c, "rate") for c in r.categories)
+        return _html(
+            grouped_table(
+                df, self._keys(df), blocks, rate_cols=rate_cols, total_rows=self._totals(df)
+            )
+            + f"<p class='ncut-note'>備註：此表{_e(r.as_of_text())}。</p>"
+        )
+
+    def fig_heatmap(self):  # noqa: ANN201
+        return charts.rate_heatmap(self.report.table, self.report.rules)
+
+    def fig_rate_bars(self):  # noqa: ANN201
+        return charts.rate_bars(self.report.table, self.report.rules)
+
+    def fig_college(self):  # noqa: ANN201
+        return charts.college_all_pass(self.report.by_college, self.report.rules)
+
+    def fig_gaps(self):  # noqa: ANN201
+        return charts.gap_chart(self.report.gaps, self.report.rules)
+
+    def fig_progress(self):  # noqa: ANN201
+        r = self.report
+        if not r.has_dates:
+            return _html(_NO_DATES)
+        marks = [(r.deadline, "期限")]
+        if r.compare_as_of:
+            marks.insert(0, (r.compare_as_of, "比較日"))
+        return charts.progress_chart(r.progress, r.rules, as_of=r.as_of, marks=marks)
+
+    def gap_summary(self):  # noqa: ANN201
+        """In words: who a nudge would move."""
+        r = self.report
+        parts = [f"{r.label(c)} {n} 人（{_e(band)}）" for c, (band, n) in r.near_misses().items()]
+        return _html("<p>只差一點就通過：" + "；".join(parts) + "。</p>")
+
+    def change(self):  # noqa: ANN201
+        r = self.report
+        df = r.change_frame()
+        if not r.has_dates:
+            return _html(_NO_DATES)
+        if df is None:
+            return _html("<p class='ncut-note'>未指定比較日期（compare_as_of）。</p>")
+        blocks = [
+            (
+                r.label(c),
+                [("增加人數", r.col(c, "passed_change")), ("通過率變化", r.col(c, "rate_change"))],
+            )
+            for c in r.categories
+        ]
+        fmt = {r.col(c, "rate_change"): "+.2f" for c in r.categories}
+        return _html(
+            f"<p>自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
+            f"（通過率以百分點計）：</p>"
+            + grouped_table(df, self._keys(df), blocks, formats=fmt, total_rows=self._totals(df))
+        )
+
+    def outreach(self):  # noqa: ANN201
+        """Per group, how many students each office still has to reach; and the rosters."""
+        r = self.report
+        o = r.outreach_frame()
+        keys = self._keys(o)
+        folder = self.output_dir / "rosters"
+        return _html(
+            "<p>各承辦單位尚待聯繫的未通過人數：</p>"
+            + grouped_table(
+                o,
+                keys,
+                [(c, [("", c)]) for c in o.columns if c not in keys],
+                total_rows=self._totals(o),
+            )  # fmt: skip
+            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, 'rosters/')} 資料夾"
+            "（每班一個 .xlsx 與 .csv；含個人資料，請勿轉寄）。</p>"
+        )
+
+    def reconcile_findings(self):  # noqa: ANN201
+        r = self.report
+        df = r.reconcile_frame()
+        if df is None:
+            return _html("<p class='ncut-note'>未提供公告表（published），略過核對。</p>")
+        if df.empty:
+            return _html("<p>公告表與其自身人數、重算結果完全一致。</p>")
+        return _html(
+            f"<p>公告表中有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
+            + html_table(df)
+        )
+
+    def write_files(self, name: str = "term_briefing.xlsx"):  # noqa: ANN201
+        """The workbook of the briefing's tables and the advisors' rosters, beside the page."""
+        from ..rosters import write_rosters
+
+        r = self.report
+        target = self.output_dir / name
+        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope} 自主學習畢業門檻")
+        rosters = write_rosters(r.status, r.rules, self.output_dir / "rosters", r.as_of)
+        return _html(
+            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, name)}；"
+            f"導師清冊 {len(rosters)} 班。</p>"
+        )
+
+    write_xlsx = write_files
+
+
+# ---------------------------------------------------------------------------- admission
+
+
+@dataclass
+class AdmissionBriefing:
+    """The admission briefing as its notebook shows it: a view of an ``AdmissionReport``."""
+
+    report: AdmissionReport
+    output_dir: Path
+
+    @classmethod
+    def build(cls, *, output_dir: str = "", **params: Any) -> AdmissionBriefing:
+        report = AdmissionReport.build(**params)
+        out = Path(output_dir) if output_dir else _default_output(f"admission_{report.rules.year}")
+        return cls(report=report, output_dir=out)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "report":
+            raise AttributeError(name)
+        return getattr(self.report, name)
+
+    def _programs(self) -> list[tuple[str, str]]:
+        return self.report.programs()
+
+    def header(self):  # noqa: ANN201
+        r = self.report
+        w = r.rules.normal_weights
+        weights = f"筆試 {w['written']}%＋面試 {w['interview']}%＋書面審查 {w['review']}%"
+        warn = "".join(f"<p class='ncut-warn'>報名人數不足：{_e(m)}</p>" for m in r.small_pools)
+        return _html(
+            f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.year)} 學年度產學訓四技專班 招生排名模擬簡報</h1>"
+            f"<p class='sub'>一般模式（{_e(weights)}）與特殊狀態（書面審查 100%，各系權重與比序）"
+            f"之比較；製表時間 {_e(_made_at(r))}</p></div>"
+            + _params_block(r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生")
+            + warn
+        )
+
+    def overview(self):  # noqa: ANN201
+        df = self.report.summary_frame()
+        blocks = [(c, [("", c)]) for c in ("名額", "報名人數", "最低錄取標準")]
+        fmt = {}
+        for m in MODES:
+            lab = MODE_LABELS[m]
+            cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
+            blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
+            fmt[f"{lab}｜錄取最低分"] = ".2f"
+        fmt["最低錄取標準"] = ".2f"
+        blocks.append(
+            (
+                "正取名單重疊",
+                [("兩者皆", "兩者皆正取"), ("僅一般", "僅一般正取"), ("僅特殊", "僅特殊正取")],
+            )
+        )
+        blocks.append(
+            ("名次相關", [("Spearman", "Spearman 等級相關"), ("Kendall", "Kendall 等級相關")])
+        )
+        fmt.update({"Spearman 等級相關": ".3f", "Kendall 等級相關": ".3f"})
+        return _html(
+            grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
+            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。</p>"
+        )
+
+    def disqualified(self):  # noqa: ANN201
+        df = self.report.disqualified_frame()
+        keep = [c for c in df.columns if c in ("專班", "模式", "合計") or df[c].sum() > 0]
+        return _html(html_table(df[keep]))
+
+    def fig_status(self):  # noqa: ANN201
+        s = self.report.summary
+        return charts.admission_status_chart(s[s["applicants"] > 0])
+
+    def fig_shift(self):  # noqa: ANN201
+        return charts.rank_shift_chart(self.report.compared, self._programs())
+
+    def fig_probability(self):  # noqa: ANN201
+        r = self.report
+        return charts.probability_chart(
+            r.prob.dropna(subset=["rank"]), self._programs(), r.sd, r.draws
+        )
+
+    def probability(self):  # noqa: ANN201
+        r = self.report
+        return _html(
+            f"<p>面試（一般模式）或各書審項目（特殊狀態）加上標準差 {r.sd:g} 分的評分雜訊，"
+            f"模擬 {r.draws} 次：</p>" + html_table(r.probability_frame())
+        )
+
+    def fig_depth(self):  # noqa: ANN201
+        r = self.report
+        return charts.waitlist_depth_chart(
+            r.depth[r.depth["mode"] == "normal"], self._programs(), r.no_show
+        )
+
+    def backfill(self):  # noqa: ANN201
+        r = self.report
+        return _html(
+            f"<p>正取生各以 {r.no_show:.0%} 的機率未報到，缺額依備取順序遞補"
+            f"（被通知的備取生也以同一機率放棄），模擬 {r.draws} 次：</p>"
+            + html_table(
+                r.depth_frame(),
+                formats={"遞補機率": ".1%", "平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"},
+            )
+        )
+
+    def write_files(self, name: str = "admission_briefing.xlsx"):  # noqa: ANN201
+        r = self.report
+        target = self.output_dir / name
+        write_workbook(
+            r.tables(), target, title=f"{r.rules.year} 學年度產學訓四技專班 招生排名模擬"
+        )
+        return _html(f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, name)}。</p>")
+
+    write_xlsx = write_files

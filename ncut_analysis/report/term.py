@@ -1,0 +1,452 @@
+"""The term briefing's content as data: every table and number it shows, computed once, with no
+HTML in it. The HTML page, the slides and the Excel workbook are views of a ``TermReport``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import paths
+from ..errors import InputError, OptionError, Problem, UnknownStudentsWarning
+from ..io import parse_date
+from ..labels import GROUP_LABELS, MEASURE_LABELS, PARAM_LABELS, RECONCILE_LABELS, WHOLE_SCHOOL
+from ..loaders import is_totals, load_published, load_records, load_students
+from ..reconcile import reconcile
+from ..rules import TermRules, load_term_rules
+from ..thresholds import (
+    change_table,
+    gap_table,
+    group_keys,
+    outreach_table,
+    pass_dates,
+    population,
+    progress,
+    student_status,
+    summarise,
+)
+
+__all__ = [
+    "TermReport",
+    "TermParams",
+    "resolve_term_params",
+    "taipei_now",
+    "ALL_RECORDS",
+    "NO_COMPARISON",
+]
+
+# Spelled in a date parameter: count every record / compare with nothing. An empty value means
+# the term's own date from its rules file.
+ALL_RECORDS = ("all", "全部")
+NO_COMPARISON = ("none", "無")
+_TAIPEI = dt.timezone(dt.timedelta(hours=8), "臺北")
+
+
+def taipei_now() -> dt.datetime:
+    """Now, in the school's time (UTC+8, no daylight saving)."""
+    return dt.datetime.now(_TAIPEI)
+
+
+def _source(path: str, default: Path) -> str:
+    """What the reader is told of an input: its file name, never the machine's path."""
+    return Path(path).name if path else f"隨附的合成資料（{default.name}）"
+
+
+@dataclass(frozen=True)
+class TermParams:
+    """The briefing's parameters, checked and resolved against the term's rules: the dates the
+    rules file gives where a parameter is empty, the input files where they are empty."""
+
+    rules: TermRules
+    as_of: dt.date | None
+    compare_as_of: dt.date | None
+    deadline: dt.date
+    students: Path
+    records: Path
+    department: str
+    published: Path | None
+    shown: dict[str, str]
+    dates_given: tuple[str, ...] = ()  # the date parameters given explicitly
+
+
+def _date_param(value: str, name: str, default: dt.date, off: tuple[str, ...]) -> dt.date | None:
+    text = (value or "").strip()
+    if not text:
+        return default
+    if text.lower() in off:
+        return None
+    return parse_date(text, what=name)
+
+
+def _existing(path: str, name: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise OptionError(name, path, "no such file")
+    return p
+
+
+def resolve_term_params(
+    *,
+    term: str = "114-1",
+    as_of: str = "",
+    students: str = "",
+    records: str = "",
+    compare_as_of: str = "",
+    deadline: str = "",
+    department: str = "",
+    published: str = "",
+) -> TermParams:
+    """Check the parameters without loading the data: the term's rules exist, dates parse, the
+    files exist. Empty dates are the term's own (結算日, the notice date, the deadline); ``as_of``
+    ``"all"`` counts every record and ``compare_as_of`` ``"none"`` compares with nothing."""
+    rules = load_term_rules(term)
+    as_of_d = _date_param(as_of, "as_of", rules.settlement_date, ALL_RECORDS)
+    cmp_d = _date_param(compare_as_of, "compare_as_of", rules.notice_date, NO_COMPARISON)
+    dead = _date_param(deadline, "deadline", rules.deadline, ()) or rules.deadline
+    if cmp_d and as_of_d and cmp_d >= as_of_d:
+        raise OptionError(
+            "compare_as_of", compare_as_of or cmp_d.isoformat(), f"must be before as_of {as_of_d}"
+        )
+    s_path = _existing(students, "students") if students else paths.default_students(term)
+    r_path = _existing(records, "records") if records else paths.default_records(term)
+    if not students and not s_path.is_file():
+        raise OptionError("students", "", f"no shipped data for term {term}: name the file")
+    if not records and not r_path.is_file():
+        raise OptionError("records", "", f"no shipped data for term {term}: name the file")
+    pub = _existing(published, "published") if published else None
+    shown = {
+        PARAM_LABELS["term"]: rules.term,
+        PARAM_LABELS["as_of"]: as_of_d.isoformat() if as_of_d else "（全部紀錄）",
+        PARAM_LABELS["compare_as_of"]: cmp_d.isoformat() if cmp_d else "（無）",
+        PARAM_LABELS["deadline"]: dead.isoformat(),
+        PARAM_LABELS["department"]: department or WHOLE_SCHOOL,
+        PARAM_LABELS["students"]: _source(students, s_path),
+        PARAM_LABELS["records"]: _source(records, r_path),
+        PARAM_LABELS["published"]: Path(published).name if published else "（無）",
+    }
+    return TermParams(
+        rules=rules,
+        as_of=as_of_d,
+        compare_as_of=cmp_d,
+        deadline=dead,
+        students=s_path,
+        records=r_path,
+        department=department,
+        published=pub,
+        shown=shown,
+        dates_given=tuple(
+            n for n, v in (("as_of", as_of), ("compare_as_of", compare_as_of)) if (v or "").strip()
+        ),
+    )
+
+
+def _undated(p: TermParams) -> TermParams:
+    """Parameters for per-student totals: no as-of date, no comparison (they have no dates); a
+    date given explicitly is an error rather than silently ignored."""
+    if p.dates_given:
+        name = p.dates_given[0]
+        raise OptionError(
+            name,
+            getattr(p, name),
+            f"{p.records.name} holds per-student totals (no dates): nothing can be counted as "
+            "of a day; leave the date empty",
+        )
+    shown = dict(p.shown)
+    shown[PARAM_LABELS["as_of"]] = "（總表：無日期）"
+    shown[PARAM_LABELS["compare_as_of"]] = "（總表：無日期）"
+    return replace(p, as_of=None, compare_as_of=None, shown=shown)
+
+
+def _weeks(start: pd.Timestamp, end: dt.date) -> list[dt.date]:
+    first = (start - pd.Timedelta(days=start.weekday())).date()  # the Monday of the first record
+    days = pd.date_range(first, end, freq="7D").date.tolist()
+    if not days or days[-1] != end:
+        days.append(end)
+    return days
+
+
+def _check_department(status: pd.DataFrame, department: str) -> None:
+    known = list(dict.fromkeys(status["department"]))
+    if department not in known:
+        raise InputError(
+            "department",
+            [
+                Problem(
+                    None,
+                    None,
+                    department,
+                    f"no such department among the seniors ({'、'.join(known)})",
+                )
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class TermReport:
+    """Everything the term briefing shows, as frames and numbers (codes in the frames; the
+    ``*_frame`` methods give the reader's headings with numbers kept as numbers)."""
+
+    rules: TermRules
+    as_of: dt.date | None
+    compare_as_of: dt.date | None
+    deadline: dt.date
+    department: str
+    params: dict[str, str]
+    status: pd.DataFrame
+    table: pd.DataFrame
+    by_college: pd.DataFrame
+    before: pd.DataFrame | None
+    progress: pd.DataFrame
+    gaps: pd.DataFrame
+    reconciled: pd.DataFrame | None
+    skipped_records: int = 0
+    has_dates: bool = True
+    made_at: dt.datetime = field(default_factory=taipei_now)
+
+    # -- building
+
+    @classmethod
+    def build(cls, **params: Any) -> TermReport:
+        """Load the data and compute every table; the keywords are ``resolve_term_params``'s."""
+        p = resolve_term_params(**params)
+        rules = p.rules
+        all_students = load_students(p.students)
+        recs = load_records(p.records)
+        if is_totals(recs):
+            p = _undated(p)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnknownStudentsWarning)
+            status = student_status(all_students, recs, rules=rules, as_of=p.as_of)
+        skipped = sum(
+            getattr(w.message, "count", 0)
+            for w in caught
+            if issubclass(w.category, UnknownStudentsWarning)
+        )
+        dated = not is_totals(recs)
+        dates = pass_dates(all_students, recs, rules=rules) if dated else None
+        if p.department:
+            _check_department(status, p.department)
+            status = status.loc[(status["department"] == p.department).to_numpy()]
+            status = status.reset_index(drop=True)
+            if dates is not None:
+                keep = (dates["department"] == p.department).to_numpy()
+                dates = dates.loc[keep].reset_index(drop=True)
+        by = "class" if p.department else "department"
+        table = summarise(status, by)
+        before = None
+        if p.compare_as_of:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnknownStudentsWarning)
+                st_before = student_status(all_students, recs, rules=rules, as_of=p.compare_as_of)
+            if p.department:
+                st_before = st_before.loc[(st_before["department"] == p.department).to_numpy()]
+            before = summarise(st_before, by)
+        if dates is not None and len(recs):
+            end = p.as_of or recs["date"].max().date()
+            start = recs["date"].min()
+            # Weekly, plus the comparison day, so the curve passes through the table's numbers.
+            cmp = {p.compare_as_of} if p.compare_as_of and p.compare_as_of <= end else set()
+            prog = progress(dates, sorted(set(_weeks(start, end)) | cmp))
+        else:  # per-student totals: no dates, no history
+            prog = pd.DataFrame(columns=["date", "category", "passed", "students", "rate"])
+        reconciled = None
+        if p.published:
+            reconciled = reconcile(load_published(p.published), None if p.department else table)
+        return cls(
+            rules=rules,
+            as_of=p.as_of,
+            compare_as_of=p.compare_as_of,
+            deadline=p.deadline,
+            department=p.department,
+            params=p.shown,
+            status=status,
+            table=table,
+            by_college=summarise(status, "college"),
+            before=before,
+            progress=prog,
+            gaps=gap_table(status, rules),
+            reconciled=reconciled,
+            skipped_records=skipped,
+            has_dates=dated,
+        )
+
+    # -- facts
+
+    @property
+    def scope(self) -> str:
+        return self.department or WHOLE_SCHOOL
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The result categories: the term's thresholds, then ``all``."""
+        return self.rules.result_categories
+
+    @property
+    def school(self) -> pd.Series:
+        """The whole-school (or whole-department) row of the table."""
+        return self.table.iloc[-1]
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """The table's group rows, without the total."""
+        return self.table.iloc[:-1]
+
+    def as_of_text(self) -> str:
+        if not self.has_dates:
+            return "資料為各生累計總表（無日期）"
+        return f"資料結算至 {self.as_of.isoformat()}" if self.as_of else "資料含全部紀錄"
+
+    def label(self, category: str) -> str:
+        return self.rules.label(category)
+
+    def col(self, category: str, measure: str) -> str:
+        """The reader's heading of a category's measure: 抗壓通過人數, 抗壓通過率（%）."""
+        unit = "（%）" if measure == "rate" else ""
+        return f"{self.label(category)}{MEASURE_LABELS[measure]}{unit}"
+
+    def all_rate_change(self) -> float | None:
+        """Percentage points the all-passed rate moved since the comparison date."""
+        if self.before is None:
+            return None
+        now, then = self.school["all_rate"], self.before.iloc[-1]["all_rate"]
+        return round(float(now) - float(then), 2)
+
+    # -- the frames the reader sees (headings in Chinese, numbers as numbers)
+
+    def _keyed(self, t: pd.DataFrame) -> pd.DataFrame:
+        return t[group_keys(t)].rename(columns=dict(GROUP_LABELS)).copy()
+
+    def headline_frame(self) -> pd.DataFrame:
+        """Per result category: seniors, passed, not passed, rate (percent), office."""
+        total = self.school
+        rows = []
+        for c in self.categories:
+            rows.append(
+                {
+                    MEASURE_LABELS["category"]: self.label(c),
+                    "承辦單位": self.rules.offices.get(c, ""),
+                    MEASURE_LABELS["students"]: int(total["students"]),
+                    MEASURE_LABELS["passed"]: int(total[f"{c}_passed"]),
+                    MEASURE_LABELS["not_passed"]: int(total["students"] - total[f"{c}_passed"]),
+                    f"{MEASURE_LABELS['rate']}（%）": float(total[f"{c}_rate"]),
+                }
+            )
+        return _formats(pd.DataFrame(rows), {f"{MEASURE_LABELS['rate']}（%）": "rate"})
+
+    def department_frame(self) -> pd.DataFrame:
+        """The college × department (or class) table, as the seed's slides lay it out."""
+        t = self.table
+        out = self._keyed(t)
+        out[MEASURE_LABELS["students"]] = t["students"]
+        for c in self.categories:
+            out[self.col(c, "passed")] = t[f"{c}_passed"]
+            out[self.col(c, "rate")] = t[f"{c}_rate"]
+        return _formats(out, {self.col(c, "rate"): "rate" for c in self.categories})
+
+    def change_frame(self) -> pd.DataFrame | None:
+        """Passed counts and rates (percentage points, signed numbers) since the comparison."""
+        if self.before is None:
+            return None
+        ch = change_table(self.table, self.before)
+        out = self._keyed(ch)
+        fmt = {}
+        for c in self.categories:
+            out[self.col(c, "passed_change")] = ch[f"{c}_passed_change"]
+            out[self.col(c, "rate_change")] = ch[f"{c}_rate_change"]
+            fmt[self.col(c, "passed_change")] = "count_change"
+            fmt[self.col(c, "rate_change")] = "change"
+        return _formats(out, fmt)
+
+    def outreach_frame(self) -> pd.DataFrame:
+        """Per group, how many students each office still has to reach."""
+        o = outreach_table(self.table, self.rules)
+        out = self._keyed(o)
+        out[MEASURE_LABELS["students"]] = o["students"]
+        for c in self.rules.threshold_categories:
+            out[f"{self.rules.offices[c]}（{self.label(c)}）"] = o[c]
+        out[f"任一項{MEASURE_LABELS['not_passed']}"] = o["all"]
+        return out
+
+    def gap_frame(self) -> pd.DataFrame:
+        g = self.gaps
+        return pd.DataFrame(
+            {
+                MEASURE_LABELS["category"]: [self.label(c) for c in g["category"]],
+                MEASURE_LABELS["band"]: g["band"],
+                "人數": g["students"],
+            }
+        )
+
+    def near_misses(self) -> dict[str, tuple[str, int]]:
+        """Per threshold, the first gap band and how many students are in it."""
+        first = self.gaps.groupby("category", sort=False).head(1)
+        return {r.category: (r.band, int(r.students)) for r in first.itertuples()}
+
+    def progress_frame(self) -> pd.DataFrame:
+        p = self.progress
+        return pd.DataFrame(
+            {
+                MEASURE_LABELS["date"]: p["date"].dt.date,
+                MEASURE_LABELS["category"]: [self.label(c) for c in p["category"]],
+                MEASURE_LABELS["passed"]: p["passed"],
+                MEASURE_LABELS["students"]: p["students"],
+                f"{MEASURE_LABELS['rate']}（%）": p["rate"],
+            }
+        ).pipe(_formats, {MEASURE_LABELS["date"]: "date", f"{MEASURE_LABELS['rate']}（%）": "rate"})
+
+    def reconcile_frame(self) -> pd.DataFrame | None:
+        if self.reconciled is None:
+            return None
+        r = self.reconciled
+        return pd.DataFrame(
+            {
+                GROUP_LABELS["college"]: r["college"],
+                GROUP_LABELS["department"]: r["department"],
+                MEASURE_LABELS["category"]: [self.label(c) if c else "" for c in r["category"]],
+                RECONCILE_LABELS["field"]: [RECONCILE_LABELS.get(f, f) for f in r["field"]],
+                RECONCILE_LABELS["published"]: [_number(v) for v in r["published"]],
+                RECONCILE_LABELS["expected"]: [_number(v) for v in r["expected"]],
+            }
+        )
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The briefing's tables, a sheet each in the Excel workbook."""
+        out = {
+            "摘要": self.headline_frame(),
+            "各系": self.department_frame(),
+            "差距": self.gap_frame(),
+            **({"進展": self.progress_frame()} if self.has_dates else {}),
+            "關懷": self.outreach_frame(),
+        }
+        ch = self.change_frame()
+        if ch is not None:
+            out["變化"] = ch
+        rec = self.reconcile_frame()
+        if rec is not None:
+            out["核對"] = rec
+        return out
+
+
+def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
+    """Say how a frame's numbers are shown (``xlsx.FORMATS`` names), beside the numbers."""
+    df.attrs["formats"] = formats
+    return df
+
+
+def _number(v: Any) -> Any:
+    """A reconcile value ("76.59", "36", "") as a number where it is one."""
+    text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() and "." not in text else f
+
+
+def seniors_departments(students: Path, rules: TermRules) -> list[str]:
+    """The departments of a term's seniors, in the file's order (for the per-department run)."""
+    return list(dict.fromkeys(population(load_students(students), rules)["department"]))

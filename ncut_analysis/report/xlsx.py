@@ -1,0 +1,127 @@
+"""Workbooks an Excel user expects: one sheet a table, Chinese headers in a bold frozen row with
+filters, widths that fit, numbers as numbers with formats, dates as dates, and text as text (never
+a live formula, whatever a name or a value begins with)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..io import save_workbook
+
+__all__ = ["write_workbook", "fill_sheet", "text_width", "FORMATS"]
+
+# Named formats a report can ask for in ``frame.attrs["formats"]`` ({column: name}).
+FORMATS = {
+    "int": "#,##0",
+    "rate": "0.00",  # a percentage as a number (87.77), the unit "（%）" in its header
+    "share": "0.0%",  # a proportion (0.126) shown as a percentage
+    "change": "+0.00;-0.00;0.00",  # signed percentage points
+    "count_change": "+#,##0;-#,##0;0",
+    "score": "0.00",
+    "corr": "0.000",
+    "one": "0.0",
+    "date": "yyyy-mm-dd",
+}
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def text_width(value: Any) -> int:
+    """Columns a value takes in a spreadsheet: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def _value(v: Any) -> Any:
+    """A frame value as openpyxl should store it: numbers as numbers, dates as dates, missing as
+    empty, everything else as text."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().date() if v == v.normalize() else v.to_pydatetime()
+    if isinstance(v, dt.date):
+        return v
+    return str(v)
+
+
+def _format_of(series: pd.Series, named: str | None) -> str | None:
+    if named:
+        return FORMATS.get(named, named)
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_integer_dtype(series):
+        return FORMATS["int"]
+    if pd.api.types.is_float_dtype(series):
+        return FORMATS["score"]
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return FORMATS["date"]
+    if len(series) and all(isinstance(v, dt.date) for v in series.dropna()):
+        return FORMATS["date"]
+    return None
+
+
+def fill_sheet(ws: Worksheet, df: pd.DataFrame, *, header_row: int = 1) -> None:
+    """Write ``df`` with its header on ``header_row``: bold frozen header with filters, widths
+    that fit, number formats from ``df.attrs["formats"]`` or the column's type, text as text."""
+    named = df.attrs.get("formats", {})
+    cols = list(df.columns)
+    for j, c in enumerate(cols, start=1):
+        cell = ws.cell(header_row, j, str(c))
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    widths = [text_width(c) for c in cols]
+    fmts = [_format_of(df[c], named.get(c)) for c in cols]
+    for i, row in enumerate(df.itertuples(index=False), start=header_row + 1):
+        for j, v in enumerate(row, start=1):
+            val = _value(v)
+            cell = ws.cell(i, j)
+            cell.value = val
+            if isinstance(val, str):
+                cell.data_type = "s"  # text stays text: "=HYPERLINK(...)" is not a formula
+                widths[j - 1] = max(widths[j - 1], text_width(val))
+            elif val is not None:
+                if fmts[j - 1]:
+                    cell.number_format = fmts[j - 1]
+                widths[j - 1] = max(
+                    widths[j - 1], len(f"{val:,.2f}" if isinstance(val, float) else str(val))
+                )
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), 60)
+    last = get_column_letter(max(len(cols), 1))
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(df), 1)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_workbook(tables: dict[str, pd.DataFrame], target: str | Path, *, title: str = "") -> Path:
+    """One sheet per table (in order), written atomically; ``title`` goes in the page header."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in tables.items():
+        ws = wb.create_sheet(name[:31])
+        fill_sheet(ws, df)
+        if title:
+            ws.oddHeader.center.text = f"{title}｜{name}"
+        ws.oddFooter.center.text = "第 &P 頁，共 &N 頁"
+    return save_workbook(wb, target)  # the package's one writer: atomic, no live formula

@@ -1,0 +1,110 @@
+"""Running a briefing as an administrator does: parameter errors before any kernel, quiet runs,
+Ctrl-C that stops within seconds and keeps what was there, and staging left by a killed run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ncut_analysis.io import atomic_dir
+
+from .conftest import REPO
+
+CLI = [sys.executable, "-m", "ncut_analysis"]
+
+
+def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--as-of", "2025-02-30"], "2025-02-30"),
+        (["--department", "不存在系"], "department '不存在系': no such department"),
+        (["--students", "nowhere.csv"], "students 'nowhere.csv': no such file"),
+        (["--term", "120-1"], "no rules file for term 120-1"),
+        (["--compare-as-of", "2026-01-01"], "must be before as_of"),
+    ],
+)
+def test_bad_parameters_stop_before_any_kernel(tmp_path, args, says):
+    t0 = time.monotonic()
+    res = _run("briefing", *args, "--out", str(tmp_path / "out"))
+    took = time.monotonic() - t0
+    assert res.returncode == 2, res.stderr
+    assert says in res.stderr and "Traceback" not in res.stderr
+    assert "cell" not in res.stderr and "InputError" not in res.stderr  # the plain message
+    assert res.stderr.count("\n") == 1  # one line
+    assert not (tmp_path / "out").exists()
+    # No kernel was started: far below the several seconds a kernel takes to start.
+    assert took < 15, took
+
+
+def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
+    dead = tmp_path / ".partial-999999999-abc"  # no such process
+    dead.mkdir(parents=True)
+    (dead / "half.html").write_text("x")
+    live = tmp_path / f".partial-{os.getpid()}-xyz"  # a run still going on (this process)
+    live.mkdir()
+    with atomic_dir(tmp_path) as stage:
+        (stage / "a.txt").write_text("a")
+    assert not dead.exists() and live.exists()
+    assert (tmp_path / "a.txt").read_text() == "a"
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_leaves_nothing_half_written(tmp_path):
+    # Ctrl-C in a terminal sends SIGINT to the command; it stops within seconds, exit 130, and
+    # the earlier briefing in the folder stays as it was.
+    folder = tmp_path / "out" / "114-1"
+    folder.mkdir(parents=True)
+    (folder / "term_briefing.html").write_text("earlier")
+    proc = subprocess.Popen(
+        [*CLI, "briefing", "--term", "114-1", "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(folder.glob(".partial-*/term_briefing.ipynb")):
+        time.sleep(0.1)  # until papermill has started writing the notebook (the kernel is up)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 15
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "TCP" not in err
+    assert [p.name for p in folder.iterdir()] == ["term_briefing.html"]
+    assert (folder / "term_briefing.html").read_text() == "earlier"
+
+
+def test_the_package_imports_without_changing_the_process():
+    code = (
+        "import os, warnings; m = os.umask(0o027); sw = warnings.showwarning;"
+        "import ncut_analysis, ncut_analysis.cli, ncut_analysis.io;"
+        "assert os.umask(0o022) == 0o027; assert warnings.showwarning is sw;"
+        "from ncut_analysis.cli import main; main(['synth', '--help']) if False else None;"
+        "print('ok')"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip() == "ok", res.stderr
+
+
+def test_the_cli_undoes_its_warning_hook(tmp_path):
+    import warnings
+
+    from ncut_analysis.cli import main
+
+    before = warnings.showwarning
+    from ncut_analysis.paths import published_table
+
+    out = tmp_path / "r.csv"
+    assert main(["reconcile", "--published", str(published_table("114-1")), "--out", str(out)]) == 0
+    assert warnings.showwarning is before
+    assert out.exists()
