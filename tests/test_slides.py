@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -9,14 +10,22 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 from pptx import Presentation
-from pptx.util import Emu
+from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
 
 from ncut_analysis import charts
 from ncut_analysis.slides import (
+    FONT_EA,
+    FONT_LATIN,
+    MAX_TABLE_COLS,
+    TITLE_PT,
     SlideChart,
     export_admission_slides,
     export_images,
     export_term_slides,
+    text_em,
+    text_lines,
+    title_height,
 )
 
 from .browser import need_chromium
@@ -48,35 +57,158 @@ def test_every_chart_is_a_1920x1080_png_and_an_svg(slides):
     assert "<svg" in (out / "rate_heatmap.svg").read_text(encoding="utf-8")[:500]
 
 
+def _title_of(slide) -> str:
+    return slide.shapes.title.text_frame.text
+
+
 def test_the_deck(slides):
     out, _ = slides
     prs = Presentation(out / "deck.pptx")
     assert round(prs.slide_width / prs.slide_height, 3) == round(16 / 9, 3)
     slides_ = list(prs.slides)
-    assert len(slides_) == 1 + 9 + 1  # title, one per chart, the table
+    assert len(slides_) == 1 + 9 + 2  # title, one per chart, the table in two (rates, counts)
     title = " ".join(sh.text_frame.text for sh in slides_[0].shapes if sh.has_text_frame)
     assert "114-1" in title and "2025-12-12" in title and "1504" in title
-    titles = [
-        next(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in slides_[1:-1]
-    ]
+    titles = [_title_of(s) for s in slides_[1:10]]
     assert titles[0] == "證照通過率最低：景觀 2.50%"  # the seed's lowest certificate rate
     assert "抗壓通過率：最高 冷凍 95.28%，最低 健管 62.16%" in titles
-    assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in slides_[1:-1])  # a picture each
-    (table,) = [sh for sh in slides_[-1].shapes if sh.has_table]
-    t = table.table
-    assert len(t.rows) == 18 and t.cell(0, 0).text == "學院" and t.cell(17, 0).text == "全校"
-    assert (
-        t.cell(1, 1).text == "化材" and t.cell(1, 2).text == "155" and t.cell(1, 4).text == "87.10%"
-    )
+    assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in slides_[1:10])  # a picture each
+    for s in slides_[1:10]:  # the full sentence is in the notes
+        assert _title_of(s) in s.notes_slide.notes_text_frame.text
+    rates, counts = ([sh for sh in s.shapes if sh.has_table][0].table for s in slides_[10:])
+    assert _title_of(slides_[10]) == "各學院、學系通過率（114-1）"
+    assert _title_of(slides_[11]) == "各學院、學系通過人數（114-1）"
+    assert len(rates.rows) == 18 and rates.cell(0, 0).text == "學院"
+    assert rates.cell(17, 0).text == "全校" and rates.cell(17, 2).text == "1,504"
+    assert [rates.cell(1, j).text for j in range(4)] == ["工程學院", "化材", "155", "87.10%"]
+    assert counts.cell(1, 3).text == "135" and counts.cell(0, 3).text == "抗壓"
     footer = [sh.text_frame.text for sh in slides_[1].shapes if sh.has_text_frame][-1]
     assert "資料結算至 2025-12-12" in footer and "來源" in footer
-    assert isinstance(table.width, Emu)
+
+
+def _decks(slides, tmp_path_factory):
+    return [
+        Presentation(slides[0] / "deck.pptx"),
+        Presentation(_admission(tmp_path_factory) / "deck.pptx"),
+    ]
+
+
+_ADM = {}
+
+
+def _admission(tmp_path_factory):
+    if "out" not in _ADM:
+        need_chromium()
+        out = tmp_path_factory.mktemp("adm_slides")
+        _ADM["files"] = export_admission_slides(out, year=109, draws=500)
+        _ADM["out"] = out
+    return _ADM["out"]
+
+
+def _shapes(prs):
+    for k, s in enumerate(prs.slides):
+        title = s.shapes.title
+        pics = [sh for sh in s.shapes if sh.shape_type == 13]
+        tables = [sh for sh in s.shapes if sh.has_table]
+        texts = [sh for sh in s.shapes if sh.has_text_frame and sh != title]
+        footer = min((sh for sh in texts if sh.top > prs.slide_height * 0.8), key=lambda x: x.top)
+        yield k, s, title, pics, tables, footer
+
+
+def test_no_title_overlaps_a_picture_or_table(slides, tmp_path_factory):
+    for prs in _decks(slides, tmp_path_factory):
+        two_line = 0
+        for k, _s, title, pics, tables, footer in _shapes(prs):
+            if not pics and not tables:
+                continue
+            text = title.text_frame.text
+            lines = text_lines(text, TITLE_PT, title.width, bold=True)
+            assert lines <= 2, (k, text)
+            two_line += lines == 2
+            needed = title_height(text, width_emu=title.width)
+            assert title.height >= needed, (k, text)
+            for body in pics + tables:
+                assert body.top >= title.top + needed, (k, text)
+                assert body.top + body.height <= footer.top, (k, "runs into the footer")
+                assert body.left >= 0 and body.left + body.width <= prs.slide_width, k
+            for p in pics:  # chart type ≥ 22 px at 1920 wide, shown at this scale: ≥ 14 px
+                assert p.width / prs.slide_width * 22 >= 14, k
+        assert two_line <= 3  # most takeaways fit one line
+
+
+def test_fonts_named_for_latin_and_east_asian_text(slides, tmp_path_factory):
+    for prs in _decks(slides, tmp_path_factory):
+        runs = 0
+        for s in prs.slides:
+            frames = [sh.text_frame for sh in s.shapes if sh.has_text_frame]
+            frames += [
+                c.text_frame
+                for sh in s.shapes
+                if sh.has_table
+                for r in sh.table.rows
+                for c in r.cells
+            ]
+            for tf in frames:
+                for p in tf.paragraphs:
+                    for r in p.runs:
+                        rpr = r._r.find(qn("a:rPr"))
+                        assert rpr.find(qn("a:latin")).get("typeface") == FONT_LATIN
+                        assert rpr.find(qn("a:ea")).get("typeface") == FONT_EA
+                        assert rpr.get("lang") == "zh-TW"
+                        runs += 1
+        assert runs > 100
+
+
+_NUMBER = re.compile(r"^[-+]?[\d,]+(\.\d+)?%?$|^–$")
+
+
+def test_tables_fit_at_14pt_with_numbers_right_aligned(slides, tmp_path_factory):
+    decks = _decks(slides, tmp_path_factory)
+    n_tables = 0
+    for prs in decks:
+        for k, _s, _title, _pics, tables, _footer in _shapes(prs):
+            for sh in tables:
+                n_tables += 1
+                t = sh.table
+                assert len(t.columns) <= MAX_TABLE_COLS, k
+                numeric_cols = set()
+                for i, row in enumerate(t.rows):
+                    for j, cell in enumerate(row.cells):
+                        for p in cell.text_frame.paragraphs:
+                            for r in p.runs:
+                                assert r.font.size.pt >= 14, (k, i, j)
+                        if i > 0 and _NUMBER.match(cell.text):
+                            numeric_cols.add(j)
+                            assert cell.text_frame.paragraphs[0].alignment == PP_ALIGN.RIGHT, (
+                                k,
+                                cell.text,
+                            )
+                assert numeric_cols, k
+                # a Latin word in a header (Spearman) is never wider than its column
+                size = t.cell(0, 0).text_frame.paragraphs[0].runs[0].font.size.pt
+                for j, col in enumerate(t.columns):
+                    for word in re.findall(r"[A-Za-z]+", t.cell(0, j).text):
+                        need = text_em(word, bold=True) * size * 12700 + 2 * int(0.08 * 914400)
+                        assert col.width >= need, (k, word)
+    assert n_tables == 4
+
+
+def test_admission_deck_is_titled_for_the_admission(slides, tmp_path_factory):
+    prs = _decks(slides, tmp_path_factory)[1]
+    titles = [_title_of(s) for s in list(prs.slides)[1:]]
+    assert all("通過率" not in t for t in titles)
+    assert titles[-2:] == [
+        "109 學年度招生模擬：各專班錄取結果",
+        "109 學年度招生模擬：錄取最低分與名單重疊",
+    ]
+    notes = [s.notes_slide.notes_text_frame.text for s in list(prs.slides)[2:5]]
+    assert all("Spearman" in n for n in notes)
 
 
 def test_slide_style_is_legible_and_colour_blind_safe():
     fig = charts.slide_style(go.Figure(go.Bar(x=["化材"], y=[1])), footer="x")
     assert fig.layout.xaxis.tickfont.size >= 18 and fig.layout.yaxis.tickfont.size >= 18
-    assert fig.layout.font.family.startswith("Noto Sans CJK TC")
+    assert fig.layout.font.family.startswith("Microsoft JhengHei")
     assert charts.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe–Ito
     assert not fig.layout.updatemenus
 
@@ -127,17 +259,15 @@ def test_missing_browser_gives_the_install_hint(tmp_path):
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
 
 
-def test_admission_slides(tmp_path):
-    need_chromium()
-    files = export_admission_slides(tmp_path, year=109, draws=500)
-    pngs = sorted(tmp_path.glob("*.png"))
+def test_admission_slides(slides, tmp_path_factory):
+    out = _admission(tmp_path_factory)
+    files = _ADM["files"]
+    pngs = sorted(out.glob("*.png"))
     assert len(pngs) == 6 and all(Image.open(p).size == (1920, 1080) for p in pngs)
-    prs = Presentation(tmp_path / "deck.pptx")
-    assert len(prs.slides) == 1 + 6 + 1 and (tmp_path / "deck.pptx") in files
-    titles = [
-        next(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
-        for s in list(prs.slides)[1:-1]
-    ]
-    assert titles[0].startswith("兩種模式正取名單重疊最少：") and "Spearman" in titles[2]
-    (table,) = [sh for s in [list(prs.slides)[-1]] for sh in s.shapes if sh.has_table]
+    prs = Presentation(out / "deck.pptx")
+    assert len(prs.slides) == 1 + 6 + 2 and (out / "deck.pptx") in files
+    titles = [_title_of(s) for s in list(prs.slides)[1:7]]
+    assert titles[0].startswith("資格不符：一般模式 ")
+    assert titles[1].startswith("工具機與精密模具設計製造四技專班：") and "移入" in titles[1]
+    (table,) = [sh for sh in list(prs.slides)[-2].shapes if sh.has_table]
     assert table.table.cell(1, 0).text == "工具機與精密模具設計製造四技專班"
