@@ -231,6 +231,7 @@ def run_term_briefing(
     department: str = "",
     per_department: bool = False,
     published: str = "",
+    ledger: str = "",
     progress_bar: bool = True,
     workers: int | None = None,
 ) -> list[Path]:
@@ -249,6 +250,7 @@ def run_term_briefing(
         compare_as_of=compare_as_of or "",
         deadline=deadline,
         published=published,
+        ledger=ledger,
     )
     params = {
         "term": term,
@@ -259,6 +261,7 @@ def run_term_briefing(
         "deadline": deadline,
         "department": department,
         "published": str(Path(published).resolve()) if published else "",
+        "ledger": str(Path(ledger).resolve()) if ledger else "",
     }
     base = Path(out) / term
     depts = seniors_departments(checked.students, checked.rules)

@@ -138,6 +138,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         department=a.department or "",
         per_department=a.per_department,
         published=a.published or "",
+        ledger=a.ledger or "",
     )
     for f in files:
         print(f"wrote {f}")
@@ -494,6 +495,9 @@ def _parser() -> argparse.ArgumentParser:
         "--per-department", action="store_true", help="one briefing per department and an index"
     )
     sp.add_argument("--published", help="published pass-rate table to reconcile")
+    sp.add_argument(
+        "--ledger", help="the notice ledger (SQLite): the pass rates at each earlier notice date"
+    )
     sp.add_argument("--out", required=True, help="output folder (files go to OUT/<term>/)")
 
     sp = add(

@@ -460,3 +460,26 @@ def test_a_run_killed_midway_leaves_the_ledger(term114_2, tmp_path):
     again = cli(*common, "--as-of", "2026-03-31", "--ledger", str(ledger), "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert len(lg.ledger_history(ledger, "114-2")["as_of"].unique()) == 2
+
+
+def test_the_briefing_shows_the_rates_at_each_earlier_notice(term114_2, tmp_path, no_browser):
+    # Month by month: A1 passes by 02-27 (1 of 5 seniors: 20.00%), A2 by 03-31 (2 of 5: 40.00%).
+    from ncut_analysis.report import TermBriefing, TermReport
+
+    run(term114_2, tmp_path, FEB)
+    run(term114_2, tmp_path, MAR)
+    s, r = term114_2
+    ledger = tmp_path / "notices.sqlite"
+    rep = TermReport.build(term="114-2", students=str(s), records=str(r), as_of="2026-03-31",
+                           ledger=str(ledger))  # fmt: skip
+    hist = rep.notices_frame()
+    assert [d.isoformat() for d in hist["通知日期"]] == ["2026-02-27", "2026-03-31"]
+    assert list(hist["全數通過通過率（%）"]) == [20.0, 40.0]
+    assert list(hist["證照通過率（%）"]) == [40.0, 60.0]  # A1 and B1, then A2 too
+    # Until the as-of date only: a briefing as of 03-01 knows of the February notice alone.
+    early = TermReport.build(term="114-2", students=str(s), records=str(r), as_of="2026-03-01",
+                             ledger=str(ledger))  # fmt: skip
+    assert len(early.notices_frame()) == 1
+    html = TermBriefing(report=rep, output_dir=tmp_path / "b").notice_history().data
+    assert "2026-02-27" in html and "40.00%" in html
+    assert "歷次通知" in rep.tables()

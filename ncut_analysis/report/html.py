@@ -283,6 +283,8 @@ class TermBriefing:
     def fig_progress(self):  # noqa: ANN201
         r = self.report
         if not r.has_dates:
+            if r.notices is not None and len(r.notices):  # the ledger: the only history
+                return charts.progress_chart(r.notices, r.rules, marks=[(r.deadline, "期限")])
             return _html(_NO_DATES)
         marks = [(r.deadline, "期限")]
         if r.compare_as_of:
@@ -344,6 +346,21 @@ class TermBriefing:
         return _html(
             f"<p>公告表中有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
             + html_table(df)
+        )
+
+    def notice_history(self):  # noqa: ANN201
+        """The pass rates at each earlier notice date, from the notice ledger."""
+        r = self.report
+        df = r.notices_frame()
+        if df is None:
+            return _html("<p class='ncut-note'>未提供通知紀錄（ledger），略過歷次通知。</p>")
+        if df.empty:
+            return _html("<p class='ncut-note'>通知紀錄中尚無本學期在結算日以前的通知。</p>")
+        rates = tuple(r.col(c, "rate") for c in r.categories if r.col(c, "rate") in df.columns)
+        shown = df.assign(**{"通知日期": [d.isoformat() for d in df["通知日期"]]})
+        return _html(
+            f"<p>每次寄發通知時（依通知紀錄 {_e(r.params.get('通知紀錄', ''))}）的通過率：</p>"
+            + html_table(shown, rate_cols=rates)
         )
 
     def write_files(self, name: str = "term_briefing.xlsx"):  # noqa: ANN201

@@ -70,6 +70,7 @@ class TermParams:
     department: str
     published: Path | None
     shown: dict[str, str]
+    ledger: Path | None = None
     dates_given: tuple[str, ...] = ()  # the date parameters given explicitly
 
 
@@ -99,6 +100,7 @@ def resolve_term_params(
     deadline: str = "",
     department: str = "",
     published: str = "",
+    ledger: str = "",
 ) -> TermParams:
     """Check the parameters without loading the data: the term's rules exist, dates parse, the
     files exist. Empty dates are the term's own (結算日, the notice date, the deadline); ``as_of``
@@ -118,6 +120,7 @@ def resolve_term_params(
     if not records and not r_path.is_file():
         raise OptionError("records", "", f"no shipped data for term {term}: name the file")
     pub = _existing(published, "published") if published else None
+    led = _existing(ledger, "ledger") if ledger else None
     shown = {
         PARAM_LABELS["term"]: rules.term,
         PARAM_LABELS["as_of"]: as_of_d.isoformat() if as_of_d else "（全部紀錄）",
@@ -127,6 +130,7 @@ def resolve_term_params(
         PARAM_LABELS["students"]: _source(students, s_path),
         PARAM_LABELS["records"]: _source(records, r_path),
         PARAM_LABELS["published"]: Path(published).name if published else "（無）",
+        PARAM_LABELS["ledger"]: Path(ledger).name if ledger else "（無）",
     }
     return TermParams(
         rules=rules,
@@ -138,6 +142,7 @@ def resolve_term_params(
         department=department,
         published=pub,
         shown=shown,
+        ledger=led,
         dates_given=tuple(
             n for n, v in (("as_of", as_of), ("compare_as_of", compare_as_of)) if (v or "").strip()
         ),
@@ -205,6 +210,7 @@ class TermReport:
     reconciled: pd.DataFrame | None
     skipped_records: int = 0
     has_dates: bool = True
+    notices: pd.DataFrame | None = None
     made_at: dt.datetime = field(default_factory=taipei_now)
 
     # -- building
@@ -256,6 +262,13 @@ class TermReport:
         reconciled = None
         if p.published:
             reconciled = reconcile(load_published(p.published), None if p.department else table)
+        notices = None
+        if p.ledger:
+            from ..ledger import ledger_progress
+
+            notices = ledger_progress(
+                p.ledger, rules.term, department=p.department or None, until=p.as_of
+            )
         return cls(
             rules=rules,
             as_of=p.as_of,
@@ -272,6 +285,7 @@ class TermReport:
             reconciled=reconciled,
             skipped_records=skipped,
             has_dates=dated,
+            notices=notices,
         )
 
     # -- facts
@@ -398,6 +412,24 @@ class TermReport:
             }
         ).pipe(_formats, {MEASURE_LABELS["date"]: "date", f"{MEASURE_LABELS['rate']}（%）": "rate"})
 
+    def notices_frame(self) -> pd.DataFrame | None:
+        """The pass rate of each category at every earlier notice the ledger recorded (one row a
+        notice date), the only history a per-student totals table has."""
+        n = self.notices
+        if n is None:
+            return None
+        wide = n.pivot_table(index="date", columns="category", values="rate", sort=True)
+        out = pd.DataFrame({"通知日期": [d.date() for d in wide.index]})
+        out[MEASURE_LABELS["students"]] = (
+            n.groupby("date")["students"].first().reindex(wide.index).to_numpy()
+        )
+        for c in self.categories:
+            if c in wide.columns:
+                out[self.col(c, "rate")] = wide[c].to_numpy()
+        return _formats(
+            out, {"通知日期": "date", **{self.col(c, "rate"): "rate" for c in self.categories}}
+        )
+
     def reconcile_frame(self) -> pd.DataFrame | None:
         if self.reconciled is None:
             return None
@@ -428,6 +460,9 @@ class TermReport:
         rec = self.reconcile_frame()
         if rec is not None:
             out["核對"] = rec
+        hist = self.notices_frame()
+        if hist is not None:
+            out["歷次通知"] = hist
         return out
 
 
