@@ -334,7 +334,7 @@ def rate_bars(
             ]
         )
     school_rate = {c: (f" {refs[c]:.2f}%" if refs[c] is not None else "") for c in cats}
-    titles = {c: f"{_label(rules, c)}通過率（虛線：全校{school_rate[c]}）" for c in cats}
+    titles = {c: f"{rules.measure(c)}（虛線：全校{school_rate[c]}）" for c in cats}
     if len(cats) > 1:
         buttons = [
             {
@@ -384,7 +384,7 @@ def college_all_pass(
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
         )
     )
-    title = f"各學院{rules.label('all')}率"
+    title = f"各學院{rules.measure('all')}"
     if ref is not None:
         fig.add_hline(y=ref, line_dash="dash", line_color="#555", line_width=3 if look.slide else 1)
         title += f"（虛線：全校 {ref:.2f}%）"

@@ -26,6 +26,7 @@ __all__ = [
     "PARAM_LABELS",
     "label",
     "group_label",
+    "measure_of",
 ]
 
 
@@ -57,3 +58,13 @@ def label(section: str, code: str) -> str:
 def group_label(key: str) -> str:
     """學院 / 學系 / 班級 for a grouping column."""
     return GROUP_LABELS.get(key, key)
+
+
+def measure_of(name: str, measure: str) -> str:
+    """A category's measure as one word: 抗壓 + 通過率 → 抗壓通過率; a name that already ends in
+    通過 is not doubled (全數通過 + 通過率 → 全數通過率, 全數通過 + 通過人數 → 全數通過人數)."""
+    m = MEASURE_LABELS.get(measure, measure)
+    verb = VERDICT_LABELS["passed"]
+    if name.endswith(verb) and m.startswith(verb):
+        m = m[len(verb) :]
+    return f"{name}{m}"

@@ -299,21 +299,20 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
         SlideChart(
             "rate_heatmap",
             charts.rate_heatmap(b.table, rules, look=look),
-            f"{rules.label(worst)}通過率最低：{lows[worst][0]} {lows[worst][1]:.2f}%",
+            f"{rules.measure(worst)}最低：{lows[worst][0]} {lows[worst][1]:.2f}%",
         )
     )
     school = b.table[b.table["college"] == WHOLE_SCHOOL]
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
-        name = rules.label(c)
         ref = f"；全校 {float(school[f'{c}_rate'].iloc[0]):.2f}%（虛線）" if len(school) else ""
         out.append(
             SlideChart(
                 f"rate_bars_{c}",
                 charts.rate_bars(b.table, rules, c, look=look),
-                f"{name}通過率：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%",
-                notes=f"{name}通過率：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%{ref}。",
+                f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%",
+                notes=f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%{ref}。",
             )
         )
     top = _extreme(b.by_college, "all_rate", "college", lowest=False)
@@ -321,7 +320,7 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
         SlideChart(
             "college_all_pass",
             charts.college_all_pass(b.by_college, rules, look=look),
-            f"{rules.label('all')}率最高的學院：{top[0]} {top[1]:.2f}%",
+            f"{rules.measure('all')}最高的學院：{top[0]} {top[1]:.2f}%",
         )
     )
     g = b.gaps
@@ -344,14 +343,14 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     if not getattr(b, "has_dates", True):
         return out  # per-student totals: no dates, no progress to chart
     now = float(b.table.iloc[-1]["all_rate"])
-    all_label = rules.label("all")
-    text = f"{all_label}率目前 {now:.2f}%"
+    all_rate = rules.measure("all")
+    text = f"{all_rate}目前 {now:.2f}%"
     if b.before is not None:
         delta = round(now - float(b.before.iloc[-1]["all_rate"]), 2)
         trend = "上升" if delta >= 0 else "下降"
-        text = f"{all_label}率 {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
+        text = f"{all_rate} {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
         full = (
-            f"{all_label}率目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
+            f"{all_rate}目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
             f"{abs(delta):.2f} 個百分點。"
         )
     marks = [(b.deadline, "期限")]

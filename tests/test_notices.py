@@ -474,7 +474,7 @@ def test_the_briefing_shows_the_rates_at_each_earlier_notice(term114_2, tmp_path
                            ledger=str(ledger))  # fmt: skip
     hist = rep.notices_frame()
     assert [d.isoformat() for d in hist["通知日期"]] == ["2026-02-27", "2026-03-31"]
-    assert list(hist["全數通過通過率（%）"]) == [20.0, 40.0]
+    assert list(hist["全數通過率（%）"]) == [20.0, 40.0]
     assert list(hist["證照通過率（%）"]) == [40.0, 60.0]  # A1 and B1, then A2 too
     # Until the as-of date only: a briefing as of 03-01 knows of the February notice alone.
     early = TermReport.build(term="114-2", students=str(s), records=str(r), as_of="2026-03-01",

@@ -238,7 +238,7 @@ class TermBriefing:
         body = html_table(h.iloc[:-1], rate_cols=(rate,))
         total = r.school
         note = (
-            f"<p><b>{_e(r.label('all'))}人數 {int(total['all_passed'])} 位（{total['all_rate']:.2f}%）</b>；"
+            f"<p><b>{_e(r.rules.measure('all', 'passed'))} {int(total['all_passed'])} 位（{total['all_rate']:.2f}%）</b>；"
             f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
             f"{r.rules.senior_cohort} 學年度入學（大四）學生 {int(total['students'])} 人。</p>"
         )

@@ -320,7 +320,7 @@ class TermReport:
     def col(self, category: str, measure: str) -> str:
         """The reader's heading of a category's measure: 抗壓通過人數, 抗壓通過率（%）."""
         unit = "（%）" if measure == "rate" else ""
-        return f"{self.label(category)}{MEASURE_LABELS[measure]}{unit}"
+        return f"{self.rules.measure(category, measure)}{unit}"
 
     def all_rate_change(self) -> float | None:
         """Percentage points the all-passed rate moved since the comparison date."""

@@ -190,6 +190,12 @@ class TermRules:
     def label(self, category: str) -> str:
         return self.labels.get(category, category)
 
+    def measure(self, category: str, measure: str = "rate") -> str:
+        """抗壓通過率, 全數通過率, 證照通過人數: a category's measure as the reader reads it."""
+        from ..labels import measure_of
+
+        return measure_of(self.label(category), measure)
+
     def unit(self, category: str) -> str:
         """小時 or 張: what the category's amounts count."""
         return self.units.get(category, "")
