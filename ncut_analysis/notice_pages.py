@@ -186,7 +186,17 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
 
 def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     rules = ctx.rules
-    table = roster_table(status, rules).drop(columns="班級")
+    # The paper roster shows the verdicts (「4.5 / 3 通過」) and what is missing; the workbook beside
+    # it also has the sortable numbers.
+    keep = [
+        "學號",
+        "姓名",
+        rules.label("all"),
+        *(rules.label(c) for c in THRESHOLD_CATEGORIES),
+        "尚缺",
+    ]
+    full = roster_table(status, rules)
+    table = full[[c for c in keep if c in full.columns]]
     fail_col = rules.label("all")
     need = "、".join(
         f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"

@@ -257,6 +257,11 @@ def test_change_since_previous_notice_on_the_department_page(term114_2, tmp_path
     assert (allp["before"], allp["now"]) == ("1 / 3", "2 / 3")
     assert [c["name"] for c in page["classes"]] == ["化材四甲"]
     assert [s["id"] for s in page["classes"][0]["failing"]] == ["A3"]
+    roster = notice_pages.advisor_page(ctx, "化材四甲", st[st["class"] == "化材四甲"])
+    assert [h["text"] for h in roster["header"]] == [
+        "學號", "姓名", "全數通過", "抗壓", "精進", "社會接軌", "證照", "尚缺",
+    ]  # fmt: skip
+    assert roster["rows"][0]["cells"][:3] == ["A3", "丙生", "未通過"] and roster["failing"] == 1
     con.close()
 
 
