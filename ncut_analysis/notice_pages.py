@@ -192,7 +192,7 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
         "學號",
         "姓名",
         rules.label("all"),
-        *(rules.label(c) for c in THRESHOLD_CATEGORIES),
+        *(rules.label(c) for c in rules.threshold_categories),
         "尚缺",
     ]
     full = roster_table(status, rules)
