@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -41,9 +40,6 @@ __all__ = [
     "admission_slide_charts",
     "admission_slide_tables",
     "export_admission_slides",
-    "borderline_counts",
-    "progress_start",
-    "depth_summary",
     "text_lines",
     "title_height",
     "INSTALL_HINT",
@@ -234,54 +230,6 @@ def _extreme(
     return str(rows.loc[i, label_col]), float(rows.loc[i, col])
 
 
-def progress_start(prog: pd.DataFrame, floor: float = 5.0) -> dt.date | None:
-    """Where the progress chart is worth starting: eight weeks before any rate first reaches
-    ``floor`` % (years of near-zero weeks say nothing on a slide)."""
-    up = prog[prog["rate"] >= floor]
-    if up.empty:
-        return None
-    first = pd.Timestamp(up["date"].min()) - pd.Timedelta(weeks=8)
-    return max(first, pd.Timestamp(prog["date"].min())).date()
-
-
-def borderline_counts(prob: pd.DataFrame, lo: float = 0.05, hi: float = 0.95) -> pd.DataFrame:
-    """Per program and mode: applicants almost surely admitted (p ≥ ``hi``), on the edge
-    (``lo`` < p < ``hi``) and admitted without noise yet below even odds."""
-    rows = []
-    for (pid, mode), g in prob.groupby(["program", "mode"], sort=False):
-        p = g["p_admitted"]
-        rows.append(
-            {
-                "program": pid,
-                "mode": mode,
-                "sure": int((p >= hi).sum()),
-                "borderline": int(((p > lo) & (p < hi)).sum()),
-                "at_risk": int((g["admitted_without_noise"].astype(bool) & (p < 0.5)).sum()),
-            }
-        )
-    return pd.DataFrame(rows, columns=["program", "mode", "sure", "borderline", "at_risk"])
-
-
-def depth_summary(depth: pd.DataFrame) -> pd.DataFrame:
-    """Per program and mode: waitlist length, mean backfill depth, the depth not exceeded in 90 %
-    of the draws, and the share of draws that exhaust the waitlist."""
-    rows = []
-    for (pid, mode), g in depth.groupby(["program", "mode"], sort=False):
-        g = g.sort_values("depth")
-        cdf = g["share"].cumsum().to_numpy()
-        rows.append(
-            {
-                "program": pid,
-                "mode": mode,
-                "waitlist_length": int(g["waitlist_length"].iloc[0]),
-                "mean_depth": float((g["depth"] * g["share"]).sum()),
-                "p90_depth": int(g["depth"].to_numpy()[np.searchsorted(cdf, 0.9 - 1e-12)]),
-                "exhausted_share": float(g["exhausted_share"].iloc[0]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 # ---------------------------------------------------------------------------- term charts
 
 
@@ -357,7 +305,7 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     if b.compare_as_of:
         marks.insert(0, (b.compare_as_of, "比較日"))
     fig = charts.progress_chart(
-        b.progress, rules, as_of=b.as_of, marks=marks, start=progress_start(b.progress), look=look
+        b.progress, rules, as_of=b.as_of, marks=marks, start=b.progress_start(), look=look
     )
     out.append(SlideChart("progress", fig, text, notes=full if b.before is not None else ""))
     return out
@@ -813,8 +761,8 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
                 "圖中只畫正取與否隨模式改變的考生；「資格不符」列為該模式無名次者。",
             )
         )
-    edge = borderline_counts(b.prob)
-    n_edge = int(edge.loc[edge["mode"] == "normal", "borderline"].sum())
+    edge = b.probability_counts()  # admission.probability_summary: the one count
+    n_edge = int(edge.loc[edge["mode"] == "normal", "marginal"].sum())
     out.append(
         SlideChart(
             "admission_probability",
@@ -826,8 +774,8 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
             "介於 5% 與 95% 之間。實線為一般模式，點線為特殊狀態。",
         )
     )
-    d = depth_summary(b.depth)
-    d = d[d["mode"] == "normal"]
+    d = b.backfill_summary()  # admission.backfill_summary: the one summary
+    d = d[d["mode"] == "normal"].reset_index(drop=True)
     deep = d.loc[d["mean_depth"].idxmax()]
     out.append(
         SlideChart(

@@ -183,6 +183,9 @@ def test_probability_axis_spans_where_chance_decides(adm):
 
 
 def test_borderline_and_depth_numbers_by_hand():
+    # The slides state the admission package's own summaries (one implementation), by hand:
+    from ncut_analysis.admission import backfill_summary, probability_summary
+
     prob = pd.DataFrame(
         {
             "program": ["a"] * 5,
@@ -191,8 +194,8 @@ def test_borderline_and_depth_numbers_by_hand():
             "admitted_without_noise": [True, True, True, False, False],
         }
     )
-    (row,) = slides.borderline_counts(prob).to_dict("records")
-    assert row == {"program": "a", "mode": "normal", "sure": 2, "borderline": 2, "at_risk": 0}
+    (row,) = probability_summary(prob).to_dict("records")
+    assert (row["near_certain"], row["marginal"], row["admitted_below_half"]) == (2, 2, 0)
     depth = pd.DataFrame(
         {
             "program": ["a"] * 3,
@@ -200,11 +203,15 @@ def test_borderline_and_depth_numbers_by_hand():
             "depth": [0, 1, 2],
             "share": [0.5, 0.35, 0.15],
             "waitlist_length": [4] * 3,
+            "quota": [30] * 3,
+            "admitted": [30] * 3,
+            "vacancy_share": [0.5] * 3,
             "exhausted_share": [0.0] * 3,
         }
     )
-    (d,) = slides.depth_summary(depth).to_dict("records")
+    (d,) = backfill_summary(depth).to_dict("records")
     assert d["mean_depth"] == pytest.approx(0.65) and d["p90_depth"] == 2
+    assert d["p_any_call"] == pytest.approx(0.5)
 
 
 def test_text_lines_by_hand():

@@ -289,7 +289,9 @@ class TermBriefing:
         marks = [(r.deadline, "期限")]
         if r.compare_as_of:
             marks.insert(0, (r.compare_as_of, "比較日"))
-        return charts.progress_chart(r.progress, r.rules, as_of=r.as_of, marks=marks)
+        return charts.progress_chart(
+            r.progress, r.rules, as_of=r.as_of, marks=marks, start=r.progress_start()
+        )
 
     def gap_summary(self):  # noqa: ANN201
         """In words: who a nudge would move."""

@@ -309,6 +309,16 @@ class TermReport:
         """The table's group rows, without the total."""
         return self.table.iloc[:-1]
 
+    def progress_start(self, floor: float = 5.0) -> dt.date | None:
+        """Where the progress chart is worth starting: eight weeks before any rate first reaches
+        ``floor`` % (years of near-zero weeks since entry say nothing)."""
+        prog = self.progress
+        up = prog[prog["rate"] >= floor]
+        if up.empty:
+            return None
+        first = pd.Timestamp(up["date"].min()) - pd.Timedelta(weeks=8)
+        return max(first, pd.Timestamp(prog["date"].min())).date()
+
     def as_of_text(self) -> str:
         if not self.has_dates:
             return "資料為各生累計總表（無日期）"
