@@ -350,12 +350,12 @@ class ThresholdExplorer:
         """The two charts of the current selection."""
         t = self.table()
         sel = self.selection()
-        label, day = self._cat_label(), roc_date(self.as_of.value)
+        rate, day = self.rules.measure(self.category.value), roc_date(self.as_of.value)
         bars = charts.whatif_bars(
             t["group"].tolist(),
             t["rate_official"].tolist(),
             t["rate_whatif"].tolist(),
-            title=f"{label}通過率：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            title=f"{rate}：{self._scope()}（{day}）正式門檻 vs 假設門檻",
             meta={**sel, "chart": "bars"},
         )
         days, official, whatif = self._curve()
@@ -365,7 +365,7 @@ class ThresholdExplorer:
             [roc_date(d) for d in days],
             official,
             whatif,
-            title=f"{label}通過率的進展：{'全校' if where == ALL else where}（至 {day}）",
+            title=f"{rate}的進展：{WHOLE_SCHOOL if where == ALL else where}（至 {day}）",
             meta={**sel, "chart": "progress"},
         )
         return bars, curve
