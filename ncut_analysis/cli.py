@@ -296,19 +296,15 @@ def _cmd_slides(a: argparse.Namespace) -> None:
 
 def _cmd_notices(a: argparse.Namespace) -> None:
     from .notices import run_notices
-    from .printing import PrintError
 
-    try:
-        res = run_notices(
-            term=a.term,
-            as_of=a.as_of,
-            out=a.out,
-            students=a.students,
-            records=a.records,
-            ledger=a.ledger,
-        )
-    except PrintError as exc:
-        raise CommandError(str(exc)) from None
+    res = run_notices(  # a PrintError, like every package error, is exit 2 in main
+        term=a.term,
+        as_of=a.as_of,
+        out=a.out,
+        students=a.students,
+        records=a.records,
+        ledger=a.ledger,
+    )
     print(
         f"wrote {a.out}: {res.departments} department heads, {res.classes} class rosters, "
         f"{res.passed + res.not_passed} students ({res.passed} 通過, {res.not_passed} 未通過), "

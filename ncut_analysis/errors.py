@@ -14,6 +14,7 @@ __all__ = [
     "RulesError",
     "BriefingError",
     "NoBrowserError",
+    "PrintError",
     "NcutWarning",
     "UnknownStudentsWarning",
     "SmallPoolWarning",
@@ -93,6 +94,10 @@ class BriefingError(NcutError, RuntimeError):
 
 class NoBrowserError(NcutError, RuntimeError):
     """No Chrome/Chromium for the static images or PDFs; the message says how to install one."""
+
+
+class PrintError(NcutError, RuntimeError):
+    """No browser to print PDFs with, or a page that did not print."""
 
 
 class NcutWarning(UserWarning):

@@ -13,6 +13,8 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from .errors import PrintError
+
 __all__ = ["PrintError", "CHROMIUM_ARGS", "find_chromium", "print_pdfs"]
 
 CHROMIUM_ARGS: tuple[str, ...] = (
@@ -35,10 +37,6 @@ _FOOTER = (
 _MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _HINT = "apt-get install -y chromium fonts-noto-cjk, or set BROWSER_PATH to a Chrome/Chromium"
-
-
-class PrintError(RuntimeError):
-    """No browser to print with, or a page that did not print."""
 
 
 def find_chromium() -> str:

@@ -9,17 +9,10 @@ from contextlib import contextmanager
 
 import pytest
 
+from ncut_analysis.printing import CHROMIUM_ARGS
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = list(CHROMIUM_ARGS)  # the package's own flags (printing.py): headless, offline, no sync
 
 
 def need_chromium() -> None:
