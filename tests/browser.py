@@ -173,6 +173,10 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
         "s => Array.from(s.options).map(o => [o.textContent, o.value])"
     )
     slider = pg.locator(".ncut-threshold-explorer .widget-slider").filter(has_text="社會接軌門檻")
+    from ncut_analysis.rules import load_term_rules
+
+    rules = load_term_rules("114-1")
+    codes = {rules.label(c): c for c in rules.result_categories}
     for i in range(rounds):
         college = colleges[1 + i % (len(colleges) - 1)]
         dropdown(pg, "學院").select_option(label=college)
@@ -192,14 +196,11 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
         charts = pg.evaluate(CHARTS_JS)
         assert charts[0]["x"] and all(x.startswith(dept) for x in charts[0]["x"]), charts[0]
         label = categories[(i + 1) % len(categories)][0]
+        code = codes[label]  # the page shows labels; the figure's meta carries the code
         dropdown(pg, "項目").select_option(label=label)
-        pg.wait_for_function(
-            "(l) => Array.from(document.querySelectorAll('.ncut-threshold-explorer "
-            ".js-plotly-plot')).every(g => g.layout && g.layout.title && "
-            "g.layout.title.text.startsWith(l + '通過率') && g.layout.meta.department === "
-            f"{dept!r})",
-            arg=label,
-            timeout=90_000,
+        # the selection as data (the figure's meta), not its title's wording
+        wait_until_charts_show(
+            pg, {"category": code, "college": college, "department": dept}, f"項目 {label}"
         )
         checks += 1
         handle = slider.locator(".noUi-handle")

@@ -70,6 +70,9 @@ def test_an_interrupted_run_leaves_nothing_half_written(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
+        # as from a terminal: a run started in the background of a script inherits SIGINT
+        # ignored, which is the shell's choice, not the command's
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(folder.glob(".partial-*/term_briefing.ipynb")):
