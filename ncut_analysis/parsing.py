@@ -1,0 +1,301 @@
+"""Parsing the coded columns of an input: each distinct value parsed once (categories, exact
+fixed-point amounts, ISO and ROC dates), with the lines of every value that fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import InputError, Problem
+
+__all__ = [
+    "Bad",
+    "MISSING",
+    "decode",
+    "decode_dates",
+    "decode_fixed",
+    "parse_dates",
+    "parse_date",
+    "parse_fixed",
+]
+
+
+# ---------------------------------------------------------------------------- coded values
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A distinct value a parser rejects, and why."""
+
+    message: str
+
+
+MISSING = object()  # what a parser returns for an empty value
+
+
+def decode(
+    values: pd.Series | pa.ChunkedArray,
+    parse: Callable[[object], object],
+    out: np.ndarray,
+    *,
+    column: str,
+    index: pd.Index,
+    fill: object,
+    missing: str | None,
+    valid: np.ndarray | None = None,
+) -> list[Problem]:
+    """Parse a column one distinct value at a time into ``out`` (a row each).
+
+    ``values`` is a pandas column (factorized here) or a dictionary-encoded Arrow column (from
+    ``read_arrow``; its chunks may carry different dictionaries, as Parquet row groups do).
+    ``parse`` maps a distinct value to its result, to ``Bad(why)`` or to ``MISSING``; rows it
+    rejects get ``fill`` (and ``False`` in ``valid``, if given) and a problem naming the line
+    (``index``), column and value. ``missing`` is the message for an empty or missing cell, None
+    if one is allowed. Every check is made once per distinct value; rows are visited only where
+    one fails, so ten million rows cost two array lookups and no Python per row.
+    """
+    results: dict[object, object] = {}  # every distinct value parsed, over all the chunks
+    problems: list[Problem] = []
+    current: list | None = None
+    for lo, codes, uniques, nulls in _parts(values):
+        if uniques is not current:  # a chunk with a dictionary of its own: its lookup table
+            current = uniques
+            got = []
+            for u in uniques:
+                if u not in results:
+                    results[u] = parse(u)
+                got.append(results[u])
+            accepted = [not (r is MISSING or isinstance(r, Bad)) for r in got]
+            lut = np.array(
+                [r if k else fill for r, k in zip(got, accepted, strict=True)] + [fill]
+            ).astype(out.dtype)
+            ok = np.array([*accepted, False])
+        part = slice(lo, lo + len(codes))
+        # Codes run from 0 to len(uniques) (a missing cell): "clip" is numpy's unchecked take.
+        np.take(lut, codes, out=out[part], mode="clip")
+        if valid is not None:
+            np.take(ok, codes, out=valid[part], mode="clip")
+        rejected = [
+            k for k, r in enumerate(got) if isinstance(r, Bad) or (r is MISSING and missing)
+        ]
+        if rejected or (nulls and missing):
+            flag = np.zeros(len(got) + 1, dtype=bool)
+            flag[rejected] = True
+            flag[-1] = bool(missing)
+            for k in np.flatnonzero(flag[codes]):
+                r = got[codes[k]] if codes[k] < len(got) else MISSING
+                line = int(index[lo + k])
+                if r is MISSING:
+                    problems.append(Problem(line, column, None, missing))
+                else:
+                    problems.append(Problem(line, column, str(uniques[codes[k]]), r.message))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarray, list, bool]]:
+    """(first row, codes, distinct values, whether any cell is missing) per chunk of a column;
+    a code is a position in the distinct values, or one past the last for a missing cell."""
+    if isinstance(values, pd.Series):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        missing = codes < 0
+        codes[missing] = len(uniques)
+        yield 0, codes, list(uniques), bool(missing.any())
+        return
+    lo, previous, uniques = 0, None, []
+    for ch in values.chunks:
+        # the same list again while the dictionary is the same (``decode`` keeps its table)
+        if previous is None or not ch.dictionary.equals(previous):
+            previous, uniques = ch.dictionary, ch.dictionary.to_pylist()
+        nulls = ch.null_count > 0
+        codes = (pc.fill_null(ch.indices, len(uniques)) if nulls else ch.indices).to_numpy()
+        yield lo, codes, uniques, nulls
+        lo += len(ch)
+
+
+# ---------------------------------------------------------------------------- dates
+
+_SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
+_WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DATE_HELP = (
+    "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212, 114年12月12日)"
+)
+
+
+def _one_date(text: object) -> np.datetime64 | None:
+    """One ISO or ROC (民國) date: a four-digit year is Common Era, two or three digits ROC
+    (year + 1911); seven digits run together are ROC ``YYYMMDD``, eight ``YYYYMMDD``."""
+    t = str(text).strip()
+    m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t) or _WORDED_DATE.match(t)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if len(m.group(1)) < 4:
+        y += 1911
+    try:
+        return np.datetime64(dt.date(y, mo, d), "s")
+    except ValueError:  # 2025-02-30, month 13
+        return None
+
+
+def _date_parser(text: object) -> object:
+    if text is None or not str(text).strip():
+        return MISSING
+    parsed = _one_date(text)
+    return Bad(_DATE_HELP) if parsed is None else parsed
+
+
+def decode_dates(
+    values: pd.Series | pa.ChunkedArray, column: str, index: pd.Index, *, required: bool = True
+) -> tuple[np.ndarray, list[Problem]]:
+    """Dates (ISO and ROC, 民國), each distinct text parsed once, as datetime64[s] (NaT where
+    missing), and the problems found, impossible days such as 2025-02-30 included. Columns
+    already typed as dates (Parquet, Excel) are taken as they are."""
+    message = "missing date" if required else None
+    if isinstance(values, pa.ChunkedArray) and pa.types.is_temporal(values.type):
+        values = values.to_pandas()
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
+        out = values.astype("datetime64[s]").to_numpy()
+        nat = np.flatnonzero(np.isnat(out)) if message else []
+        return out, [Problem(int(index[k]), column, None, message) for k in nat]
+    out = np.empty(len(values), dtype="datetime64[s]")
+    problems = decode(
+        values,
+        _date_parser,
+        out,
+        column=column,
+        index=index,
+        fill=np.datetime64("NaT"),
+        missing=message,
+    )
+    return out, problems
+
+
+def parse_dates(
+    values: pd.Series, column: str = "date", *, required: bool = True
+) -> tuple[pd.Series, list[Problem]]:
+    """``decode_dates`` of a pandas column: a datetime64[s] Series on its index."""
+    out, problems = decode_dates(values, column, values.index, required=required)
+    return pd.Series(out, index=values.index), problems
+
+
+def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | None:
+    """One date from the command line or a notebook parameter (ISO or ROC); None or "" is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    parsed = _one_date(value)
+    if parsed is None:
+        raise InputError(what, [Problem(None, None, str(value), _DATE_HELP)])
+    return parsed.astype("datetime64[D]").astype(dt.date)
+
+
+# ---------------------------------------------------------------------------- amounts
+
+
+def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[object], object]:
+    """Text read with ``Decimal`` (so ``0.3`` is exactly 300/1000), or a number taken as the
+    multiple of 1/scale it stands for, as an int of 1/scale; more decimals than the scale holds
+    is a problem, not a silent rounding. ``lo``/``hi`` bound the scaled value."""
+    decimals = len(str(scale)) - 1
+
+    def scaled(value: object) -> object:
+        if value is None or (isinstance(value, float) and value != value):  # NaN: pandas' missing
+            return MISSING
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return int(value) * scale
+        if isinstance(value, (float, np.floating)):
+            # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther
+            # off, the number had more decimals than the scale holds.
+            x = float(value) * scale
+            if not np.isfinite(x):
+                return Bad("not a finite number")
+            r = round(x)
+            return (
+                int(r)
+                if abs(x - r) <= 1e-9 * max(1.0, abs(x))
+                else Bad(f"more than {decimals} decimals")
+            )
+        t = str(value).strip()
+        if not t:
+            return MISSING
+        try:
+            d = Decimal(t)
+        except InvalidOperation:
+            return Bad("not a number")
+        if not d.is_finite():
+            return Bad("not a finite number")
+        units = d * scale
+        if units != units.to_integral_value():
+            return Bad(f"more than {decimals} decimals")
+        return int(units)
+
+    def parse(value: object) -> object:
+        units = scaled(value)
+        if not isinstance(units, int):
+            return units
+        if lo is not None and units < lo:
+            return Bad(f"{'negative' if lo == 0 else f'below {lo / scale:g}'} value")
+        if hi is not None and units > hi:
+            return Bad(f"above {hi / scale:g}")
+        return units
+
+    return parse
+
+
+def decode_fixed(
+    values: pd.Series | pa.ChunkedArray,
+    column: str,
+    index: pd.Index,
+    *,
+    scale: int,
+    lo: int | None = 0,
+    hi: int | None = None,
+    required: bool = True,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[Problem]]:
+    """Decimal numbers as exact int64 of ``1/scale`` (e.g. hours -> 1/1000 h), each distinct
+    value parsed once (``_fixed_parser``); returns the values (0 where missing or rejected; which
+    are valid goes into ``valid`` if given) and the problems. Whole-number rules, such as
+    certificates, are the caller's."""
+    out = np.empty(len(values), dtype=np.int64)
+    problems = decode(
+        values,
+        _fixed_parser(scale, lo, hi),
+        out,
+        column=column,
+        index=index,
+        fill=0,
+        missing="missing value" if required else None,
+        valid=valid,
+    )
+    return out, problems
+
+
+def parse_fixed(
+    values: pd.Series,
+    column: str,
+    *,
+    scale: int,
+    lo: int | None = 0,
+    hi: int | None = None,
+    required: bool = True,
+) -> tuple[pd.Series, list[Problem]]:
+    """``decode_fixed`` of a pandas column: a nullable Int64 Series on its index (missing cells
+    stay ``<NA>`` unless ``required``)."""
+    valid = np.empty(len(values), dtype=bool)
+    out, problems = decode_fixed(
+        values, column, values.index, scale=scale, lo=lo, hi=hi, required=required, valid=valid
+    )
+    return pd.Series(pd.arrays.IntegerArray(out, ~valid), index=values.index), problems
