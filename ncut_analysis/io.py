@@ -31,24 +31,7 @@ __all__ = [
     "read_shaped",
     "read_header",
     "read_table",
-    "Bad",
-    "MISSING",
-    "decode",
-    "decode_dates",
-    "decode_fixed",
-    "parse_dates",
-    "parse_date",
-    "parse_fixed",
-    "atomic_path",
-    "atomic_dir",
-    "write_csv",
-    "csv_text",
-    "csv_safe",
-    "text_as_text",
-    "save_workbook",
-    "write_xlsx",
-    "FORMULA_STARTS",
-]
+]  # and, re-exported below, every name of ``parsing`` and ``writers``
 
 
 # ---------------------------------------------------------------------------- reading
@@ -511,27 +494,11 @@ def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001
         return list(pool.map(fn, items))
 
 
-# The parsing of coded values lives in ``parsing``; its names stay importable from here.
-from .parsing import (  # noqa: E402
-    MISSING,
-    Bad,
-    decode,
-    decode_dates,
-    decode_fixed,
-    parse_date,
-    parse_dates,
-    parse_fixed,
-)
+# The parsing of coded values lives in ``parsing``, the writing half in ``writers``; their names
+# stay importable from here (each module's own ``__all__``, not a second list).
+from . import parsing as _parsing  # noqa: E402
+from . import writers as _writers  # noqa: E402
+from .parsing import *  # noqa: E402, F403
+from .writers import *  # noqa: E402, F403
 
-# The writing half lives in ``writers``; its names stay importable from here.
-from .writers import (  # noqa: E402
-    FORMULA_STARTS,
-    atomic_dir,
-    atomic_path,
-    csv_safe,
-    csv_text,
-    save_workbook,
-    text_as_text,
-    write_csv,
-    write_xlsx,
-)
+__all__ += [*_parsing.__all__, *_writers.__all__]

@@ -1,0 +1,224 @@
+"""The one style of every figure: fonts, palette, sizes (``Look``: ``PAGE``, ``SLIDE``) and the
+helpers the chart functions share."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..labels import WHOLE_SCHOOL
+from ..rules import TermRules
+
+# One font stack for every view: 微軟正黑體 (what an office PC has) first, then Noto Sans CJK TC
+# (Linux, the PNG export); the rest keep other systems tidy.
+FONT_FAMILY = (
+    "Microsoft JhengHei, 微軟正黑體, Noto Sans CJK TC, Noto Sans TC, PingFang TC, sans-serif"
+)
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# One colour per category code, whichever of them a term has a threshold for.
+CATEGORY_COLORS = dict(
+    zip(
+        ("resilience", "enhancement", "engagement", "certificate", "all", "aesthetics"),
+        PALETTE[:6],
+        strict=True,
+    )
+)
+# Sequential scale for rates (colour-blind safe, light = low).
+RATE_SCALE = "Cividis"
+WIDTH = 700  # fits the 186 mm between A4 margins (703 CSS px) in print at 100 %
+
+
+@dataclass(frozen=True)
+class Look:
+    """Where a figure is shown: its size, type sizes (px) and whether it carries its own title
+    and footer ("chrome"). ``PAGE`` for the HTML briefing, ``SLIDE`` for a deck picture."""
+
+    width: int = WIDTH
+    height: int | None = None  # None: the chart's own height
+    text: int = 13  # base size: axis titles, legend, annotations unless set below
+    tick: int = 13
+    label: int = 12  # data labels on bars and cells
+    note: int = 11  # annotations (dated markers, reference lines)
+    title: int = 17
+    chrome: bool = True  # the figure's own title, and the footer if one is given
+    footer: str = ""
+    slide: bool = False  # no dropdowns, legends above the plot, counts never shrunk
+
+    def with_chrome(self, *, footer: str = "") -> Look:
+        """The same look with the figure's own title (and ``footer``) drawn inside it."""
+        return dataclasses.replace(self, chrome=True, footer=footer)
+
+
+PAGE = Look()
+# At 1920×1080 shown at ≥ 70 % of a 1920 px wide screen (the picture under a two-line slide
+# title), 22 px stays ≥ 15 px: legible from the back of a room.
+SLIDE = Look(
+    width=1920,
+    height=1080,
+    text=26,
+    tick=24,
+    label=24,
+    note=22,
+    title=40,
+    chrome=False,
+    slide=True,
+)
+
+
+def _label(rules: TermRules, c: str) -> str:
+    return rules.label(c)
+
+
+def _margins(look: Look, height: int) -> dict:
+    if not look.slide:
+        return {"l": 70, "r": 20, "t": 100, "b": 60}
+    return {
+        "l": 140,
+        "r": 60,
+        "t": 140 if look.chrome else 40,
+        "b": 240 if look.footer else 120,
+    }
+
+
+def _plot_height(look: Look, height: int) -> int:
+    h = look.height or height
+    m = _margins(look, h)
+    return h - m["t"] - m["b"]
+
+
+def _base(fig: go.Figure, title: str, height: int = 420, look: Look = PAGE) -> go.Figure:
+    h = look.height or height
+    fig.update_layout(
+        title={
+            "text": title if look.chrome else "",
+            "x": 0.01,
+            "xanchor": "left",
+            **({"font": {"size": look.title}} if look.slide else {}),
+        },
+        font={"family": FONT_FAMILY, "size": look.text},
+        width=look.width,
+        height=h,
+        margin=_margins(look, h),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        colorway=PALETTE,
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#888")
+    fig.update_yaxes(gridcolor="#e5e5e5", linecolor="#888")
+    if look.slide:
+        fig.layout.updatemenus = ()  # a picture has no dropdown
+        fig.update_xaxes(tickfont={"size": look.tick}, title_font={"size": look.text})
+        fig.update_yaxes(tickfont={"size": look.tick}, title_font={"size": look.text})
+        if fig.layout.showlegend is not False:
+            # Above the plot: never near a footer, and read before the data.
+            fig.update_layout(
+                legend={
+                    "orientation": "h",
+                    "x": 0,
+                    "xanchor": "left",
+                    "y": 1.02,
+                    "yanchor": "bottom",
+                    "font": {"size": look.text},
+                }
+            )
+        if look.footer:
+            _footer(fig, look.footer, size=max(18, look.note - 2))
+    return fig
+
+
+def _footer(fig: go.Figure, text: str, size: int) -> None:
+    fig.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.22,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        font={"size": size, "color": "#555"},
+    )
+
+
+def _menu(buttons: list[dict]) -> dict:
+    """A dropdown just above the plot's top-right corner, below the title."""
+    return {
+        "buttons": buttons,
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "showactive": True,
+        "pad": {"b": 4},
+    }
+
+
+def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["college"] != WHOLE_SCHOOL].reset_index(drop=True)
+
+
+def _group_label(table: pd.DataFrame) -> pd.Series:
+    if "class" in table.columns:
+        return table["class"].astype(str)
+    if "department" in table.columns:
+        return table["department"].astype(str)
+    return table["college"].astype(str)
+
+
+def _clear_of_line(values: Sequence[float], ref: float | None, label_units: float) -> list[str]:
+    """Per bar, ``outside`` unless a label above the bar would sit on the reference line; then
+    ``inside`` (the bar's top is at or below the line, so a label inside it stays clear)."""
+    out = []
+    for v in values:
+        on_line = ref is not None and float(v) <= ref < float(v) + label_units
+        out.append("inside" if on_line else "outside")
+    return out
+
+
+def _reference_note(fig: go.Figure, ref: float, text: str, look: Look) -> None:
+    """The reference line's value in the right margin, level with the line: named without a
+    title, never over a bar or its label."""
+    fig.add_annotation(
+        text=text,
+        xref="paper",
+        yref="y",
+        x=1.0,
+        y=ref,
+        xanchor="left",
+        yanchor="middle",
+        showarrow=False,
+        align="left",
+        font={"size": look.note, "color": "#333"},
+    )
+    fig.update_layout(margin={"r": 40 + 5 * look.note})
+
+
+def slide_style(fig: go.Figure, *, footer: str = "") -> go.Figure:
+    """Any figure restyled for a 16:9 slide at 1920x1080 (type legible from the back of a room,
+    no dropdowns, legend and footer below). The workbook's own charts take ``look=SLIDE``
+    instead, which also places labels and legends for that size."""
+    out = go.Figure(fig)
+    # Plot area 1920 x 700 between a 140 px title band and a 240 px band for axis title,
+    # legend (at 12 % = 84 px below the plot) and footer (at 22 % = 154 px below).
+    out.update_layout(
+        width=1920,
+        height=1080,
+        font={"family": FONT_FAMILY, "size": 26},
+        title={"font": {"size": 40}},
+        margin={"l": 140, "r": 60, "t": 140, "b": 240},
+        legend={"font": {"size": 22}, "y": -0.12, "yanchor": "top"},
+    )
+    out.layout.updatemenus = ()  # a picture has no dropdown
+    out.update_xaxes(tickfont={"size": 22}, title_font={"size": 24})
+    out.update_yaxes(tickfont={"size": 22}, title_font={"size": 24})
+    out.update_traces(textfont={"size": 20}, selector={"type": "heatmap"})
+    out.update_traces(textfont={"size": 20}, selector={"type": "bar"})
+    out.update_annotations(font={"size": 20})
+    if footer:
+        _footer(out, footer, size=18)
+    return out
