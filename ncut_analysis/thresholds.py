@@ -99,11 +99,8 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return _kernels.index_in(_arrow_strings(values), _arrow_strings(keys)).astype(np.int64)
 
 
-# Above this many records, the sums run in one thread per core over slices of the records
-# (numpy releases the GIL), then add up.
-_PARALLEL_MIN = 1_000_000
-# A float64 sum of integers is exact while every partial sum stays below 2**53.
-_EXACT_FLOAT = 2**53
+# Above this many students the group keys are factorised in one thread per key.
+_THREADED_GROUPS = 100_000
 
 
 def _unit_sums(
@@ -111,61 +108,44 @@ def _unit_sums(
 ) -> np.ndarray:
     """Per kept student (in order), the summed units of each category (shape n x 5), as int64.
 
-    The as-of filter and the join are masks and index arrays over the records' columns; the
-    records frame itself is never copied.
+    One walk over the records (``_kernels.unit_sums``): each record's student, then its units
+    into that student's sum of its category, in integers; the records frame is never copied.
+    Records dated after the as-of day, or of students not kept, do not count.
     """
-    found = _kernels.index_in(
-        _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
-    )
-    # Every student's row among the kept ones, or -1.
-    to_pop = np.where(keep_students, np.cumsum(keep_students) - 1, -1).astype(np.int32)
-    pidx_all = to_pop[found]  # (-1, absent, takes the last row: fixed below)
-    pidx_all[found < 0] = -1
-    codes = records["category"].cat.codes.to_numpy()
-    units = records["units"].to_numpy()
-    dates = records["date"].to_numpy()
-    limit = np.datetime64(as_of, "s") if as_of is not None else None
     n = int(keep_students.sum())
-    size = n * len(CATEGORIES)
-
-    def part(lo: int, hi: int) -> np.ndarray:
-        # One bin per (student, category); records that do not count (another student, or
-        # dated after the as-of day) go to one extra bin, dropped: no compacting copies.
-        pidx = pidx_all[lo:hi]
-        flat = pidx.astype(np.int64)
-        flat *= len(CATEGORIES)
-        flat += codes[lo:hi]
-        drop = pidx < 0
-        if limit is not None:
-            drop |= dates[lo:hi] > limit
-        flat[drop] = size
-        if exact_float:
-            return np.bincount(flat, weights=units[lo:hi], minlength=size + 1)[:size]
-        out = np.zeros(size + 1, dtype=np.int64)
-        np.add.at(out, flat, units[lo:hi])
-        return out[:size]
-
-    m = len(records)
-    # bincount adds float64 weights: exact for integers while every partial sum stays below
-    # 2**53 units, which |largest record| x records bounds (9e9 hours); beyond that, integer adds.
-    exact_float = m == 0 or int(np.abs(units).max()) * m < _EXACT_FLOAT
-    parts = map_threads(lambda b: part(*b), _kernels.slices(m) if m >= _PARALLEL_MIN else [(0, m)])
-    sums = parts[0]
-    for other in parts[1:]:
-        sums += other
-    unknown = found < 0
-    if unknown.any():
-        missing_ids = pd.unique(records["student_id"].to_numpy()[unknown])
+    # Where each student's sums start among the kept ones' (n x categories), -1 if not kept.
+    start = np.where(keep_students, (np.cumsum(keep_students) - 1) * len(CATEGORIES), -1)
+    dates = records["date"].to_numpy()
+    limit = (
+        np.datetime64(as_of).astype(dates.dtype).view(np.int64)
+        if as_of is not None
+        else np.iinfo(np.int64).max
+    )
+    sums, unknown = _kernels.unit_sums(
+        _arrow_strings(records["student_id"]),
+        _arrow_strings(students["student_id"]),
+        start,
+        records["category"].cat.codes.to_numpy(),
+        records["units"].to_numpy(dtype=np.int64),
+        dates.view(np.int64),
+        int(limit),
+        n * len(CATEGORIES),
+    )
+    if unknown:
+        found = _kernels.index_in(
+            _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
+        )
+        missing_ids = pd.unique(records["student_id"].to_numpy()[found < 0])
         sample = ", ".join(map(str, missing_ids[:5]))
         warnings.warn(
             UnknownStudentsWarning(
-                f"{int(unknown.sum())} records of {len(missing_ids)} students not in the students file "
+                f"{unknown} records of {len(missing_ids)} students not in the students file "
                 f"were skipped (e.g. {sample})",
-                count=int(unknown.sum()),
+                count=unknown,
             ),
             stacklevel=3,
         )
-    return sums.astype(np.int64).reshape(n, len(CATEGORIES))  # whole numbers: exact
+    return sums.reshape(n, len(CATEGORIES))
 
 
 def _effective(units: np.ndarray, rules: TermRules) -> dict[str, np.ndarray]:
@@ -260,7 +240,7 @@ def _group_table(
     def factorize(k: str) -> tuple[np.ndarray, pd.Index]:
         return pd.factorize(frame[k], use_na_sentinel=False)
 
-    big = len(frame) >= _PARALLEL_MIN // 10
+    big = len(frame) >= _THREADED_GROUPS
     factorized = map_threads(factorize, keys) if big else [factorize(k) for k in keys]
     for codes, uniq in factorized:  # one integer per distinct key tuple: mixed radix over codes
         combined = combined * len(uniq) + codes

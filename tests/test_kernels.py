@@ -55,7 +55,7 @@ def test_long_ids_empty_keys_and_chunked_values():
 
 @pytest.mark.parametrize("seed", range(20))
 def test_random_ids_against_arrow(seed, monkeypatch):
-    monkeypatch.setattr(_kernels, "_CHUNK", 64)  # many chunks, each probed on its own
+    monkeypatch.setattr(_kernels, "_PARALLEL_MIN", 64)  # the values split over the threads
     rng = np.random.default_rng(seed)
     alphabet = np.array(list("ab\x00é3"))
     longest = int(rng.integers(1, 34))
