@@ -31,6 +31,7 @@ _ZERO = np.uint64(0)
 # (population row x categories + 1; 0: not counted).
 W0, W1, META, FLAT = 0, 1, 2, 3
 EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+_BLOCK = 1024  # keys inserted, records resolved, at a time
 LEN_MASK = np.uint64((1 << 32) - 1)  # no id's length: no previous record
 
 
@@ -112,28 +113,33 @@ def _is(table, s, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
 
 
 @njit(cache=True, nogil=True)
-def build(koff, kwin, kdata, kvalid, start, table):
+def build(koff, kwin, kdata, kvalid, start, table, first):
     """The keys into ``table`` (2**bits x 4 uint64, META all EMPTY on entry, at most half full),
-    each with where its sums start (``start``, -1: not counted; empty: none are).
+    each with where its sums start (``start``, -1: not counted; empty: none are), and each key's
+    first row (itself, or the row of the same key before it; -1 if missing) into ``first``.
 
     The table is allocated by numpy, which asks for huge pages: fewer TLB misses at random. A
     repeated key stays at its first row: later rows with it are not in the table."""
     bits = _log2(len(table))
     mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
     for i in range(len(koff) - 1):
         if len(kvalid) and not kvalid[i]:
+            first[i] = -1
             continue
-        lo, hi = koff[i], koff[i + 1]
-        w0 = _load(kwin, kdata, lo, hi)
-        w1 = _load(kwin, kdata, lo + 8, hi)
-        s = np.int64(_hash(kwin, kdata, lo, hi, w0, w1) >> np.uint64(64 - bits))
+        a, b = koff[i], koff[i + 1]
+        w0 = _load(kwin, kdata, a, b)
+        w1 = _load(kwin, kdata, a + 8, b)
+        s = np.int64(_hash(kwin, kdata, a, b, w0, w1) >> shift)
         while True:
             if table[s, META] == EMPTY:
                 table[s, W0], table[s, W1] = w0, w1
-                table[s, META] = np.uint64(hi - lo) | (np.uint64(i) << np.uint64(32))
+                table[s, META] = np.uint64(b - a) | (np.uint64(i) << np.uint64(32))
                 table[s, FLAT] = np.uint64(start[i] + 1) if len(start) else _ZERO
+                first[i] = i
                 break
-            if _is(table, s, w0, w1, hi - lo, lo, kwin, kdata, koff, kwin, kdata):
+            if _is(table, s, w0, w1, b - a, a, kwin, kdata, koff, kwin, kdata):
+                first[i] = np.int64(table[s, META] >> np.uint64(32))
                 break
             s = (s + 1) & mask
 
@@ -151,22 +157,19 @@ def _probe(table, h, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
         s = (s + 1) & mask
 
 
-_BLOCK = 1024  # records resolved at a time
-
-
 @njit(inline="always")
 def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, got,
            pend, miss, ph, pw0, pw1):  # fmt: skip
     """The table slots of records [lo, hi) into ``got[: hi - lo]`` (-1: not a key).
 
     ``state`` carries the last record's (w0, w1, length, slot + 1) from block to block."""
+    last = np.int64(state[3]) - 1  # the slot a run continued from the block before has
     k = 0
     for i in range(lo, hi):
         j = i - lo
         if len(rvalid) and not rvalid[i]:
             got[j] = -1
             state[2] = LEN_MASK  # no run across a missing id
-            state[3] = _ZERO
             continue
         a, b = roff[i], roff[i + 1]
         ln = b - a
@@ -207,7 +210,6 @@ def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, g
         a = roff[lo + j]
         got[j] = _probe(table, ph[q], pw0[q], pw1[q], roff[lo + j + 1] - a, a,
                         rwin, rdata, koff, kwin, kdata)  # fmt: skip
-    last = np.int64(state[3]) - 1
     for j in range(hi - lo):
         if got[j] == -2:
             got[j] = last

@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["index_in", "slices", "unit_sums", "warm"]
+__all__ = ["first_rows", "index_in", "slices", "unit_sums", "warm"]
 
 # Below this many records one thread does it all (a thread and its own sums cost more).
 _PARALLEL_MIN = 1_000_000
@@ -52,7 +52,9 @@ class _Text:
         from . import _jit
 
         bufs = a.buffers()  # large_string: 64-bit offsets
-        self.off = _ro(np.frombuffer(bufs[1], dtype=np.int64, count=len(a) + 1, offset=a.offset * 8))
+        self.off = _ro(
+            np.frombuffer(bufs[1], dtype=np.int64, count=len(a) + 1, offset=a.offset * 8)
+        )
         data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
         self.data, self.win = map(_ro, _jit.window(data))
         self.valid = _ro(
@@ -76,7 +78,8 @@ class _Keys:
         self.table[:, _jit.META] = _jit.EMPTY
         start = _ro(np.zeros(0, np.int64) if start is None else np.asarray(start, dtype=np.int64))
         t = self.text
-        _jit.build(t.off, t.win, t.data, t.valid, start, self.table)
+        self.first = np.empty(len(keys), dtype=np.int32)
+        _jit.build(t.off, t.win, t.data, t.valid, start, self.table, self.first)
 
     def args(self) -> tuple:
         t = self.text
@@ -106,6 +109,12 @@ def _map(fn, items: list) -> list:  # noqa: ANN001
     from .io import map_threads
 
     return map_threads(fn, items)
+
+
+def first_rows(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """For each key, the row of its first occurrence (its own row unless repeated), int32; -1
+    if missing. What ``index_in(keys, keys)`` gives, from building the table alone."""
+    return _Keys(keys).first if len(keys) else np.zeros(0, dtype=np.int32)
 
 
 def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -177,5 +186,6 @@ def warm() -> None:
     so that no run waits for the compiler."""
     ids = pa.array(["a", "b", None])
     index_in(ids, ids)
+    first_rows(ids)
     unit_sums(ids, ids, np.array([0, -1, -1]), np.zeros(3, np.int8), np.ones(3, np.int64),
               np.zeros(3, np.int64), 0, 1)  # fmt: skip

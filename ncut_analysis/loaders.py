@@ -93,10 +93,9 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
-    # Each id's first row, by one hash lookup of the ids in themselves (rows not their own
-    # first are repeats): one pass, where pandas' duplicated and drop_duplicates take two.
-    ids = pa.array(df["student_id"].array)
-    first = _kernels.index_in(ids, ids)
+    # Each id's first row, from putting the ids in a hash table (rows not their own first are
+    # repeats): one pass, where pandas' duplicated and drop_duplicates take two.
+    first = _kernels.first_rows(pa.array(df["student_id"].array))
     repeat = (first != np.arange(len(df))) & (first >= 0)
     if repeat.any():
         dup = repeat.copy()

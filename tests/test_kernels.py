@@ -74,3 +74,67 @@ def test_runs_of_equal_ids_and_missing_ones():
     values = pa.array(["a", "a", "a", None, "", "", None, "b", "b", "c", "c", "a"])
     assert _kernels.index_in(values, keys).tolist() == [1, 1, 1, -1, 0, 0, -1, 2, 2, -1, -1, 1]
     assert _kernels.index_in(values, keys).tolist() == plain(values, keys)
+
+
+def test_unit_sums_by_hand():
+    # A counts from bin 0, B from bin 5, C is not counted; D is no key; a missing id.
+    keys = pa.array(["A", "B", "C"])
+    values = pa.array(["A", "A", "B", "C", "D", None, "B", "A"])
+    codes = np.array([0, 1, 0, 2, 0, 0, 4, 1], dtype=np.int8)
+    units = np.array([300, 300, 1000, 7, 9, 9, 2500, 400])
+    dates = np.array([1, 2, 3, 3, 3, 3, 4, 5])  # the last A record is after the limit (4)
+    sums, unknown = _kernels.unit_sums(
+        values, keys, np.array([0, 5, -1]), codes, units, dates, 4, 10
+    )
+    assert sums.tolist() == [300, 300, 0, 0, 0, 1000, 0, 0, 0, 2500]
+    assert unknown == 2
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_unit_sums_against_a_groupby(seed, monkeypatch):
+    """Ids of 0-40 bytes (around the 8-, 16- and 32-byte words), runs longer than a block, keys
+    repeated (the first row counts), ids not in the keys, missing ids, sliced and chunked values,
+    split over threads."""
+    monkeypatch.setattr(_kernels, "_PARALLEL_MIN", 100)
+    rng = np.random.default_rng(seed)
+    alphabet = np.array(list("ab\x00é3"))
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet, size=int(rng.integers(0, 41))))
+
+    keys = [text() for _ in range(int(rng.integers(1, 300)))]
+    ids = [rng.choice(keys) if rng.random() < 0.9 else text() for _ in range(300)]
+    # runs: each id repeated 1-2500 times (a run of 2,500 crosses the 1,024-record blocks)
+    values = [
+        v for v in ids for _ in range(int(rng.integers(1, 2500 if rng.random() < 0.02 else 4)))
+    ]
+    values = [v if rng.random() > 0.02 else None for v in values]
+    m = len(values)
+    codes = rng.integers(-1, 5, m).astype(np.int8)
+    units = rng.integers(-5000, 10**9, m)
+    dates = rng.integers(0, 100, m)
+    start = np.where(rng.random(len(keys)) < 0.8, np.arange(len(keys)) * 5, -1)
+    cut = int(rng.integers(0, m))
+    arr = pa.array(["pad", *values]).slice(1)
+    chunked = pa.chunked_array([arr.slice(0, cut), arr.slice(cut)])
+    sums, unknown = _kernels.unit_sums(chunked, pa.array(keys), start, codes, units, dates, 50,
+                                       5 * len(keys))  # fmt: skip
+
+    first = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    expect = np.zeros(5 * len(keys), dtype=np.int64)
+    expect_unknown = 0
+    for v, c, u, d in zip(values, codes, units, dates, strict=True):
+        row = first.get(v) if v is not None else None
+        if row is None:
+            expect_unknown += 1
+        elif start[row] >= 0 and d <= 50 and c >= 0:
+            expect[start[row] + c] += u
+    assert unknown == expect_unknown
+    assert sums.tolist() == expect.tolist()
+
+
+def test_first_rows_of_repeated_and_missing_keys():
+    keys = pa.array(["b", "a", "b", None, "a", "c", "x" * 20, "x" * 20])
+    assert _kernels.first_rows(keys).tolist() == [0, 1, 0, -1, 1, 5, 6, 6]
