@@ -1,7 +1,8 @@
 """The graduation-threshold rules applied: per-student status, pass rates, progress over time.
 
 Amounts are exact integers of 1/1000 hour (or certificate) from ``load_records``; sums are
-integer sums, so ten records of 0.3 h make exactly 3 h. Everything is vectorised.
+integer sums, so ten records of 0.3 h make exactly 3 h. The join and the sums are one compiled
+walk over the records (``_kernels``); the rest is vectorised.
 """
 
 from __future__ import annotations
