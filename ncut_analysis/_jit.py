@@ -158,11 +158,21 @@ def _probe(table, h, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
 
 
 @njit(inline="always")
-def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, got,
-           pend, miss, ph, pw0, pw1):  # fmt: skip
-    """The table slots of records [lo, hi) into ``got[: hi - lo]`` (-1: not a key).
+def _buffers():
+    """A walk's state (the last record's w0, w1, length, slot + 1; no record yet), and one
+    block's scratch: (slots, pending records, slow ones) and (their hashes, w0s, w1s)."""
+    state = np.zeros(4, dtype=np.uint64)
+    state[2] = LEN_MASK
+    return state, np.empty((3, _BLOCK), dtype=np.int64), np.empty((3, _BLOCK), dtype=np.uint64)
+
+
+@njit(inline="always")
+def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, ints, words):
+    """The table slots of records [lo, hi) into ``ints[0, : hi - lo]`` (-1: not a key).
 
     ``state`` carries the last record's (w0, w1, length, slot + 1) from block to block."""
+    got, pend, miss = ints[0], ints[1], ints[2]
+    ph, pw0, pw1 = words[0], words[1], words[2]
     last = np.int64(state[3]) - 1  # the slot a run continued from the block before has
     k = 0
     for i in range(lo, hi):
@@ -221,18 +231,13 @@ def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, g
 @njit(cache=True, nogil=True)
 def rows_of(roff, rwin, rdata, rvalid, table, koff, kwin, kdata, out):
     """Each record's key row (or -1) into ``out``."""
-    state = np.zeros(4, dtype=np.uint64)
-    state[2] = LEN_MASK  # no previous record
-    pend, miss = np.empty(_BLOCK, dtype=np.int64), np.empty(_BLOCK, dtype=np.int64)
-    scratch = np.empty((3, _BLOCK), dtype=np.uint64)
-    got = np.empty(_BLOCK, dtype=np.int64)
+    state, ints, words = _buffers()
     n = len(roff) - 1
     for lo in range(0, n, _BLOCK):
         hi = min(lo + _BLOCK, n)
-        _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, got,
-               pend, miss, scratch[0], scratch[1], scratch[2])  # fmt: skip
+        _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, ints, words)
         for j in range(hi - lo):
-            s = got[j]
+            s = ints[0, j]
             out[lo + j] = np.int64(table[s, META] >> np.uint64(32)) if s >= 0 else -1
 
 
@@ -242,19 +247,14 @@ def add_units(roff, rwin, rdata, rvalid, table, koff, kwin, kdata, codes, units,
     """Each record's units added to its student's sum of its category (``out[start + code]``);
     records of students not counted, dated after ``limit`` or without a category are skipped.
     Returns the number of records whose id is not a key (or is missing)."""
-    state = np.zeros(4, dtype=np.uint64)
-    state[2] = LEN_MASK
-    pend, miss = np.empty(_BLOCK, dtype=np.int64), np.empty(_BLOCK, dtype=np.int64)
-    scratch = np.empty((3, _BLOCK), dtype=np.uint64)
-    got = np.empty(_BLOCK, dtype=np.int64)
+    state, ints, words = _buffers()
     unknown = 0
     n = len(roff) - 1
     for lo in range(0, n, _BLOCK):
         hi = min(lo + _BLOCK, n)
-        _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, got,
-               pend, miss, scratch[0], scratch[1], scratch[2])  # fmt: skip
+        _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, ints, words)
         for j in range(hi - lo):
-            s = got[j]
+            s = ints[0, j]
             if s < 0:
                 unknown += 1
                 continue

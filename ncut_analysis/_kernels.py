@@ -14,7 +14,9 @@ import os
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["first_rows", "index_in", "slices", "unit_sums", "warm"]
+from .io import map_threads
+
+__all__ = ["first_rows", "index_in", "unit_sums", "warm"]
 
 # Below this many records one thread does it all (a thread and its own sums cost more).
 _PARALLEL_MIN = 1_000_000
@@ -105,12 +107,6 @@ def _threads(n: int) -> int:
     return min(os.cpu_count() or 1, 8) if n >= _PARALLEL_MIN else 1
 
 
-def _map(fn, items: list) -> list:  # noqa: ANN001
-    from .io import map_threads
-
-    return map_threads(fn, items)
-
-
 def first_rows(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """For each key, the row of its first occurrence (its own row unless repeated), int32; -1
     if missing. What ``index_in(keys, keys)`` gives, from building the table alone."""
@@ -135,7 +131,7 @@ def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArra
             t = _Text(a)
             _jit.rows_of(t.off, t.win, t.data, t.valid, *k.args(), out[at : at + len(a)])
 
-    _map(run, _pieces(values, _threads(len(values))))
+    map_threads(run, _pieces(values, _threads(len(values))))
     return out
 
 
@@ -174,7 +170,7 @@ def unit_sums(
             )  # fmt: skip
         return out, unknown
 
-    parts = _map(run, _pieces(values, _threads(len(values))))
+    parts = map_threads(run, _pieces(values, _threads(len(values))))
     sums = parts[0][0]
     for other, _ in parts[1:]:
         sums += other
