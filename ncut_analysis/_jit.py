@@ -3,22 +3,34 @@
 Private. An id is read as two 64-bit words straight out of the Arrow string buffer (through an
 unaligned 8-byte view of it: one load a word, no copy), plus its length; ids over 16 bytes also
 compare their remaining bytes. The keys live in one hash table (open addressing, linear probing,
-at most half full) whose 32-byte entries hold the key itself (its two words and its length), its
-row and where its student's sums start: a lookup reads one entry, one cache line, and compares
-the key word for word, so the answer is exact, never a hash guess.
+at most a quarter full) whose 32-byte entries hold the key itself (its two words and its length),
+its row and where its student's sums start. The table is aligned to the 64-byte cache line, so a
+line holds two whole entries, and a key's hash names a line (its first entry): nearly every key
+is in its own line, and a lookup reads that one line and compares the key word for word, so the
+answer is exact, never a hash guess.
 
-Records are walked in file order, once, a block at a time: a first walk reads each id and hashes
-it, unless it is the previous record's (a run of one student's records, as exports grouped by
-student have: looked up once); then the block's lookups, with no branch on what they read, so
-the processor overlaps their memory reads instead of waiting for each (records in random order
-cost a cache miss each, and this keeps them cheap); the few ids not in their own slot then go
-slot after slot.
+Records are walked in file order, once, a block at a time:
+
+1. each id is read and hashed, unless it is the previous record's (a run of one student's
+   records, as exports grouped by student have: looked up once), and its line is asked for
+   ahead of use (a prefetch), so the block's memory reads overlap instead of queueing;
+2. the two entries of each id's line are compared, with no branch on what is read (a
+   mispredicted branch would wait for the memory and throw away the reads behind it);
+3. the few ids not found in their line (not keys, or keys pushed past it: about 3 in 100) ask
+   for the next line, then go entry after entry;
+4. each record of a run takes its run's answer.
+
+Records in random order cost a cache miss each in steps 1 and 2 (and one more where the sums
+go); the prefetches let a block's misses overlap.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _M = np.uint64(0x9E37_79B9_7F4A_7C15)  # 2**64 / golden ratio
 _X1 = np.uint64(0xBF58_476D_1CE4_E5B9)  # splitmix64's finaliser
@@ -31,8 +43,43 @@ _ZERO = np.uint64(0)
 # (population row x categories + 1; 0: not counted).
 W0, W1, META, FLAT = 0, 1, 2, 3
 EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
-_BLOCK = 1024  # keys inserted, records resolved, at a time
+_BLOCK = 128  # records resolved at a time: their lines, asked for together, stay in the cache
 LEN_MASK = np.uint64((1 << 32) - 1)  # no id's length: no previous record
+
+
+def new_table(keys: int) -> np.ndarray:
+    """An empty table for ``keys`` keys: 2**bits x 4 uint64 (bits >= 4), at most a quarter full,
+    starting on a 64-byte cache line, so that no entry straddles two lines."""
+    rows = 1 << max(4, int(4 * keys - 1).bit_length())
+    buf = np.empty(rows * 4 + 8, dtype=np.uint64)
+    at = (-buf.ctypes.data % 64) // 8
+    table = buf[at : at + rows * 4].reshape(rows, 4)
+    table[:, META] = EMPTY
+    return table
+
+
+@intrinsic
+def _prefetch(typingctx, arr, i):  # noqa: ARG001 (numba passes the typing context)
+    """Ask for the cache line of ``arr[i]`` (of row ``i`` of a 2-d array) ahead of its use: LLVM's
+    ``prefetch``, a hint that never faults."""
+    if not isinstance(arr, types.Array) or not isinstance(i, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):  # noqa: ANN001, ANN202
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        at = [args[1]] + [zero] * (aryty.ndim - 1)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, at, wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0"
+        )
+        # read (0), keep in all cache levels (3), data (1)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, i), codegen
 
 
 def window(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,17 +159,22 @@ def _is(table, s, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
     )
 
 
+@njit(inline="always")
+def _home(h, shift):
+    """The slot a hash starts from: the first entry of a cache line (an even slot)."""
+    return np.int64(h >> shift) & ~np.int64(1)
+
+
 @njit(cache=True, nogil=True)
 def build(koff, kwin, kdata, kvalid, start, table, first):
-    """The keys into ``table`` (2**bits x 4 uint64, META all EMPTY on entry, at most half full),
-    each with where its sums start (``start``, -1: not counted; empty: none are), and each key's
-    first row (itself, or the row of the same key before it; -1 if missing) into ``first``.
+    """The keys into ``table`` (``new_table``), each with where its sums start (``start``, -1:
+    not counted; empty: none are), and each key's first row (itself, or the row of the same key
+    before it; -1 if missing) into ``first``.
 
     The table is allocated by numpy, which asks for huge pages: fewer TLB misses at random. A
     repeated key stays at its first row: later rows with it are not in the table."""
-    bits = _log2(len(table))
-    mask = (1 << bits) - 1
-    shift = np.uint64(64 - bits)
+    mask = len(table) - 1
+    shift = np.uint64(64 - _log2(len(table)))
     for i in range(len(koff) - 1):
         if len(kvalid) and not kvalid[i]:
             first[i] = -1
@@ -130,7 +182,7 @@ def build(koff, kwin, kdata, kvalid, start, table, first):
         a, b = koff[i], koff[i + 1]
         w0 = _load(kwin, kdata, a, b)
         w1 = _load(kwin, kdata, a + 8, b)
-        s = np.int64(_hash(kwin, kdata, a, b, w0, w1) >> shift)
+        s = _home(_hash(kwin, kdata, a, b, w0, w1), shift)
         while True:
             if table[s, META] == EMPTY:
                 table[s, W0], table[s, W1] = w0, w1
@@ -145,10 +197,9 @@ def build(koff, kwin, kdata, kvalid, start, table, first):
 
 
 @njit(inline="always")
-def _probe(table, h, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
-    """The slot of an id, from its own slot on (-1 if not a key)."""
+def _probe(table, s, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
+    """The slot of an id, entry after entry from slot ``s`` (its home) on (-1 if not a key)."""
     mask = len(table) - 1
-    s = np.int64(h >> np.uint64(64 - _log2(len(table))))
     while True:
         if table[s, META] == EMPTY:
             return -1
@@ -158,12 +209,19 @@ def _probe(table, h, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
 
 
 @njit(inline="always")
+def _found(table, s, w0, w1, ln):
+    """Entry ``s`` holds the id (w0, w1, ln) of at most 16 bytes: with no branch."""
+    m = table[s, META]
+    return (table[s, W0] == w0) & (table[s, W1] == w1) & ((m & LEN_MASK) == ln) & (m != EMPTY)
+
+
+@njit(inline="always")
 def _buffers():
     """A walk's state (the last record's w0, w1, length, slot + 1; no record yet), and one
-    block's scratch: (slots, pending records, slow ones) and (their hashes, w0s, w1s)."""
+    block's scratch: (slots, homes) and (w0s, w1s)."""
     state = np.zeros(4, dtype=np.uint64)
     state[2] = LEN_MASK
-    return state, np.empty((3, _BLOCK), dtype=np.int64), np.empty((3, _BLOCK), dtype=np.uint64)
+    return state, np.empty((2, _BLOCK), dtype=np.int64), np.empty((2, _BLOCK), dtype=np.uint64)
 
 
 @njit(inline="always")
@@ -171,14 +229,15 @@ def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, i
     """The table slots of records [lo, hi) into ``ints[0, : hi - lo]`` (-1: not a key).
 
     ``state`` carries the last record's (w0, w1, length, slot + 1) from block to block."""
-    got, pend, miss = ints[0], ints[1], ints[2]
-    ph, pw0, pw1 = words[0], words[1], words[2]
-    last = np.int64(state[3]) - 1  # the slot a run continued from the block before has
-    k = 0
+    got, home = ints[0], ints[1]
+    pw0, pw1 = words[0], words[1]
+    mask = len(table) - 1
+    shift = np.uint64(64 - _log2(len(table)))
+    # 1. Read and hash each id (-2: the previous record's, -1: missing); ask for its line.
     for i in range(lo, hi):
         j = i - lo
         if len(rvalid) and not rvalid[i]:
-            got[j] = -1
+            home[j] = -1
             state[2] = LEN_MASK  # no run across a missing id
             continue
         a, b = roff[i], roff[i + 1]
@@ -191,35 +250,36 @@ def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, i
             and state[1] == w1
             and (ln <= 16 or _tail_equal(rwin, rdata, a, rwin, rdata, roff[i - 1], ln))
         ):
-            got[j] = -2  # the previous record's
+            home[j] = -2
             continue
         state[0], state[1], state[2] = w0, w1, np.uint64(ln)
-        pend[k], ph[k], pw0[k], pw1[k] = j, _hash(rwin, rdata, a, b, w0, w1), w0, w1
-        k += 1
-    # The lookups: each id's own slot, with no branch on what is read (a mispredicted branch
-    # would wait for the memory); the few not settled there go slot after slot below.
-    shift = np.uint64(64 - _log2(len(table)))
-    slow = 0
-    for q in range(k):
-        s = np.int64(ph[q] >> shift)
-        j = pend[q]
+        s = _home(_hash(rwin, rdata, a, b, w0, w1), shift)
+        _prefetch(table, s)
+        home[j], pw0[j], pw1[j] = s, w0, w1
+    # 2. Compare the two entries of each id's line, with no branch on what is read (-3: not
+    # there, or an id over 16 bytes).
+    for j in range(hi - lo):
+        s = home[j]
+        if s < 0:
+            got[j] = s
+            continue
         ln = np.uint64(roff[lo + j + 1] - roff[lo + j])
-        ok = (
-            (table[s, W0] == pw0[q])
-            & (table[s, W1] == pw1[q])
-            & (table[s, META] & LEN_MASK == ln)
-            & (table[s, META] != EMPTY)
-            & (ln <= np.uint64(16))
-        )
-        got[j] = s
-        miss[slow] = q
-        slow += 0 if ok else 1
-    for m in range(slow):
-        q = miss[m]
-        j = pend[q]
-        a = roff[lo + j]
-        got[j] = _probe(table, ph[q], pw0[q], pw1[q], roff[lo + j + 1] - a, a,
-                        rwin, rdata, koff, kwin, kdata)  # fmt: skip
+        w0, w1 = pw0[j], pw1[j]
+        ok0 = _found(table, s, w0, w1, ln) & (ln <= np.uint64(16))
+        ok1 = _found(table, s + 1, w0, w1, ln) & (ln <= np.uint64(16))
+        f = np.int64(ok0 | ok1)
+        got[j] = (s + 1 - np.int64(ok0)) * f - 3 * (1 - f)
+    # 3. The rest: ask for the next line, then go entry after entry from the home slot.
+    for j in range(hi - lo):
+        if got[j] == -3:
+            _prefetch(table, (home[j] + 2) & mask)
+    for j in range(hi - lo):
+        if got[j] == -3:
+            a = roff[lo + j]
+            got[j] = _probe(table, home[j], pw0[j], pw1[j], roff[lo + j + 1] - a, a,
+                            rwin, rdata, koff, kwin, kdata)  # fmt: skip
+    # 4. A run's records take its answer; one continued from the block before, that block's.
+    last = np.int64(state[3]) - 1
     for j in range(hi - lo):
         if got[j] == -2:
             got[j] = last
@@ -253,14 +313,19 @@ def add_units(roff, rwin, rdata, rvalid, table, koff, kwin, kdata, codes, units,
     for lo in range(0, n, _BLOCK):
         hi = min(lo + _BLOCK, n)
         _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, ints, words)
+        # Where each record's units go (-1: nowhere), and ask for that place ahead of the adds.
+        got = ints[0]
         for j in range(hi - lo):
-            s = ints[0, j]
-            if s < 0:
-                unknown += 1
-                continue
+            s = got[j]
             i = lo + j
-            start = np.int64(table[s, FLAT]) - 1  # stored + 1: 0 is not counted
-            if start < 0 or dates[i] > limit or codes[i] < 0:
-                continue
-            out[start + codes[i]] += units[i]
+            start = np.int64(table[max(s, 0), FLAT]) - 1  # stored + 1: 0 is not counted
+            ok = (s >= 0) & (start >= 0) & (dates[i] <= limit) & (codes[i] >= 0)
+            unknown += np.int64(s < 0)
+            got[j] = start + codes[i] if ok else -1
+            if ok:
+                _prefetch(out, start)
+        for j in range(hi - lo):
+            p = got[j]
+            if p >= 0:
+                out[p] += units[lo + j]
     return unknown

@@ -65,7 +65,7 @@ class _Text:
 
 
 class _Keys:
-    """The keys' hash table (``_jit.build``): 2**bits entries of 4 words, at most half full."""
+    """The keys' hash table (``_jit.build``): 2**bits entries of 4 words, at most a quarter full."""
 
     def __init__(self, keys: pa.Array | pa.ChunkedArray, start: np.ndarray | None = None) -> None:
         """``start``: where each key row's sums start (-1: not counted), for ``unit_sums``."""
@@ -75,9 +75,7 @@ class _Keys:
         if isinstance(keys, pa.ChunkedArray):
             keys = keys.combine_chunks()
         self.text = _Text(keys)
-        bits = max(4, int(2 * len(keys) - 1).bit_length())
-        self.table = np.empty((1 << bits, 4), dtype=np.uint64)
-        self.table[:, _jit.META] = _jit.EMPTY
+        self.table = _jit.new_table(len(keys))
         start = _ro(np.zeros(0, np.int64) if start is None else np.asarray(start, dtype=np.int64))
         t = self.text
         self.first = np.empty(len(keys), dtype=np.int32)

@@ -264,6 +264,8 @@ def run_term_briefing(
         "ledger": str(Path(ledger).resolve()) if ledger else "",
     }
     base = Path(out) / term
+    if not (department or per_department):
+        return [_one_briefing(params, base, progress_bar)]  # the notebook reads the data
     depts = seniors_departments(checked.students, checked.rules)
     if department and department not in depts:
         from .errors import OptionError

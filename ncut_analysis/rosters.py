@@ -16,7 +16,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .io import atomic_dir, save_workbook, write_csv
-from .labels import VERDICT_LABELS
 from .report.xlsx import fill_sheet
 from .rules import UNIT, TermRules
 from .thresholds import format_amount, student_card
@@ -25,6 +24,7 @@ __all__ = ["roster_table", "write_rosters", "PERSONAL_DATA_NOTE"]
 
 PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
+_TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
@@ -47,7 +47,7 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     pass or not per category as ``earned / required`` beside the earned amount as a number (for
     sorting), what is still missing; failing first."""
     rows = []
-    for _, r in status.iterrows():
+    for r in status.to_dict("records"):
         card = student_card(r, rules)
         row = {
             "班級": r["class"],
@@ -66,7 +66,10 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     if out.empty:
         return out
     out = out.sort_values(["_fail", "學號"], ascending=[False, True], kind="stable")
-    return out.drop(columns="_fail").reset_index(drop=True)
+    failing = tuple(out["_fail"].tolist())
+    out = out.drop(columns="_fail").reset_index(drop=True)
+    out.attrs["failing"] = failing  # per row: not passed all four (the rows to mark)
+    return out
 
 
 def _safe(name: str) -> str:
@@ -96,7 +99,6 @@ def write_rosters(
     )
     if rules.aesthetics_into:
         need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
-    passed = VERDICT_LABELS["passed"]
     with atomic_dir(out) as tmp:
         for cls, g in status.groupby("class", sort=True):
             table = roster_table(g, rules)
@@ -111,14 +113,14 @@ def write_rosters(
             ws["A1"] = title
             ws["A1"].font = Font(bold=True, size=14)
             ws["A2"] = f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
-            fill_sheet(ws, table, header_row=3)
-            fail_col = list(table.columns).index(rules.label("all")) + 1
-            for r in range(4, 4 + len(table)):
-                if ws.cell(r, fail_col).value != passed:
-                    for c in range(1, len(table.columns) + 1):
-                        ws.cell(r, c).fill = _FAIL_FILL
-                for c in range(1, len(table.columns) + 1):
-                    ws.cell(r, c).alignment = Alignment(vertical="top", wrap_text=True)
+            fill_sheet(
+                ws,
+                table,
+                header_row=3,
+                body=_TOP,
+                marked=table.attrs.get("failing"),
+                mark=_FAIL_FILL,
+            )
             ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 12)
             ws.oddHeader.left.text = f"{cls}　{rules.term}"
             ws.oddHeader.right.text = stamp

@@ -138,3 +138,25 @@ def test_unit_sums_against_a_groupby(seed, monkeypatch):
 def test_first_rows_of_repeated_and_missing_keys():
     keys = pa.array(["b", "a", "b", None, "a", "c", "x" * 20, "x" * 20])
     assert _kernels.first_rows(keys).tolist() == [0, 1, 0, -1, 1, 5, 6, 6]
+
+
+def test_keys_pushed_past_their_line_are_found():
+    # A key's hash names a cache line (two entries); a full line pushes the next key on. The
+    # table starts on a line and is at most a quarter full; here some keys sit past their line.
+    from ncut_analysis import _jit
+
+    keys = pa.array([f"3A{i:09d}" for i in range(3000)])
+    k = _kernels._Keys(keys)
+    assert k.table.ctypes.data % 64 == 0 and len(k.table) >= 4 * len(keys)
+    shift = np.uint64(64 - int(np.log2(len(k.table))))
+    t = k.text
+    pushed = 0
+    for s in np.flatnonzero(k.table[:, _jit.META] != _jit.EMPTY):
+        row = int(k.table[s, _jit.META] >> np.uint64(32))
+        a, b = int(t.off[row]), int(t.off[row + 1])
+        w0, w1 = _jit._load(t.win, t.data, a, b), _jit._load(t.win, t.data, a + 8, b)
+        home = _jit._home(_jit._hash(t.win, t.data, a, b, w0, w1), shift)
+        pushed += int(s // 2 != home // 2)
+    assert pushed > 0
+    values = pa.array([f"3A{i:09d}" for i in range(-200, 3200)][::-1])
+    assert _kernels.index_in(values, keys).tolist() == plain(values, keys)

@@ -48,6 +48,11 @@ def test_roster_per_class_failing_first(tiny, tmp_path):
     assert second[1] == "S1" and second[8] == "20 + 4 / 24 通過" and second[9] == 24
     assert not second[12]
     assert ws["F4"].number_format == "0.0##" and ws["L4"].number_format == "0"
+    assert ws["F5"].number_format == "0.0##" and ws["L5"].number_format == "0"
+    # the failing student's row is marked on every cell, the passing one's not; both wrap
+    assert {ws.cell(4, c).fill.fgColor.rgb for c in range(1, 14)} == {"00FDE2E1"}
+    assert {ws.cell(5, c).fill.fill_type for c in range(1, 14)} == {None}
+    assert all(ws.cell(r, c).alignment.wrap_text for r in (4, 5) for c in range(1, 14))
     assert "含個人資料" in ws["A2"].value
     # printed: A4 landscape, one page wide, the header row on every page, class and date on top
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"

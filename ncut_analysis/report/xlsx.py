@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ FORMATS = {
     "date": "yyyy-mm-dd",
 }
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEAD_FONT = Font(bold=True)
+_HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def text_width(value: Any) -> int:
@@ -74,33 +78,56 @@ def _format_of(series: pd.Series, named: str | None) -> str | None:
     return None
 
 
-def fill_sheet(ws: Worksheet, df: pd.DataFrame, *, header_row: int = 1) -> None:
+def fill_sheet(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    *,
+    header_row: int = 1,
+    body: Alignment | None = None,
+    marked: Sequence[bool] | None = None,
+    mark: PatternFill | None = None,
+) -> None:
     """Write ``df`` with its header on ``header_row``: bold frozen header with filters, widths
-    that fit, number formats from ``df.attrs["formats"]`` or the column's type, text as text."""
+    that fit, number formats from ``df.attrs["formats"]`` or the column's type, text as text.
+    ``body``: the data cells' alignment; ``marked``: per row, whether it takes the ``mark``
+    fill (a roster's failing students)."""
     named = df.attrs.get("formats", {})
     cols = list(df.columns)
     for j, c in enumerate(cols, start=1):
         cell = ws.cell(header_row, j, str(c))
         cell.data_type = "s"
-        cell.font = Font(bold=True)
+        cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.alignment = _HEAD_ALIGN
     widths = [text_width(c) for c in cols]
     fmts = [_format_of(df[c], named.get(c)) for c in cols]
-    for i, row in enumerate(df.itertuples(index=False), start=header_row + 1):
+    # A column's look (format, alignment, fill) is set once through openpyxl, then copied: setting
+    # it cell by cell costs a style lookup each, most of a roster's time.
+    looks: dict[tuple[int, bool], Any] = {}
+    for i, row in enumerate(df.itertuples(index=False)):
+        hot = bool(marked[i]) if marked is not None else False
         for j, v in enumerate(row, start=1):
             val = _value(v)
-            cell = ws.cell(i, j)
+            cell = ws.cell(header_row + 1 + i, j)
             cell.value = val
             if isinstance(val, str):
                 cell.data_type = "s"  # text stays text: "=HYPERLINK(...)" is not a formula
                 widths[j - 1] = max(widths[j - 1], text_width(val))
             elif val is not None:
-                if fmts[j - 1]:
-                    cell.number_format = fmts[j - 1]
                 widths[j - 1] = max(
                     widths[j - 1], len(f"{val:,.2f}" if isinstance(val, float) else str(val))
                 )
+            look = looks.get((j, hot))
+            if look is not None:
+                cell._style = copy(look)
+                continue
+            if fmts[j - 1]:
+                cell.number_format = fmts[j - 1]
+            if body is not None:
+                cell.alignment = body
+            if hot and mark is not None:
+                cell.fill = mark
+            looks[(j, hot)] = copy(cell._style)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), 60)
     last = get_column_letter(max(len(cols), 1))
