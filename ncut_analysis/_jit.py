@@ -39,10 +39,10 @@ _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 
 # Columns of a table entry (uint64): the key's first word, second word, its length and row
-# (META: length | row << 32; EMPTY: a free slot), and where the student's sums start, plus one
+# (META: length | (row + 1) << 32; EMPTY, 0: a free slot), and where the student's sums start, plus one
 # (population row x categories + 1; 0: not counted).
 W0, W1, META, FLAT = 0, 1, 2, 3
-EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+EMPTY = np.uint64(0)  # so a new table is numpy's zeros: pages the kernel zeroes as they are touched
 _BLOCK = 128  # records resolved at a time: their lines, asked for together, stay in the cache
 LEN_MASK = np.uint64((1 << 32) - 1)  # no id's length: no previous record
 
@@ -51,11 +51,9 @@ def new_table(keys: int) -> np.ndarray:
     """An empty table for ``keys`` keys: 2**bits x 4 uint64 (bits >= 4), at most a quarter full,
     starting on a 64-byte cache line, so that no entry straddles two lines."""
     rows = 1 << max(4, int(4 * keys - 1).bit_length())
-    buf = np.empty(rows * 4 + 8, dtype=np.uint64)
+    buf = np.zeros(rows * 4 + 8, dtype=np.uint64)  # every slot EMPTY
     at = (-buf.ctypes.data % 64) // 8
-    table = buf[at : at + rows * 4].reshape(rows, 4)
-    table[:, META] = EMPTY
-    return table
+    return buf[at : at + rows * 4].reshape(rows, 4)
 
 
 @intrinsic
@@ -147,6 +145,12 @@ def _log2(n):
 
 
 @njit(inline="always")
+def row(meta):
+    """The key row an entry's META holds."""
+    return np.int64(meta >> np.uint64(32)) - 1
+
+
+@njit(inline="always")
 def _is(table, s, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
     """Whether entry ``s`` holds the id (w0, w1, ln) at ``lo`` of the records' buffer."""
     m = table[s, META]
@@ -155,7 +159,7 @@ def _is(table, s, w0, w1, ln, lo, rwin, rdata, koff, kwin, kdata):
         and table[s, W0] == w0
         and table[s, W1] == w1
         and (m & LEN_MASK) == np.uint64(ln)
-        and (ln <= 16 or _tail_equal(rwin, rdata, lo, kwin, kdata, koff[np.int64(m >> 32)], ln))
+        and (ln <= 16 or _tail_equal(rwin, rdata, lo, kwin, kdata, koff[row(m)], ln))
     )
 
 
@@ -175,25 +179,35 @@ def build(koff, kwin, kdata, kvalid, start, table, first):
     repeated key stays at its first row: later rows with it are not in the table."""
     mask = len(table) - 1
     shift = np.uint64(64 - _log2(len(table)))
-    for i in range(len(koff) - 1):
-        if len(kvalid) and not kvalid[i]:
-            first[i] = -1
-            continue
-        a, b = koff[i], koff[i + 1]
-        w0 = _load(kwin, kdata, a, b)
-        w1 = _load(kwin, kdata, a + 8, b)
-        s = _home(_hash(kwin, kdata, a, b, w0, w1), shift)
-        while True:
-            if table[s, META] == EMPTY:
-                table[s, W0], table[s, W1] = w0, w1
-                table[s, META] = np.uint64(b - a) | (np.uint64(i) << np.uint64(32))
-                table[s, FLAT] = np.uint64(start[i] + 1) if len(start) else _ZERO
-                first[i] = i
-                break
-            if _is(table, s, w0, w1, b - a, a, kwin, kdata, koff, kwin, kdata):
-                first[i] = np.int64(table[s, META] >> np.uint64(32))
-                break
-            s = (s + 1) & mask
+    home = np.empty(_BLOCK, dtype=np.int64)
+    words = np.empty((2, _BLOCK), dtype=np.uint64)
+    n = len(koff) - 1
+    for lo in range(0, n, _BLOCK):  # a block's lines asked for, then its keys in order
+        hi = min(lo + _BLOCK, n)
+        for i in range(lo, hi):
+            a, b = koff[i], koff[i + 1]
+            w0 = _load(kwin, kdata, a, b)
+            w1 = _load(kwin, kdata, a + 8, b)
+            s = _home(_hash(kwin, kdata, a, b, w0, w1), shift)
+            _prefetch(table, s)
+            home[i - lo], words[0, i - lo], words[1, i - lo] = s, w0, w1
+        for i in range(lo, hi):
+            if len(kvalid) and not kvalid[i]:
+                first[i] = -1
+                continue
+            a, b = koff[i], koff[i + 1]
+            s, w0, w1 = home[i - lo], words[0, i - lo], words[1, i - lo]
+            while True:
+                if table[s, META] == EMPTY:
+                    table[s, W0], table[s, W1] = w0, w1
+                    table[s, META] = np.uint64(b - a) | (np.uint64(i + 1) << np.uint64(32))
+                    table[s, FLAT] = np.uint64(start[i] + 1) if len(start) else _ZERO
+                    first[i] = i
+                    break
+                if _is(table, s, w0, w1, b - a, a, kwin, kdata, koff, kwin, kdata):
+                    first[i] = row(table[s, META])
+                    break
+                s = (s + 1) & mask
 
 
 @njit(inline="always")
@@ -298,7 +312,7 @@ def rows_of(roff, rwin, rdata, rvalid, table, koff, kwin, kdata, out):
         _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, ints, words)
         for j in range(hi - lo):
             s = ints[0, j]
-            out[lo + j] = np.int64(table[s, META] >> np.uint64(32)) if s >= 0 else -1
+            out[lo + j] = row(table[s, META]) if s >= 0 else -1
 
 
 @njit(cache=True, nogil=True)

@@ -152,7 +152,7 @@ def test_keys_pushed_past_their_line_are_found():
     t = k.text
     pushed = 0
     for s in np.flatnonzero(k.table[:, _jit.META] != _jit.EMPTY):
-        row = int(k.table[s, _jit.META] >> np.uint64(32))
+        row = int(_jit.row(k.table[s, _jit.META]))
         a, b = int(t.off[row]), int(t.off[row + 1])
         w0, w1 = _jit._load(t.win, t.data, a, b), _jit._load(t.win, t.data, a + 8, b)
         home = _jit._home(_jit._hash(t.win, t.data, a, b, w0, w1), shift)
