@@ -14,6 +14,7 @@ import os
 import numpy as np
 import pyarrow as pa
 
+from . import arrays
 from .io import map_threads
 
 __all__ = ["first_rows", "index_in", "unit_sums", "warm"]
@@ -67,15 +68,18 @@ class _Text:
 class _Keys:
     """The keys' hash table (``_jit.build``): 2**bits entries of 4 words, at most a quarter full."""
 
-    def __init__(self, keys: pa.Array | pa.ChunkedArray, start: np.ndarray | None = None) -> None:
-        """``start``: where each key row's sums start (-1: not counted), for ``unit_sums``."""
+    def __init__(
+        self, keys: pa.Array | pa.ChunkedArray, start: np.ndarray | None = None, spare: int = 4
+    ) -> None:
+        """``start``: where each key row's sums start (-1: not counted), for ``unit_sums``;
+        ``spare``: the table is at most 1/spare full (``_jit.new_table``)."""
         from . import _jit
 
         keys = _as_strings(keys)
         if isinstance(keys, pa.ChunkedArray):
             keys = keys.combine_chunks()
         self.text = _Text(keys)
-        self.table = _jit.new_table(len(keys))
+        self.table = _jit.new_table(len(keys), spare=spare)
         start = _ro(np.zeros(0, np.int64) if start is None else np.asarray(start, dtype=np.int64))
         t = self.text
         self.first = np.empty(len(keys), dtype=np.int32)
@@ -108,7 +112,7 @@ def _threads(n: int) -> int:
 def first_rows(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """For each key, the row of its first occurrence (its own row unless repeated), int32; -1
     if missing. What ``index_in(keys, keys)`` gives, from building the table alone."""
-    return _Keys(keys).first if len(keys) else np.zeros(0, dtype=np.int32)
+    return _Keys(keys, spare=2).first if len(keys) else np.zeros(0, dtype=np.int32)
 
 
 def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -158,7 +162,7 @@ def unit_sums(
     codes, units, dates = (_ro(np.ascontiguousarray(a)) for a in (codes, units, dates))
 
     def run(piece: list[tuple[pa.Array, int]]) -> tuple[np.ndarray, int]:
-        out, unknown = np.zeros(size, dtype=np.int64), 0
+        out, unknown = arrays.zeros(size, np.int64), 0
         for a, at in piece:
             t = _Text(a)
             sl = slice(at, at + len(a))

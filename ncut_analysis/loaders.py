@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _kernels
+from . import _kernels, arrays
 from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
@@ -139,7 +139,7 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
         return _from_totals(table, lines, name)
     n = table.num_rows
     sid, problems = _ids(table, lines)
-    category = np.empty(n, dtype=np.int8)
+    category = arrays.empty(n, np.int8)
     amount = table.column("amount")
     # The three columns are decoded side by side (numpy's gathers release the GIL).
     (p1, (units, p2), (dates, p3)) = map_threads(

@@ -160,3 +160,15 @@ def test_keys_pushed_past_their_line_are_found():
     assert pushed > 0
     values = pa.array([f"3A{i:09d}" for i in range(-200, 3200)][::-1])
     assert _kernels.index_in(values, keys).tolist() == plain(values, keys)
+
+
+def test_pool_arrays_are_aligned_writable_and_zeroed():
+    from ncut_analysis import arrays
+
+    for n, dtype in ((0, np.int64), (1, np.int8), (1000, "datetime64[s]"), (4096, np.uint64)):
+        a = arrays.zeros(n, dtype)
+        assert a.dtype == np.dtype(dtype) and a.shape == (n,) and a.flags.writeable
+        assert a.ctypes.data % 64 == 0 or n == 0
+        assert not a.view(np.uint8).any()
+        a[...] = 1 if a.dtype.kind != "M" else np.datetime64(1, "s")
+        assert arrays.empty(n, dtype).shape == (n,)
