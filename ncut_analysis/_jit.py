@@ -3,7 +3,7 @@
 Private. An id is read as two 64-bit words straight out of the Arrow string buffer (through an
 unaligned 8-byte view of it: one load a word, no copy), plus its length; ids over 16 bytes also
 compare their remaining bytes. The keys live in one hash table (open addressing, linear probing,
-at most a quarter full) whose 32-byte entries hold the key itself (its two words and its length),
+a quarter or half full) whose 32-byte entries hold the key itself (its two words and its length),
 its row and where its student's sums start. The table is aligned to the 64-byte cache line, so a
 line holds two whole entries, and a key's hash names a line (its first entry): nearly every key
 is in its own line, and a lookup reads that one line and compares the key word for word, so the
@@ -16,8 +16,9 @@ Records are walked in file order, once, a block at a time:
    ahead of use (a prefetch), so the block's memory reads overlap instead of queueing;
 2. the two entries of each id's line are compared, with no branch on what is read (a
    mispredicted branch would wait for the memory and throw away the reads behind it);
-3. the few ids not found in their line (not keys, or keys pushed past it: about 3 in 100) ask
-   for the next line, then go entry after entry;
+3. the few ids not found in their line (not keys, or keys pushed past it: 3 in 100 keys at a
+   quarter full) ask
+   for the next line, then go entry after entry (11 in 100 at half full);
 4. each record of a run takes its run's answer.
 
 Records in random order cost a cache miss each in steps 1 and 2 (and one more where the sums

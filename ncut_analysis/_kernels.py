@@ -21,6 +21,10 @@ __all__ = ["first_rows", "index_in", "unit_sums", "warm"]
 
 # Below this many records one thread does it all (a thread and its own sums cost more).
 _PARALLEL_MIN = 1_000_000
+# From this many values per key on, the table is a quarter full (fewer keys pushed past their
+# cache line, at 128 bytes a key); below, half full (64 bytes a key), so that its memory stays
+# small beside the values' (a record takes about 34 bytes in its frame).
+_QUARTER_FULL = 8
 
 
 def slices(n: int, parts: int | None = None) -> list[tuple[int, int]]:
@@ -66,7 +70,7 @@ class _Text:
 
 
 class _Keys:
-    """The keys' hash table (``_jit.build``): 2**bits entries of 4 words, at most a quarter full."""
+    """The keys' hash table (``_jit.build``): 2**bits entries of 4 words, at most 1/spare full."""
 
     def __init__(
         self, keys: pa.Array | pa.ChunkedArray, start: np.ndarray | None = None, spare: int = 4
@@ -105,6 +109,10 @@ def _pieces(values: pa.Array | pa.ChunkedArray, parts: int) -> list[list[tuple[p
     return out
 
 
+def _spare(values: int, keys: int) -> int:
+    return 4 if values >= _QUARTER_FULL * keys else 2
+
+
 def _threads(n: int) -> int:
     return min(os.cpu_count() or 1, 8) if n >= _PARALLEL_MIN else 1
 
@@ -126,7 +134,7 @@ def index_in(values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArra
     out = np.full(len(values), -1, dtype=np.int32)
     if len(values) == 0 or len(keys) == 0:
         return out
-    k = _Keys(keys)
+    k = _Keys(keys, spare=_spare(len(values), len(keys)))
 
     def run(piece: list[tuple[pa.Array, int]]) -> None:
         for a, at in piece:
@@ -158,7 +166,7 @@ def unit_sums(
     values = _as_strings(values)
     if len(values) == 0 or len(keys) == 0:
         return np.zeros(size, dtype=np.int64), len(values)
-    k = _Keys(keys, start)
+    k = _Keys(keys, start, spare=_spare(len(values), len(keys)))
     codes, units, dates = (_ro(np.ascontiguousarray(a)) for a in (codes, units, dates))
 
     def run(piece: list[tuple[pa.Array, int]]) -> tuple[np.ndarray, int]:
