@@ -16,9 +16,8 @@ Records are walked in file order, once, a block at a time:
    ahead of use (a prefetch), so the block's memory reads overlap instead of queueing;
 2. the two entries of each id's line are compared, with no branch on what is read (a
    mispredicted branch would wait for the memory and throw away the reads behind it);
-3. the few ids not found in their line (not keys, or keys pushed past it: 3 in 100 keys at a
-   quarter full) ask
-   for the next line, then go entry after entry (11 in 100 at half full);
+3. the few ids not found in their line (not keys, or keys pushed past it: 3 keys in 100 at a
+   quarter full, 11 at half full) ask for the next line, then go entry after entry;
 4. each record of a run takes its run's answer.
 
 Records in random order cost a cache miss each in steps 1 and 2 (and one more where the sums
