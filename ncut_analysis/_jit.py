@@ -44,16 +44,16 @@ _ZERO = np.uint64(0)
 # (META: length | (row + 1) << 32; EMPTY, 0: a free slot), and where the student's sums start, plus one
 # (population row x categories + 1; 0: not counted).
 W0, W1, META, FLAT = 0, 1, 2, 3
-EMPTY = np.uint64(0)  # so a new table is numpy's zeros: pages the kernel zeroes as they are touched
+EMPTY = np.uint64(0)  # so a new table is all zeros
 _BLOCK = 128  # records resolved at a time: their lines, asked for together, stay in the cache
 LEN_MASK = np.uint64((1 << 32) - 1)  # no id's length: no previous record
 
 
 def new_table(keys: int, *, spare: int = 4) -> np.ndarray:
     """An empty table for ``keys`` keys: 2**bits x 4 uint64 (bits >= 4), at most 1/``spare``
-    full, starting on a 64-byte cache line, so that no entry straddles two lines. A quarter full
-    for lookups (3 keys in 100 are pushed past their line; 11 in 100 at half full); half full
-    when the table is only built (the students' repeated ids), half the memory to touch."""
+    full, starting on a 64-byte cache line, so that no entry straddles two lines. A quarter
+    full, 3 keys in 100 are pushed past their line; half full, 11 in 100, at half the memory
+    (``_kernels`` chooses: a quarter when there are many records a key to look up)."""
     rows = 1 << max(4, int(spare * keys - 1).bit_length())
     return arrays.zeros(rows * 4, np.uint64).reshape(rows, 4)  # every slot EMPTY; 64-byte aligned
 
@@ -69,7 +69,7 @@ def _prefetch(typingctx, arr, i):  # noqa: ARG001 (numba passes the typing conte
         aryty = sig.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
         zero = context.get_constant(types.intp, 0)
-        at = [args[1]] + [zero] * (aryty.ndim - 1)
+        at = [context.cast(builder, args[1], sig.args[1], types.intp)] + [zero] * (aryty.ndim - 1)
         ptr = cgutils.get_item_pointer(context, builder, aryty, ary, at, wraparound=False)
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(
@@ -177,8 +177,7 @@ def build(koff, kwin, kdata, kvalid, start, table, first):
     not counted; empty: none are), and each key's first row (itself, or the row of the same key
     before it; -1 if missing) into ``first``.
 
-    The table is allocated by numpy, which asks for huge pages: fewer TLB misses at random. A
-    repeated key stays at its first row: later rows with it are not in the table."""
+    A repeated key stays at its first row: later rows with it are not in the table."""
     mask = len(table) - 1
     shift = np.uint64(64 - _log2(len(table)))
     home = np.empty(_BLOCK, dtype=np.int64)
@@ -339,7 +338,7 @@ def add_units(roff, rwin, rdata, rvalid, table, koff, kwin, kdata, codes, units,
             unknown += np.int64(s < 0)
             got[j] = start + codes[i] if ok else -1
             if ok:
-                _prefetch(out, start)
+                _prefetch(out, start + codes[i])
         for j in range(hi - lo):
             p = got[j]
             if p >= 0:

@@ -4,8 +4,9 @@ numpy takes a large array's memory from the system and gives it back when the ar
 next one is fresh pages, each zeroed by the system on first touch. On a virtual machine whose
 host takes freed memory back, that first touch costs a fault through the host too, and a run
 that loads ten million records pays it for every column it writes, as much again as the work
-(measured here: 0.2 s for 128 MiB two seconds after a free, 6 ms from the pool). Arrow's pool
-(mimalloc) keeps freed memory for the next allocation, and Arrow's readers already use it.
+(measured here: 0.2 s for 128 MiB two seconds after a free, 6 ms from the pool). Arrow's
+default pool (mimalloc in this install) keeps freed memory for the next allocation, and Arrow's
+readers already use it.
 Arrays are 64-byte aligned (a cache line) and writable; numpy frees nothing early: the array
 holds the Arrow buffer.
 """

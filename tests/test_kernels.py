@@ -143,7 +143,7 @@ def test_first_rows_of_repeated_and_missing_keys():
 
 def test_keys_pushed_past_their_line_are_found():
     # A key's hash names a cache line (two entries); a full line pushes the next key on. The
-    # table starts on a line and is at most a quarter full; here some keys sit past their line.
+    # table starts on a line and, here, is at most half full; some keys sit past their line.
     from ncut_analysis import _jit
 
     keys = pa.array([f"3A{i:09d}" for i in range(3000)])

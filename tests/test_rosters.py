@@ -69,3 +69,23 @@ def test_roster_table_missing_text(tiny):
     st = na.student_status(na.load_students(s), na.load_records(r), rules=rules)
     t = roster_table(st[st["student_id"] == "S3"], rules)
     assert t.loc[0, "尚缺"] == "抗壓 3 小時；精進 3 小時；社會接軌 24 小時；證照 1 張"
+
+
+def test_sheet_formats_follow_each_value_not_the_first(tmp_path):
+    # A column mixing dates, numbers and text: each cell keeps the look of its own kind.
+    import datetime as dt
+
+    from ncut_analysis.report.xlsx import write_workbook
+
+    df = pd.DataFrame(
+        {
+            "日期": [dt.date(2024, 1, 2), 3.5, "文字", dt.date(2024, 1, 3)],
+            "時數": [1.5, 2.0, 3.25, 0.0],
+        }
+    )
+    write_workbook({"表": df}, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert ws["A2"].number_format == "yyyy-mm-dd" and ws["A5"].number_format == "yyyy-mm-dd"
+    assert ws["A3"].number_format == "General" and ws["A3"].value == 3.5
+    assert ws["A4"].value == "文字"
+    assert {ws.cell(r, 2).number_format for r in range(2, 6)} == {"0.00"}

@@ -101,9 +101,10 @@ def fill_sheet(
         cell.alignment = _HEAD_ALIGN
     widths = [text_width(c) for c in cols]
     fmts = [_format_of(df[c], named.get(c)) for c in cols]
-    # A column's look (format, alignment, fill) is set once through openpyxl, then copied: setting
-    # it cell by cell costs a style lookup each, most of a roster's time.
-    looks: dict[tuple[int, bool], Any] = {}
+    # A column's look (format, alignment, fill) for each kind of value is set once through
+    # openpyxl, then copied: setting it cell by cell costs a style lookup each, most of a
+    # roster's time. The kind counts: openpyxl gives a date its own format when it is stored.
+    looks: dict[tuple[int, bool, type], Any] = {}
     for i, row in enumerate(df.itertuples(index=False)):
         hot = bool(marked[i]) if marked is not None else False
         for j, v in enumerate(row, start=1):
@@ -117,17 +118,18 @@ def fill_sheet(
                 widths[j - 1] = max(
                     widths[j - 1], len(f"{val:,.2f}" if isinstance(val, float) else str(val))
                 )
-            look = looks.get((j, hot))
+            kind = (j, hot, type(val))
+            look = looks.get(kind)
             if look is not None:
                 cell._style = copy(look)
                 continue
-            if fmts[j - 1]:
+            if fmts[j - 1] and val is not None and not isinstance(val, str):
                 cell.number_format = fmts[j - 1]
             if body is not None:
                 cell.alignment = body
             if hot and mark is not None:
                 cell.fill = mark
-            looks[(j, hot)] = copy(cell._style)
+            looks[kind] = copy(cell._style)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 6), 60)
     last = get_column_letter(max(len(cols), 1))
