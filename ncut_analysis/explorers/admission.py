@@ -1,0 +1,301 @@
+"""The admission explorer: one program's ranking under what-if weights (kept summing to 100),
+minimum total, quota and scorer noise, with who enters and leaves the admitted list compared with
+the brochure's weights."""
+
+from __future__ import annotations
+
+import warnings
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import charts, paths
+from ..admission import NORMAL_ITEMS, SPECIAL_ITEMS, admission_probability, rank_admission
+from ..admission.labels import ITEM_LABELS, STATUS_LABELS
+from ..rules import AdmissionRules, load_admission_rules
+from .common import _ROW, _WRAP, _show, _style
+
+
+def rebalance(values: dict[str, int], changed: str, new: int) -> dict[str, int]:
+    """Whole percentages summing to 100 after ``changed`` is set to ``new``: the others share the
+    difference in proportion to their current values (largest remainders get the odd points)."""
+    new = max(0, min(100, int(new)))
+    others = [k for k in values if k != changed]
+    rest = 100 - new
+    base = np.array([values[k] for k in others], dtype=float)
+    share = (
+        base / base.sum() * rest
+        if base.sum() > 0
+        else np.full(len(others), rest / max(len(others), 1))
+    )
+    floor = np.floor(share).astype(int)
+    left = rest - floor.sum()
+    order = np.argsort(-(share - floor), kind="stable")[:left]
+    floor[order] += 1
+    out = dict(zip(others, floor.tolist(), strict=True))
+    out[changed] = new
+    return {k: out[k] for k in values}
+
+
+def _names(ids: list[str], most: int = 10) -> str:
+    """``（A、B、C）``, at most ``most`` names and 等; empty for no one."""
+    if not ids:
+        return ""
+    more = "等" if len(ids) > most else ""
+    return f"（{'、'.join(ids[:most])}{more}）"
+
+
+class AdmissionExplorer:
+    """What-if weights, minimum total, quota and scorer noise for one program's ranking."""
+
+    def __init__(
+        self,
+        applicants: pd.DataFrame,
+        *,
+        year: int = 109,
+        rules: AdmissionRules | None = None,
+        draws: int = 2000,
+        seed: int = 0,
+    ) -> None:
+        self.rules = rules or load_admission_rules(year)
+        self.applicants = applicants
+        self.draws, self.seed = draws, seed
+        progs = [p for p in self.rules.programs if (applicants["program"] == p.id).any()]
+        self.program = W.Dropdown(
+            options=[(p.name, p.id) for p in progs],
+            value=progs[0].id,
+            description="專班",
+            layout=W.Layout(width="440px", max_width="100%"),
+        )
+        self.mode = W.ToggleButtons(
+            options=[("一般（筆試＋面試＋書審）", "normal"), ("特殊狀態（書審 100%）", "special")],
+            value="normal",
+            description="模式",
+            style={"button_width": "auto", "description_width": "3em"},
+            layout=W.Layout(width="auto", max_width="100%"),
+        )
+        self.weight = {
+            i: W.IntSlider(
+                min=0,
+                max=100,
+                step=1,
+                description=f"{ITEM_LABELS[i]} %",
+                continuous_update=False,
+                layout=W.Layout(width="420px", max_width="100%"),
+                style={"description_width": "9em"},
+            )
+            for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)
+        }
+        wide = {
+            "layout": W.Layout(width="340px", max_width="100%"),
+            "style": {"description_width": "7em"},
+            "continuous_update": False,
+        }
+        self.min_total = W.FloatSlider(
+            value=0, min=0, max=100, step=0.5, description="最低錄取分數", **wide
+        )
+        self.quota = W.IntSlider(
+            value=self._prog().quota, min=1, max=150, description="名額（人）", **wide
+        )
+        self.noise = W.FloatSlider(
+            value=3, min=0, max=15, step=0.5, description="評分雜訊 SD", **wide
+        )
+        self.summary = W.HTML(layout=W.Layout(width="100%"))
+        self.table_html = W.HTML(layout=W.Layout(width="100%"))
+        self.rank_out = W.Output(layout=W.Layout(width="100%", min_height="360px"))
+        self.prob_out = W.Output(layout=W.Layout(width="100%", min_height="320px"))
+        self.rank_out.add_class("ncut-ranking")
+        self.prob_out.add_class("ncut-probability")
+        self.rank_fig: go.Figure = go.Figure()
+        self.prob_fig: go.Figure = go.Figure()
+        self._busy = False
+        self._brochure: dict[tuple, pd.DataFrame] = {}  # the brochure weights' ranking
+        self._reset_weights()
+        self._draw(self._ranking())
+        self.program.observe(self._on_program, names="value")
+        self.mode.observe(self._on_mode, names="value")
+        for k, s in self.weight.items():
+            s.observe(lambda ch, k=k: self._on_weight(k, ch), names="value")
+        for w in (self.min_total, self.quota, self.noise):
+            w.observe(lambda _ch: self.refresh(), names="value")
+
+    def _prog(self):  # noqa: ANN202
+        return self.rules.program(self.program.value)
+
+    def _items(self) -> tuple[str, ...]:
+        return NORMAL_ITEMS if self.mode.value == "normal" else SPECIAL_ITEMS
+
+    def brochure_weights(self) -> dict[str, int]:
+        return dict(
+            self.rules.normal_weights
+            if self.mode.value == "normal"
+            else self._prog().special_weights
+        )
+
+    def weights(self) -> dict[str, int]:
+        return {i: self.weight[i].value for i in self._items()}
+
+    def _reset_weights(self) -> None:
+        self._busy = True
+        for i, s in self.weight.items():
+            s.layout.display = "flex" if i in self._items() else "none"
+        for i, v in self.brochure_weights().items():
+            self.weight[i].value = v
+        self._busy = False
+
+    def _ranking(self, weights: dict[str, int] | None = None) -> pd.DataFrame:
+        from ..admission import SmallPoolWarning
+
+        p = self._prog()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallPoolWarning)
+            r = rank_admission(
+                self.applicants[self.applicants["program"] == p.id],
+                self.mode.value,
+                rules=self.rules,
+                min_total=self.min_total.value,
+                weights={p.id: weights or self.weights()},
+                quotas={p.id: self.quota.value},
+            )
+        return r[r["program"] == p.id]
+
+    def _on_weight(self, key: str, change: dict) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        new = rebalance(self.weights(), key, change["new"])
+        for k, v in new.items():
+            self.weight[k].value = v
+        self._busy = False
+        self.refresh()
+
+    def _on_program(self, _change: dict) -> None:
+        self._busy = True
+        self.quota.value = self._prog().quota
+        self._busy = False
+        self._reset_weights()
+        self.refresh()
+
+    def _on_mode(self, _change: dict) -> None:
+        self._reset_weights()
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self._busy:
+            self._draw(self._ranking())
+
+    def changes(self, ranked: pd.DataFrame) -> tuple[list[str], list[str]]:
+        """Who enters and who leaves the admitted list compared with the brochure's weights."""
+        key = (self.program.value, self.mode.value, self.min_total.value, self.quota.value)
+        if key not in self._brochure:
+            self._brochure = {key: self._ranking(self.brochure_weights())}
+        base = self._brochure[key]
+        now = set(ranked.loc[ranked["status"] == "admitted", "applicant_id"])
+        before = set(base.loc[base["status"] == "admitted", "applicant_id"])
+        return sorted(now - before), sorted(before - now)
+
+    def top_table(self, ranked: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+        """The first ``n`` of the ranking with Chinese headers and status labels."""
+        top = ranked.head(n)
+        status = [
+            f"備取 {int(w)}" if s == "waitlisted" and pd.notna(w) else STATUS_LABELS.get(s, s)
+            for s, w in zip(top["status"], top["waitlist_no"], strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "名次": [("" if pd.isna(v) else int(v)) for v in top["rank"]],
+                "申請人": top["applicant_id"].tolist(),
+                "總成績": [f"{v:.2f}" for v in top["total"]],
+                "錄取狀態": status,
+            }
+        )
+
+    def selection(self) -> dict[str, str]:
+        return {
+            "program": self.program.value,
+            "mode": self.mode.value,
+            "weights": ",".join(f"{k}={v}" for k, v in self.weights().items()),
+            "min_total": f"{self.min_total.value:g}",
+            "quota": str(self.quota.value),
+            "noise": f"{self.noise.value:g}",
+        }
+
+    def _draw(self, ranked: pd.DataFrame) -> None:
+        r = ranked[ranked["status"] != "disqualified"]
+        enter, leave = self.changes(ranked)
+        adm = r[r["status"] == "admitted"]
+        cutoff = float(adm["total"].min()) if len(adm) else float("nan")
+        pid = self._prog().id
+        prob = admission_probability(
+            self.applicants[self.applicants["program"] == pid],
+            self.mode.value,
+            sd=self.noise.value,
+            draws=self.draws,
+            seed=self.seed,
+            rules=self.rules,
+            min_total=self.min_total.value,
+            weights={pid: self.weights()},
+            quotas={pid: self.quota.value},
+        )
+        sel = self.selection()
+        name = self._prog().name
+        cut = f"{cutoff:.2f}" if cutoff == cutoff else "—"
+        self.rank_fig = charts.ranking_bars(
+            r["applicant_id"].tolist(),
+            r["total"].tolist(),
+            r["status"].tolist(),
+            title=f"{name}：排名與錄取狀態（錄取最低分 {cut}）",
+            meta={**sel, "chart": "ranking"},
+        )
+        pr = prob.sort_values(["p_admitted", "applicant_id"], ascending=[False, True])
+        pr = pr[pr["p_admitted"] > 0]
+        self.prob_fig = charts.probability_bars(
+            pr["applicant_id"].tolist(),
+            pr["p_admitted"].tolist(),
+            title=f"{name}：評分雜訊 SD {self.noise.value:g} 分下的錄取機率"
+            f"（{self.draws} 次模擬，只列機率大於 0 者）",
+            meta={**sel, "chart": "probability"},
+        )
+        _show(self.rank_out, self.rank_fig)
+        _show(self.prob_out, self.prob_fig)
+        counts = r["status"].value_counts()
+        dq = int((ranked["status"] == "disqualified").sum())
+        self.summary.value = (
+            f"<div style='{_WRAP}'>正取 {counts.get('admitted', 0)} 人，備取 "
+            f"{counts.get('waitlisted', 0)} 人，未錄取 {counts.get('not_admitted', 0)} 人，"
+            f"資格不符 {dq} 人；錄取最低分 {cut}。與簡章權重相比：新進正取 {len(enter)} 人"
+            f"{_names(enter)}，退出正取 {len(leave)} 人{_names(leave)}。</div>"
+        )
+        self.table_html.value = self.top_table(ranked).to_html(index=False, escape=True)
+
+    def widget(self) -> W.Widget:
+        box = W.VBox(
+            [
+                _style({"ncut-ranking": 360, "ncut-probability": 320}),
+                W.HBox([self.program, self.mode], layout=W.Layout(**_ROW)),
+                W.HBox([self.min_total, self.quota, self.noise], layout=W.Layout(**_ROW)),
+                W.VBox([self.weight[i] for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)]),
+                self.summary,
+                self.rank_out,
+                self.prob_out,
+                self.table_html,
+            ],
+            layout=W.Layout(width="100%"),
+        )
+        box.add_class("ncut-admission-explorer")
+        return box
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+    @classmethod
+    def from_file(cls, applicants: str = "", year: int = 109) -> AdmissionExplorer:
+        from ..admission import load_applicants
+
+        return cls(
+            load_applicants(applicants or paths.default_applicants(year), year=year), year=year
+        )

@@ -1,0 +1,90 @@
+"""What both explorers share: the page's row layout and CSS, a figure shown in an
+``ipywidgets.Output``, the CSV export, and the command that serves an explorer notebook with Voilà.
+
+Each chart is a plain plotly figure (from ``charts``) shown in an ``ipywidgets.Output`` whose
+whole content is replaced on every change, one comm message per chart. Not a ``go.FigureWidget``:
+that is an anywidget, and anywidget (0.11) drops every later message to a model whose 5 MB
+plotly.js module took more than 2 s to load in the browser (its ``Runtime.ready`` promise is
+rejected by a 2 s timeout and ``_handle_comm_msg`` awaits it), so on a busy machine one of two
+FigureWidgets froze for the rest of the page session. The Output's figure is drawn by the
+jupyterlab-plotly renderer, loaded once like any extension, with no such timeout.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import ipywidgets as W
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import paths
+from ..io import write_csv
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+# Wrapping rows, so the controls reflow in a narrow window instead of pushing read-outs away.
+_ROW = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
+_WRAP = "white-space:normal;overflow-wrap:anywhere;word-break:break-word;max-width:100%"
+
+
+# Voilà's lab template without the Font Awesome CDN links (see its index.html.j2), found
+# through JUPYTER_PATH.
+VOILA_TEMPLATE = "ncut_explorer"
+VOILA_JUPYTER_PATH = paths.TEMPLATES_DIR / "jupyter"
+
+
+def voila_command(
+    notebook: str | Path, *, port: int = 8866, ip: str = "127.0.0.1"
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and the environment additions that serve an explorer notebook with
+    Voilà, offline (no CDN request)."""
+    import os
+    import sys
+
+    path = os.pathsep.join(
+        p for p in (str(VOILA_JUPYTER_PATH), os.environ.get("JUPYTER_PATH")) if p
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        f"--template={VOILA_TEMPLATE}",
+    ]
+    return argv, {"JUPYTER_PATH": path}
+
+
+def _style(heights: dict[str, int]) -> W.HTML:
+    """The page's CSS for the explorer: each chart's box as tall as its figure (JupyterLab's
+    plotly renderer otherwise gives a responsive figure a box of height 0 and clips it)."""
+    rules = "".join(
+        f".{cls} .js-plotly-plot{{height:{h}px;min-height:{h}px;overflow:visible}}"
+        for cls, h in heights.items()
+    )
+    return W.HTML(f"<style>{rules}</style>", layout=W.Layout(height="0px", margin="0"))
+
+
+def _show(out: W.Output, fig: go.Figure) -> None:
+    """Replace the Output's content with the figure, in one state change (no clear-then-append
+    window); drawn by the plotly mime renderer, resized with its container."""
+    spec = json.loads(fig.to_json())
+    spec["config"] = {"responsive": True, "displaylogo": False}
+    title = fig.layout.title.text or ""
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "data": {PLOTLY_MIME: spec, "text/plain": title},
+            "metadata": {},
+        },
+    )
+
+
+def write_export_csv(df: pd.DataFrame, target: Path) -> Path:
+    """The one place the explorers write a CSV (BOM, for Excel), formula-safe (``write_csv``,
+    the package's one writer)."""
+    return write_csv(df, target, bom=True)

@@ -1,0 +1,394 @@
+"""The threshold what-if explorer: the graduation rules' thresholds and the aesthetics switch
+as sliders, by college, department and as-of date, the official and the what-if pass rates side
+by side, and the current view exported as a slide-ready PNG and a CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .. import charts, paths
+from ..labels import WHOLE_SCHOOL
+from ..loaders import load_records, load_students
+from ..rules import UNIT, TermRules, load_term_rules
+from ..thresholds import pass_flags, population, rate_hundredths, units_as_of
+from .common import _ROW, _WRAP, _show, _style, write_export_csv
+
+ALL = "（全部）"  # the college and department dropdowns: no filter
+
+
+def roc_date(d: dt.date) -> str:
+    """A date as the page writes it, in the ROC calendar: 2025-12-12 -> ``114/12/12``."""
+    return f"{d.year - 1911}/{d.month:02d}/{d.day:02d}"
+
+
+def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[str, dt.date]]:
+    """The as-of days an analyst picks from: every month's end from ``first``'s month to
+    ``last``'s, and the term's notice date and 結算日, labelled in ROC (the notice date and the
+    結算日 named), in date order."""
+    named = {rules.notice_date: "第8週通知", rules.settlement_date: "結算日"}
+    ends = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), last, freq="ME")
+    days = {d.date() for d in ends} | {p.date() for p in [pd.Timestamp(last)]} | set(named)
+    out = []
+    for d in sorted(days):
+        name = named.get(d)
+        out.append((f"{roc_date(d)} {name}" if name else roc_date(d), d))
+    return out
+
+
+class ThresholdExplorer:
+    """What-if rules for the graduation thresholds, by college, department and as-of date.
+
+    ``out_dir``: where 匯出 writes; by default the folder the notebook runs in.
+    """
+
+    def __init__(
+        self,
+        students: pd.DataFrame,
+        records: pd.DataFrame,
+        *,
+        term: str = "114-1",
+        rules: TermRules | None = None,
+        out_dir: str | Path | None = None,
+    ) -> None:
+        self.rules = r = rules or load_term_rules(term)
+        self.out_dir = Path(out_dir) if out_dir else Path.cwd()
+        first = records["date"].min().date() if len(records) else r.settlement_date
+        last = max(records["date"].max().date() if len(records) else first, r.settlement_date)
+        first = min(first, r.notice_date, r.settlement_date)
+        stops = as_of_stops(first, last, r)
+        self.days = [d for _, d in stops]
+        self.day_labels = [roc_date(d) for d in self.days]
+        self.pop = population(students, r)
+        self.cube = units_as_of(students, records, r, self.days)  # (days, students, 5)
+        self._official = pass_flags(self.cube, r)  # fixed: computed once
+        self.college = W.Dropdown(
+            options=[ALL, *dict.fromkeys(self.pop["college"])], value=ALL, description="學院"
+        )
+        self.department = W.Dropdown(
+            options=[ALL, *dict.fromkeys(self.pop["department"])], value=ALL, description="學系"
+        )
+        self.category = W.Dropdown(
+            options=[(self._label(c), c) for c in r.result_categories],
+            value="all",
+            description="項目",
+        )
+        for d in (self.college, self.department, self.category):
+            d.layout = W.Layout(width="260px", max_width="100%")
+        self.as_of = W.SelectionSlider(
+            options=stops,
+            value=r.settlement_date,
+            description="結算日",
+            continuous_update=False,
+            layout=W.Layout(width="100%", max_width="900px"),
+            style={"description_width": "5em"},
+        )
+        self.as_of.add_class("ncut-as-of")
+        self.sliders = {
+            c: W.FloatSlider(
+                value=r.thresholds[c] / UNIT,
+                min=0,
+                max=max(6.0, 2 * r.thresholds[c] / UNIT),
+                step=1 if r.is_counted(c) else 0.5,
+                description=f"{r.label(c)}門檻（{r.unit(c)}）",
+                continuous_update=False,
+                readout_format="d" if r.is_counted(c) else ".1f",
+                layout=W.Layout(width="420px", max_width="100%"),
+                style={"description_width": "10em"},
+            )
+            for c in r.threshold_categories
+        }
+        self.aesthetics = W.Checkbox(
+            value=bool(r.aesthetics_into),
+            description=f"{r.label('aesthetics')}時數併入{r.label('engagement')}",
+            indent=False,
+            layout=W.Layout(width="auto"),
+        )
+        self.summary = W.HTML(layout=W.Layout(width="100%"))
+        self.export_button = W.Button(
+            description="匯出目前畫面（PNG＋CSV）",
+            icon="download",
+            layout=W.Layout(width="auto", max_width="100%"),
+        )
+        self.export_status = W.HTML(layout=W.Layout(width="100%"))
+        self.bar_out = W.Output(layout=W.Layout(width="100%", min_height="380px"))
+        self.curve_out = W.Output(layout=W.Layout(width="100%", min_height="340px"))
+        self.bar_out.add_class("ncut-bars")
+        self.curve_out.add_class("ncut-progress")
+        self.bar_fig: go.Figure = go.Figure()
+        self.curve_fig: go.Figure = go.Figure()
+        for w in [
+            self.college,
+            self.department,
+            self.category,
+            self.as_of,
+            self.aesthetics,
+            *self.sliders.values(),
+        ]:
+            w.observe(self._on_change, names="value")
+        self.college.observe(self._on_college, names="value")
+        self.export_button.on_click(self._on_export)
+        self._holding = False
+        self._on_change()
+
+    # -- state
+
+    def _label(self, c: str) -> str:
+        return self.rules.label(c)
+
+    def thresholds(self) -> dict[str, int]:
+        return {c: int(round(s.value * UNIT)) for c, s in self.sliders.items()}
+
+    def _cat_label(self) -> str:
+        return self._label(self.category.value)
+
+    def _mask(self) -> np.ndarray:
+        m = np.ones(len(self.pop), dtype=bool)
+        if self.college.value != ALL:
+            m &= (self.pop["college"] == self.college.value).to_numpy()
+        if self.department.value != ALL:
+            m &= (self.pop["department"] == self.department.value).to_numpy()
+        return m
+
+    def _week(self) -> int:
+        return self.days.index(self.as_of.value)
+
+    def whatif_rules(self) -> TermRules:
+        """The term's rules with the sliders' thresholds and the aesthetics switch."""
+        return self.rules.replace(
+            thresholds=self.thresholds(),
+            aesthetics_into="engagement" if self.aesthetics.value else None,
+        )
+
+    def _flags(self, official: bool) -> np.ndarray:
+        k = self._week()
+        return self._official[k] if official else pass_flags(self.cube[k], self.whatif_rules())
+
+    def selection(self) -> dict[str, str]:
+        """What the charts show, as data: the page writes it into each figure's ``meta``."""
+        return {
+            "category": self.category.value,
+            "college": self.college.value,
+            "department": self.department.value,
+            "as_of": self.as_of.value.isoformat(),
+            "thresholds": ",".join(f"{c}={v}" for c, v in self.thresholds().items()),
+            "aesthetics": "yes" if self.aesthetics.value else "no",
+        }
+
+    def _scope(self) -> str:
+        if self.department.value != ALL:
+            return f"{self.department.value}各班"
+        if self.college.value != ALL:
+            return f"{self.college.value}各學系"
+        return "各學系"
+
+    def group_key(self) -> str:
+        return "class" if self.department.value != ALL else "department"
+
+    def table(self) -> pd.DataFrame:
+        """The current view as data: per group, students, passed and rate under both rules
+        (columns ``group, students, passed_official, passed_whatif, rate_official,
+        rate_whatif``; rates in percent)."""
+        k = list(self.rules.result_categories).index(self.category.value)
+        key = self.group_key()
+        m = self._mask()
+        df = self.pop.loc[m, [key]].copy()
+        df["official"] = self._flags(True)[m, k]
+        df["whatif"] = self._flags(False)[m, k]
+        g = df.groupby(key, sort=False)
+        out = pd.DataFrame(
+            {
+                "students": g.size(),
+                "passed_official": g["official"].sum(),
+                "passed_whatif": g["whatif"].sum(),
+            }
+        ).reset_index()
+        out["rate_official"] = rate_hundredths(out["passed_official"], out["students"]) / 100
+        out["rate_whatif"] = rate_hundredths(out["passed_whatif"], out["students"]) / 100
+        return out.rename(columns={key: "group"})
+
+    def export_table(self) -> pd.DataFrame:
+        """``table()`` as the CSV shows it: Chinese headers, the selection in the first columns."""
+        t = self.table()
+        sel = self.selection()
+        return pd.DataFrame(
+            {
+                "項目": self._cat_label(),
+                "結算日": roc_date(self.as_of.value),
+                "學院": sel["college"],
+                "班級" if self.group_key() == "class" else "學系": t["group"],
+                "人數": t["students"],
+                "通過人數（正式門檻）": t["passed_official"],
+                "通過率 %（正式門檻）": t["rate_official"],
+                "通過人數（假設門檻）": t["passed_whatif"],
+                "通過率 %（假設門檻）": t["rate_whatif"],
+            }
+        )
+
+    def _curve(self) -> tuple[list[dt.date], list[float], list[float]]:
+        k = list(self.rules.result_categories).index(self.category.value)
+        upto = self._week() + 1
+        m = self._mask()
+        n = max(int(m.sum()), 1)
+        whatif = pass_flags(self.cube[:upto][:, m], self.whatif_rules())[..., k].sum(axis=1)
+        official = self._official[:upto][:, m, k].sum(axis=1)
+        return (
+            self.days[:upto],
+            (rate_hundredths(official, np.full(upto, n)) / 100).tolist(),
+            (rate_hundredths(whatif, np.full(upto, n)) / 100).tolist(),
+        )
+
+    def flips(self) -> tuple[int, int]:
+        """Students in the selection whose all-four status the what-if changes: (newly pass,
+        newly fail)."""
+        m = self._mask()
+        off = self._flags(True)[m, -1]
+        wi = self._flags(False)[m, -1]
+        return int((wi & ~off).sum()), int((~wi & off).sum())
+
+    def figures(self) -> tuple[go.Figure, go.Figure]:
+        """The two charts of the current selection."""
+        t = self.table()
+        sel = self.selection()
+        rate, day = self.rules.measure(self.category.value), roc_date(self.as_of.value)
+        bars = charts.whatif_bars(
+            t["group"].tolist(),
+            t["rate_official"].tolist(),
+            t["rate_whatif"].tolist(),
+            title=f"{rate}：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            meta={**sel, "chart": "bars"},
+        )
+        days, official, whatif = self._curve()
+        where = self.department.value if self.department.value != ALL else self.college.value
+        curve = charts.whatif_progress(
+            days,
+            [roc_date(d) for d in days],
+            official,
+            whatif,
+            title=f"{rate}的進展：{WHOLE_SCHOOL if where == ALL else where}（至 {day}）",
+            meta={**sel, "chart": "progress"},
+        )
+        return bars, curve
+
+    # -- events
+
+    def _on_college(self, change: dict) -> None:
+        depts = (
+            self.pop["department"]
+            if change["new"] == ALL
+            else self.pop.loc[self.pop["college"] == change["new"], "department"]
+        )
+        self._holding = True  # one redraw for the college and its department reset
+        try:
+            self.department.options = [ALL, *dict.fromkeys(depts)]
+            self.department.value = ALL
+        finally:
+            self._holding = False
+        self._on_change()
+
+    def _on_change(self, _change: dict | None = None) -> None:
+        if self._holding:
+            return
+        self.bar_fig, self.curve_fig = self.figures()
+        _show(self.bar_out, self.bar_fig)
+        _show(self.curve_out, self.curve_fig)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        up, down = self.flips()
+        m = self._mask()
+        k = list(self.rules.result_categories).index(self.category.value)
+        off = int(self._flags(True)[m, k].sum())
+        wi = int(self._flags(False)[m, k].sum())
+        where = " ".join(v for v in (self.college.value, self.department.value) if v != ALL)
+        self.summary.value = (
+            f"<div style='{_WRAP}'><b>{self._cat_label()}</b>｜{where or WHOLE_SCHOOL}｜"
+            f"{roc_date(self.as_of.value)}：正式門檻 {off} 人通過，假設門檻 {wi} 人通過"
+            f"（共 {int(m.sum())} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
+            f"{down} 人由通過變未通過。</div>"
+        )
+
+    def export(self) -> tuple[Path, Path]:
+        """The current bar chart as a slide-ready PNG and its table as CSV, into ``out_dir``."""
+        from ..slides import SlideChart, export_images
+
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = f"門檻假設分析_{self._cat_label()}_{stamp}"
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        csv = write_export_csv(self.export_table(), self.out_dir / f"{name}.csv")
+        fig = go.Figure(self.bar_fig)
+        fig.update_layout(width=charts.WIDTH, meta=None)
+        fig = charts.slide_style(
+            fig,
+            footer=f"結算日 {roc_date(self.as_of.value)}｜假設門檻 "
+            + "、".join(f"{self.rules.label(c)} {s.value:g}" for c, s in self.sliders.items()),
+        )
+        (png,) = export_images([SlideChart(name, fig, "")], self.out_dir)
+        return png, csv
+
+    def _on_export(self, _button: W.Button | None = None) -> None:
+        self.export_status.value = f"<div style='{_WRAP}'>匯出中…</div>"
+        try:
+            png, csv = self.export()
+        except Exception as e:  # noqa: BLE001 - shown to the user instead of a silent log
+            msg = f"匯出失敗：{e}"
+        else:
+            msg = f"已匯出 {png.name} 與 {csv.name}（資料夾：{self.out_dir}）"
+        self.export_status.value = f"<div style='{_WRAP}'>{msg}</div>"
+
+    def widget(self) -> W.Widget:
+        controls = W.VBox(
+            [
+                W.HBox([self.college, self.department, self.category], layout=W.Layout(**_ROW)),
+                self.as_of,
+                W.HBox(
+                    [
+                        W.VBox(list(self.sliders.values()), layout=W.Layout(max_width="100%")),
+                        W.VBox(
+                            [self.aesthetics, self.export_button],
+                            layout=W.Layout(max_width="100%", padding="0 0 0 1em"),
+                        ),
+                    ],
+                    layout=W.Layout(**_ROW),
+                ),
+                self.export_status,
+            ],
+            layout=W.Layout(width="100%"),
+        )
+        box = W.VBox(
+            [
+                _style({"ncut-bars": 380, "ncut-progress": 340}),
+                controls,
+                self.summary,
+                self.bar_out,
+                self.curve_out,
+            ],
+            layout=W.Layout(width="100%", max_width="100%"),
+        )
+        box.add_class("ncut-threshold-explorer")
+        return box
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+    @classmethod
+    def from_files(
+        cls,
+        students: str = "",
+        records: str = "",
+        term: str = "114-1",
+        out_dir: str | Path | None = None,
+    ) -> ThresholdExplorer:
+        return cls(
+            load_students(students or paths.default_students(term)),
+            load_records(records or paths.default_records(term)),
+            term=term,
+            out_dir=out_dir or None,
+        )

@@ -1,0 +1,252 @@
+"""What goes on the term and admission slides: each briefing chart drawn for a slide with its
+takeaway (the slide's title, computed from the report's numbers) and speaker notes, and the
+briefing tables as ``SlideTable``s of display strings."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts
+from ..labels import GROUP_LABELS, MEASURE_LABELS, WHOLE_SCHOOL
+from ..thresholds import group_keys
+from .layout import SlideChart, SlideTable
+
+# ---------------------------------------------------------------------------- numbers for titles
+# Pure functions over the report's numeric frames. They belong in the report model
+# (report/term.py, report/admission.py); the slides keep them until it has them.
+
+
+def _extreme(
+    table: pd.DataFrame, col: str, label_col: str, lowest: bool = True
+) -> tuple[str, float]:
+    rows = table[table["college"] != WHOLE_SCHOOL]
+    i = rows[col].idxmin() if lowest else rows[col].idxmax()
+    return str(rows.loc[i, label_col]), float(rows.loc[i, col])
+
+
+# ---------------------------------------------------------------------------- term charts
+
+
+def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing / term report
+    """Every chart of the term briefing drawn for a slide (no title or footer of its own), each
+    with its takeaway. Reads the report's frames: ``table``, ``by_college``, ``gaps``,
+    ``progress``, ``before``."""
+    rules = b.rules
+    look = charts.SLIDE
+    label_col = "class" if b.department else "department"
+    out: list[SlideChart] = []
+    lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
+    worst = min(lows, key=lambda c: lows[c][1])
+    out.append(
+        SlideChart(
+            "rate_heatmap",
+            charts.rate_heatmap(b.table, rules, look=look),
+            f"{rules.measure(worst)}最低：{lows[worst][0]} {lows[worst][1]:.2f}%",
+        )
+    )
+    school = b.table[b.table["college"] == WHOLE_SCHOOL]
+    for c in rules.result_categories:
+        lo = _extreme(b.table, f"{c}_rate", label_col)
+        hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
+        ref = f"；全校 {float(school[f'{c}_rate'].iloc[0]):.2f}%（虛線）" if len(school) else ""
+        out.append(
+            SlideChart(
+                f"rate_bars_{c}",
+                charts.rate_bars(b.table, rules, c, look=look),
+                f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%",
+                notes=f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%{ref}。",
+            )
+        )
+    top = _extreme(b.by_college, "all_rate", "college", lowest=False)
+    out.append(
+        SlideChart(
+            "college_all_pass",
+            charts.college_all_pass(b.by_college, rules, look=look),
+            f"{rules.measure('all')}最高的學院：{top[0]} {top[1]:.2f}%",
+        )
+    )
+    g = b.gaps
+    near = {
+        c: int(g[g["category"] == c]["students"].iloc[0])
+        for c in rules.threshold_categories
+        if not rules.is_counted(c)
+    }
+    best = max(near, key=near.get)
+    out.append(
+        SlideChart(
+            "gaps",
+            charts.gap_chart(g, rules, look=look),
+            f"{rules.label(best)}有 {near[best]} 人只差 1 小時內：一次提醒就能通過",
+            notes="只差 1 小時內："
+            + "、".join(f"{rules.label(c)} {n} 人" for c, n in near.items())
+            + "。",
+        )
+    )
+    if not getattr(b, "has_dates", True):
+        return out  # per-student totals: no dates, no progress to chart
+    now = float(b.table.iloc[-1]["all_rate"])
+    all_rate = rules.measure("all")
+    text = f"{all_rate}目前 {now:.2f}%"
+    if b.before is not None:
+        delta = round(now - float(b.before.iloc[-1]["all_rate"]), 2)
+        trend = "上升" if delta >= 0 else "下降"
+        text = f"{all_rate} {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
+        full = (
+            f"{all_rate}目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
+            f"{abs(delta):.2f} 個百分點。"
+        )
+    marks = [(b.deadline, "期限")]
+    if b.compare_as_of:
+        marks.insert(0, (b.compare_as_of, "比較日"))
+    fig = charts.progress_chart(
+        b.progress, rules, as_of=b.as_of, marks=marks, start=b.progress_start(), look=look
+    )
+    out.append(SlideChart("progress", fig, text, notes=full if b.before is not None else ""))
+    return out
+
+
+def _pct(v: float) -> str:
+    return f"{v:.2f}%"
+
+
+def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
+    """The college × department (or class) table in two slides, rates then counts, each at
+    14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide."""
+    t = b.table
+    rules = b.rules
+    keys = group_keys(t)
+    base = pd.DataFrame({GROUP_LABELS[k]: t[k].astype(str).replace("nan", "") for k in keys})
+    if "department" in keys:
+        base.loc[t["college"] == WHOLE_SCHOOL, GROUP_LABELS["department"]] = ""
+    base[MEASURE_LABELS["students"]] = t["students"].map(lambda v: f"{int(v):,}")
+
+    def lab(c: str) -> str:
+        return rules.label(c)
+
+    rates, counts = base.copy(), base.copy()
+    for c in rules.result_categories:
+        rates[lab(c)] = t[f"{c}_rate"].map(_pct)
+        counts[lab(c)] = t[f"{c}_passed"].map(lambda v: f"{int(v):,}")
+    as_of = f"資料結算至 {b.as_of.isoformat()}" if b.as_of else "資料含全部紀錄"
+    scope = "各班" if b.department else "各學院、學系"
+    num_r = tuple(c for c in rates.columns if c not in ("學院", "學系", "班級"))
+    num_c = tuple(c for c in counts.columns if c not in ("學院", "學系", "班級"))
+    return [
+        SlideTable(f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。"),
+        SlideTable(f"{scope}通過人數（{b.rules.term}）", counts, num_c, notes=f"{as_of}。"),
+    ]
+
+
+# ---------------------------------------------------------------------------- admission charts
+
+
+def _programs(b) -> list[tuple[str, str]]:  # noqa: ANN001
+    present = set(b.summary.loc[b.summary["applicants"] > 0, "program"])
+    return [(p.id, p.name) for p in b.rules.programs if p.id in present]
+
+
+def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an AdmissionBriefing / report
+    """Every chart of the admission briefing drawn for a slide, each with its takeaway. Reads
+    the report's frames: ``summary``, ``compared``, ``prob``, ``depth``."""
+    look = charts.SLIDE
+    s = b.summary[b.summary["applicants"] > 0]
+    programs = _programs(b)
+    names = dict(programs)
+    out: list[SlideChart] = []
+    dq_n, dq_s = int(s["disqualified_normal"].sum()), int(s["disqualified_special"].sum())
+    worst = s.loc[(s["both"] / s["quota"]).idxmin()]
+    out.append(
+        SlideChart(
+            "admission_status",
+            charts.admission_status_chart(s, look=look),
+            f"資格不符：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
+            notes=f"兩種模式正取名單重疊最少：{worst['name']}，兩者皆正取 {int(worst['both'])} 人"
+            f"（名額 {int(worst['quota'])}）。",
+        )
+    )
+    for pid, name in programs:
+        row = s[s["program"] == pid].iloc[0]
+        fig = charts.rank_shift_chart(b.compared, [(pid, name)], boundary_only=True, look=look)
+        out.append(
+            SlideChart(
+                f"rank_shift_{pid}",
+                fig,
+                f"{name}：{int(row['only_special'])} 人移入、{int(row['only_normal'])} 人移出正取",
+                notes=f"{name}：兩種模式皆正取 {int(row['both'])} 人（名額 {int(row['quota'])}）；"
+                f"{int(row['only_special'])} 人僅在特殊狀態正取，{int(row['only_normal'])} 人僅在"
+                f"一般模式正取。名次相關 Spearman {row['spearman']:.2f}、Kendall {row['kendall']:.2f}。"
+                "圖中只畫正取與否隨模式改變的考生；「資格不符」列為該模式無名次者。",
+            )
+        )
+    edge = b.probability_counts()  # admission.probability_summary: the one count
+    n_edge = int(edge.loc[edge["mode"] == "normal", "marginal"].sum())
+    out.append(
+        SlideChart(
+            "admission_probability",
+            charts.probability_chart(
+                b.prob.dropna(subset=["rank"]), programs, b.sd, b.draws, look=look
+            ),
+            f"評分雜訊 SD {b.sd:g} 分：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
+            notes=f"評分雜訊 SD {b.sd:g} 分、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
+            "介於 5% 與 95% 之間。實線為一般模式，點線為特殊狀態。",
+        )
+    )
+    d = b.backfill_summary()  # admission.backfill_summary: the one summary
+    d = d[d["mode"] == "normal"].reset_index(drop=True)
+    deep = d.loc[d["mean_depth"].idxmax()]
+    out.append(
+        SlideChart(
+            "waitlist_depth",
+            charts.waitlist_depth_chart(
+                b.depth[b.depth["mode"] == "normal"], programs, b.no_show, look=look
+            ),
+            f"{names[deep['program']]}：平均遞補到第 {deep['mean_depth']:.1f} 位，"
+            f"90% 不超過第 {int(deep['p90_depth'])} 位",
+            notes=f"正取未報到率 {b.no_show:.0%}（一般模式）：{names[deep['program']]} 平均遞補到第 "
+            f"{deep['mean_depth']:.1f} 位，90% 的情況不超過第 {int(deep['p90_depth'])} 位。",
+        )
+    )
+    return out
+
+
+def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
+    """The admission overview (the briefing's 16 columns) in two slides: outcomes per mode;
+    cutoffs, overlap and rank correlation. Built from the numeric ``summary``."""
+    s = b.summary
+    year = b.rules.year
+    mode = charts.MODE_LABELS
+
+    def num(v: float) -> str:
+        return f"{int(v):,}"
+
+    first = pd.DataFrame({"專班": s["name"], "名額": s["quota"].map(num)})
+    first["報名\n人數"] = s["applicants"].map(num)
+    for m in ("normal", "special"):
+        first[f"{mode[m]}\n正取"] = s[f"admitted_{m}"].map(num)
+        first[f"{mode[m]}\n備取"] = s[f"waitlisted_{m}"].map(num)
+        first[f"{mode[m]}\n資格不符"] = s[f"disqualified_{m}"].map(num)
+    second = pd.DataFrame({"專班": s["name"]})
+    for m in ("normal", "special"):
+        second[f"{mode[m]}\n錄取最低分"] = [
+            f"{v:.2f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
+        ]
+    second["兩者皆\n正取"] = s["both"].map(num)
+    second["僅一般\n正取"] = s["only_normal"].map(num)
+    second["僅特殊\n正取"] = s["only_special"].map(num)
+    second["名次相關\nSpearman"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]]
+    second["名次相關\nKendall"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]]
+    return [
+        SlideTable(
+            f"{year} 學年度招生模擬：各專班錄取結果",
+            first,
+            tuple(first.columns[1:]),
+            wrap=("專班",),
+        ),
+        SlideTable(
+            f"{year} 學年度招生模擬：錄取最低分與名單重疊",
+            second,
+            tuple(second.columns[1:]),
+            notes="名次相關以兩種模式皆有名次的考生計算。",
+            wrap=("專班",),
+        ),
+    ]

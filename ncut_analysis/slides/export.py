@@ -1,0 +1,145 @@
+"""The slides as files: every chart as PNG (1920×1080) and SVG through kaleido and a Chrome or
+Chromium, and the deck, written into one folder all together or not at all; the term and
+admission exports the CLI's ``slides`` command runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ..errors import NoBrowserError
+from ..io import atomic_dir
+from .content import (
+    admission_slide_charts,
+    admission_slide_tables,
+    term_slide_charts,
+    term_slide_tables,
+)
+from .layout import SlideChart, SlideTable, build_deck
+
+INSTALL_HINT = (
+    "no Chrome or Chromium found for the static export (kaleido). Install one: "
+    "`apt-get install -y chromium fonts-noto-cjk` (Debian/Ubuntu; the fonts draw the Chinese text), "
+    "or, where the network allows, kaleido's own download: `python -c 'import kaleido; kaleido.get_chrome_sync()'`; "
+    "or point BROWSER_PATH at a Chrome/Chromium executable."
+)
+
+
+def find_browser() -> str:
+    """The Chrome/Chromium kaleido will use: ``BROWSER_PATH`` if set (it must exist), else what
+    kaleido itself finds (its own download, then the usual names and paths)."""
+    env = os.environ.get("BROWSER_PATH")
+    if env:
+        if os.path.isfile(env) and os.access(env, os.X_OK):
+            return env
+        raise NoBrowserError(f"BROWSER_PATH={env} is not an executable file; " + INSTALL_HINT)
+    from choreographer.browsers.chromium import Chromium
+
+    path = Chromium.find_browser(skip_local=False)
+    if not path:
+        raise NoBrowserError(INSTALL_HINT)
+    return str(path)
+
+
+def export_images(items: list[SlideChart], out: Path) -> list[Path]:
+    """PNG (1920×1080) and SVG of every chart, through one kaleido browser session."""
+    import kaleido
+    import plotly.io as pio
+
+    browser = find_browser()
+    kaleido.start_sync_server(path=browser, mathjax=False, silence_warnings=True)
+    try:
+        figs = [c.figure for c in items]
+        pngs = [out / f"{c.name}.png" for c in items]
+        svgs = [out / f"{c.name}.svg" for c in items]
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore"
+            )  # "kopts ignored if using a server": the server is the point
+            pio.write_images(figs + figs, pngs + svgs, width=1920, height=1080)
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+    return pngs
+
+
+def export_term_slides(
+    out: str | Path,
+    *,
+    term: str = "114-1",
+    as_of: str | None = None,
+    students: str = "",
+    records: str = "",
+    compare_as_of: str | None = None,
+    department: str = "",
+) -> list[Path]:
+    """Every term-briefing chart as ``<name>.png`` and ``<name>.svg`` plus ``deck.pptx`` in ``out``
+    (all or nothing). Returns the files written."""
+    from ..report import TermReport
+
+    find_browser()  # fail fast, before any computation
+    # Empty dates are the term's own (its rules file), as in the briefing.
+    b = TermReport.build(
+        term=term,
+        as_of=as_of or "",
+        students=students,
+        records=records,
+        compare_as_of=compare_as_of or "",
+        department=department,
+    )
+    items = term_slide_charts(b)
+    as_of_text = (
+        b.as_of.isoformat() if b.as_of else ("各生累計總表" if not b.has_dates else "全部紀錄")
+    )
+    scope = f"{department} " if department else ""
+    return _write(
+        out,
+        items,
+        term_slide_tables(b),
+        title=f"{term} {scope}學生自主學習畢業門檻通過率",
+        subtitle=f"資料結算至 {as_of_text}；大四學生 {int(b.table.iloc[-1]['students'])} 人",
+        footer=f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}",
+    )
+
+
+def _write(
+    out: str | Path,
+    items: list[SlideChart],
+    tables: list[SlideTable],
+    *,
+    title: str,
+    subtitle: str,
+    footer: str,
+) -> list[Path]:
+    """PNGs, SVGs and the deck into ``out``, all together or not at all."""
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        pngs = export_images(items, tmp)
+        build_deck(
+            items, pngs, tables, tmp / "deck.pptx", title=title, subtitle=subtitle, footer=footer
+        )
+    return (
+        [out / p.name for p in pngs] + [out / f"{c.name}.svg" for c in items] + [out / "deck.pptx"]
+    )
+
+
+def export_admission_slides(out: str | Path, **scenario: Any) -> list[Path]:
+    """Every admission-briefing chart as PNG and SVG plus ``deck.pptx`` in ``out``.
+    ``scenario``: the keywords of ``briefing.admission_scenario``."""
+    from ..briefing import admission_scenario
+    from ..report import AdmissionReport
+
+    find_browser()
+    params = admission_scenario(**scenario)
+    b = AdmissionReport.build(**params)
+    year = params["year"]
+    return _write(
+        out,
+        admission_slide_charts(b),
+        admission_slide_tables(b),
+        title=f"{year} 學年度產學訓四技專班：招生排名模擬",
+        subtitle=f"一般模式與特殊狀態之比較；報名 {int(b.summary['applicants'].sum())} 人",
+        footer=f"{year} 學年度招生簡章｜模擬：ncut_analysis｜製表 {dt.date.today().isoformat()}",
+    )
