@@ -17,7 +17,9 @@ Records are walked in file order, once, a block at a time:
 2. the two entries of each id's line are compared, with no branch on what is read (a
    mispredicted branch would wait for the memory and throw away the reads behind it);
 3. the few ids not found in their line (not keys, or keys pushed past it: 3 keys in 100 at a
-   quarter full, 11 at half full) ask for the next line, then go entry after entry;
+   quarter full, 11 at half full) ask for the next line, then go entry after entry; an id over
+   16 bytes first asks for the rest of the key its line holds with the same first 16 bytes
+   and length, then compares it;
 4. each record of a run takes its run's answer.
 
 Records in random order cost a cache miss each in steps 1 and 2 (and one more where the sums
@@ -284,15 +286,31 @@ def _block(lo, hi, roff, rwin, rdata, rvalid, table, koff, kwin, kdata, state, i
         ok1 = _found(table, s + 1, w0, w1, ln) & (ln <= np.uint64(16))
         f = np.int64(ok0 | ok1)
         got[j] = (s + 1 - np.int64(ok0)) * f - 3 * (1 - f)
-    # 3. The rest: ask for the next line, then go entry after entry from the home slot.
+    # 3. The rest: ask for the next line; for an id over 16 bytes whose line has an entry with
+    # its first 16 bytes and its length, ask for that key's remaining bytes (-4 - slot: to be
+    # compared). Then compare them, or go entry after entry from the home slot.
     for j in range(hi - lo):
-        if got[j] == -3:
-            _prefetch(table, (home[j] + 2) & mask)
+        if got[j] != -3:
+            continue
+        s = home[j]
+        _prefetch(table, (s + 2) & mask)
+        ln = np.uint64(roff[lo + j + 1] - roff[lo + j])
+        if ln > np.uint64(16):
+            c = s if _found(table, s, pw0[j], pw1[j], ln) else s + 1
+            if _found(table, c, pw0[j], pw1[j], ln):
+                _prefetch(kdata, koff[row(table[c, META])] + 16)
+                got[j] = -4 - c
     for j in range(hi - lo):
-        if got[j] == -3:
-            a = roff[lo + j]
-            got[j] = _probe(table, home[j], pw0[j], pw1[j], roff[lo + j + 1] - a, a,
-                            rwin, rdata, koff, kwin, kdata)  # fmt: skip
+        if got[j] > -3:
+            continue
+        a, b = roff[lo + j], roff[lo + j + 1]
+        c = -4 - got[j]
+        if c >= 0 and _tail_equal(rwin, rdata, a, kwin, kdata, koff[row(table[c, META])], b - a):
+            got[j] = c
+        else:
+            got[j] = _probe(
+                table, home[j], pw0[j], pw1[j], b - a, a, rwin, rdata, koff, kwin, kdata
+            )
     # 4. A run's records take its answer; one continued from the block before, that block's.
     last = np.int64(state[3]) - 1
     for j in range(hi - lo):

@@ -173,3 +173,16 @@ def test_pool_arrays_are_aligned_writable_and_zeroed():
         assert not a.view(np.uint8).any()
         a[...] = 1 if a.dtype.kind != "M" else np.datetime64(1, "s")
         assert arrays.empty(n, dtype).shape == (n,)
+
+
+def test_long_ids_sharing_their_first_16_bytes():
+    # Ids over 16 bytes are told apart by their remaining bytes: here every id has the same first
+    # 16 bytes and the same length, and the values hold as many such ids that are not keys.
+    keys = pa.array([f"NCUT-STUDENT-3A1{i:07d}-2025" for i in range(0, 6000, 2)])
+    values = pa.array([f"NCUT-STUDENT-3A1{i:07d}-2025" for i in range(6000)][::-1] + [None])
+    assert _kernels.index_in(values, keys).tolist() == plain(values, keys)
+    sums, unknown = _kernels.unit_sums(
+        values, keys, np.arange(len(keys)), np.zeros(len(values), np.int8),
+        np.ones(len(values), np.int64), np.zeros(len(values), np.int64), 0, len(keys),
+    )  # fmt: skip
+    assert sums.tolist() == [1] * len(keys) and unknown == 3001
