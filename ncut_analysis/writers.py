@@ -81,12 +81,15 @@ def _alive(pid: int) -> bool:
 def atomic_dir(target: str | Path) -> Iterator[Path]:
     """Yield a temporary folder whose files are moved into ``target`` only if the block succeeds.
 
-    Files already in ``target`` that the block does not write are kept.
+    Files already in ``target`` that the block does not write are kept. If the block fails, the
+    folders this call made for ``target`` are removed again (when still empty).
     """
     target = Path(target).resolve()
+    made = [p for p in (target, *target.parents) if not p.exists()]
     target.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target))
+    done = False
     try:
         yield tmp
         for src in sorted(tmp.rglob("*")):
@@ -94,8 +97,14 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
                 dst = target / src.relative_to(tmp)
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in made if not done else ():  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another run's files), or gone
+                break
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).

@@ -57,6 +57,19 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
     assert (tmp_path / "a.txt").read_text() == "a"
 
 
+def test_a_failed_run_leaves_no_folder_it_made(tmp_path):
+    # A run that fails (a bad input found by the notebook) leaves no empty out/114-1 behind; a
+    # folder that was there before stays.
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "out" / "114-1") as stage:
+        (stage / "a.txt").write_text("a")
+        raise RuntimeError("bad input")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "kept") as stage:
+        raise RuntimeError("bad input")
+    assert (tmp_path / "kept").is_dir() and list((tmp_path / "kept").iterdir()) == []
+
+
 @pytest.mark.slow
 def test_an_interrupted_run_leaves_nothing_half_written(tmp_path):
     # Ctrl-C in a terminal sends SIGINT to the command; it stops within seconds, exit 130, and
