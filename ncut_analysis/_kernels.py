@@ -27,13 +27,6 @@ _PARALLEL_MIN = 1_000_000
 _QUARTER_FULL = 8
 
 
-def slices(n: int, parts: int | None = None) -> list[tuple[int, int]]:
-    """``[0, n)`` cut into one slice per core (or ``parts`` slices)."""
-    k = parts if parts is not None else min(os.cpu_count() or 1, 8)
-    bounds = np.linspace(0, n, max(k, 1) + 1).astype(int)
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-
-
 def _ro(a: np.ndarray) -> np.ndarray:
     """A read-only view: every input reaches the compiled loops as one type (pandas and Arrow
     hand out read-only arrays), so each loop is compiled once, not once per writability."""
@@ -97,8 +90,9 @@ class _Keys:
 def _pieces(values: pa.Array | pa.ChunkedArray, parts: int) -> list[list[tuple[pa.Array, int]]]:
     """The values cut into ``parts`` runs of consecutive rows, each a list of (array, first row)."""
     chunks = list(values.chunks) if isinstance(values, pa.ChunkedArray) else [values]
+    bounds = np.linspace(0, len(values), max(parts, 1) + 1).astype(int).tolist()
     out = []
-    for lo, hi in slices(len(values), parts):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         piece, at = [], 0
         for ch in chunks:
             a, b = max(lo, at), min(hi, at + len(ch))

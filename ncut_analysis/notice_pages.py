@@ -197,7 +197,6 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     ]
     full = roster_table(status, rules)
     table = full[[c for c in keep if c in full.columns]]
-    fail_col = rules.label("all")
     need = "、".join(
         f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
         for c in rules.threshold_categories
@@ -213,11 +212,8 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
         "failing": int((~status["all_passed"]).sum()),
         "header": [{"text": h, "num": False} for h in table.columns],
         "rows": [
-            {
-                "fail": row[fail_col] != "通過",
-                "cells": ["" if pd.isna(v) else v for v in row.tolist()],
-            }
-            for _, row in table.iterrows()
+            {"fail": fail, "cells": ["" if pd.isna(v) else v for v in row.tolist()]}
+            for fail, (_, row) in zip(full.attrs.get("failing", ()), table.iterrows(), strict=True)
         ],
     }
 

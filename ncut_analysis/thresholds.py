@@ -122,9 +122,10 @@ def _unit_sums(
         if as_of is not None
         else np.iinfo(np.int64).max
     )
+    ids, keys = _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
     sums, unknown = _kernels.unit_sums(
-        _arrow_strings(records["student_id"]),
-        _arrow_strings(students["student_id"]),
+        ids,
+        keys,
         start,
         records["category"].cat.codes.to_numpy(),
         records["units"].to_numpy(dtype=np.int64),
@@ -133,9 +134,7 @@ def _unit_sums(
         n * len(CATEGORIES),
     )
     if unknown:
-        found = _kernels.index_in(
-            _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
-        )
+        found = _kernels.index_in(ids, keys)
         missing_ids = pd.unique(records["student_id"].to_numpy()[found < 0])
         sample = ", ".join(map(str, missing_ids[:5]))
         warnings.warn(

@@ -209,35 +209,34 @@ def _set_text(tf, s: str, size: float, *, bold: bool = False, color=None, align=
         _style_run(run, size, bold=bold, color=color)
 
 
-def _textbox(slide, s: str, left, top, width, height, size: float, **kw):  # noqa: ANN001, ANN202
+def _fixed_frame(tf):  # noqa: ANN001, ANN202
+    """A text frame that wraps inside the box the layout planned: no auto-size, text from the
+    top, the deck's insets."""
     from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 
-    box = slide.shapes.add_textbox(left, top, width, height)
-    tf = box.text_frame
     tf.word_wrap = True
     tf.auto_size = MSO_AUTO_SIZE.NONE
     tf.vertical_anchor = MSO_ANCHOR.TOP
     tf.margin_left = tf.margin_right = INSET_X
     tf.margin_top = tf.margin_bottom = INSET_Y
-    _set_text(tf, s, size, **kw)
+    return tf
+
+
+def _textbox(slide, s: str, left, top, width, height, size: float, **kw):  # noqa: ANN001, ANN202
+    box = slide.shapes.add_textbox(left, top, width, height)
+    _set_text(_fixed_frame(box.text_frame), s, size, **kw)
     return box
 
 
 def _title(slide, s: str, *, size: float = TITLE_PT) -> int:  # noqa: ANN001
     """The slide's title in its title placeholder, at the top, as tall as its text needs (no
     auto-size: the box is what the layout planned). Returns its bottom (EMU)."""
-    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+    from pptx.enum.text import PP_ALIGN
 
     h = title_height(s, size_pt=size)
     ph = slide.shapes.title
     ph.left, ph.top, ph.width, ph.height = MARGIN_X, TITLE_TOP, CONTENT_W, h
-    tf = ph.text_frame
-    tf.word_wrap = True
-    tf.auto_size = MSO_AUTO_SIZE.NONE
-    tf.vertical_anchor = MSO_ANCHOR.TOP
-    tf.margin_left = tf.margin_right = INSET_X
-    tf.margin_top = tf.margin_bottom = INSET_Y
-    _set_text(tf, s, size, bold=True, align=PP_ALIGN.LEFT)
+    _set_text(_fixed_frame(ph.text_frame), s, size, bold=True, align=PP_ALIGN.LEFT)
     return TITLE_TOP + h
 
 
