@@ -60,8 +60,10 @@ def _cmd_pass_rates(a: argparse.Namespace) -> None:
         cohort=a.cohort,
         by=a.by,
     )
-    write_csv(table, a.out, float_format="%.2f")
-    print(f"wrote {a.out} ({len(table) - 1} groups + 全校)")
+    from .present import SCHOOL, labelled_totals
+
+    write_csv(labelled_totals(table), a.out, float_format="%.2f")
+    print(f"wrote {a.out} ({len(table) - 1} groups + {SCHOOL.total_label})")
 
 
 def _cmd_synth(a: argparse.Namespace) -> None:
@@ -76,8 +78,10 @@ def _cmd_reconcile(a: argparse.Namespace) -> None:
     from .reconcile import reconcile
 
     computed = load_pass_table(a.computed) if a.computed else None
+    from .present import labelled_totals
+
     found = reconcile(load_published(a.published, sheet=a.sheet), computed)
-    write_csv(found, a.out)
+    write_csv(labelled_totals(found), a.out)
     print(f"wrote {a.out} ({len(found)} disagreements)")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -328,8 +329,28 @@ def load_published(path: str | Path, *, sheet: str | int | None = None) -> pd.Da
         out[f"{c}_passed"] = k
         out[f"{c}_rate"] = r  # hundredths of a percent, exact
     _raise(name, problems)
+    _mark_total(out)
     out.index.name = "line"
     return out
+
+
+def _mark_total(table: pd.DataFrame) -> None:
+    """Mark (``level``) the row a published or exported table totals the school on: no
+    department, the college cell spelled as a total (全校, 合計 …); its college becomes empty,
+    as on a computed table's total row."""
+    from .labels import LABELS
+    from .thresholds import GROUP, LEVEL, TOTAL
+
+    spellings = {unicodedata.normalize("NFKC", t) for t in LABELS["total_row"]["spellings"]}
+    college = (
+        table["college"]
+        .fillna("")
+        .astype(str)
+        .map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    )
+    total = (table["department"].fillna("").astype(str) == "") & college.isin(spellings)
+    table.insert(0, LEVEL, pd.array([TOTAL if t else GROUP for t in total], dtype="string"))
+    table.loc[total.to_numpy(), "college"] = ""
 
 
 def load_pass_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -349,4 +370,5 @@ def load_pass_table(path: str | Path, *, sheet: str | int | None = None) -> pd.D
         problems += p
         out[c] = v
     _raise(str(path), problems)
+    _mark_total(out)
     return out.reset_index(drop=True)

@@ -40,10 +40,11 @@ from .notice_pages import (
     unit,
 )
 from .paths import default_records, default_students
+from .present import made_at_text
 from .printing import find_chromium, print_pdfs
 from .rosters import roster_table, write_rosters
 from .rules import TermRules, load_term_rules
-from .thresholds import format_amount, student_status, summarise
+from .thresholds import format_amount, shortfall, student_status, summarise
 
 __all__ = [
     "PASSED",
@@ -86,14 +87,10 @@ class NoticePlan:
 
 
 def _shortfalls(status: pd.DataFrame, rules: TermRules) -> dict[str, np.ndarray]:
-    """Units still missing per threshold category (0 where met), exact integers."""
-    out = {}
-    for c in rules.threshold_categories:
-        have = status[f"{c}_units"].to_numpy(dtype=np.int64)
-        if c == rules.aesthetics_into:
-            have = have + status["aesthetics_units"].to_numpy(dtype=np.int64)
-        out[c] = np.maximum(rules.thresholds[c] - have, 0)
-    return out
+    """Units still missing per threshold category (0 where met), exact integers
+    (``thresholds.shortfall``, the one rule of what is missing)."""
+    gaps = shortfall(status, rules)
+    return {c: gaps[c].to_numpy(dtype=np.int64) for c in rules.threshold_categories}
 
 
 def _missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
@@ -381,7 +378,7 @@ def _run(
     ctx = Context(
         rules=rules,
         as_of=as_of,
-        run_at=run_at.strftime("%Y-%m-%d %H:%M UTC"),
+        run_at=made_at_text(run_at),
         counts=counts,
         previous=prev,
         previous_counts=lg.run_counts(con, prev["run_id"]) if prev else None,

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from .io import atomic_dir, save_workbook, write_csv
 from .report.xlsx import fill_sheet
 from .rules import UNIT, TermRules
-from .thresholds import format_amount, student_card
+from .thresholds import format_amount, missing_parts, shortfall, student_card
 
 __all__ = ["roster_table", "write_rosters", "PERSONAL_DATA_NOTE"]
 
@@ -33,13 +33,12 @@ def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
     return int(row[f"{c}_units"] + extra)
 
 
-def _missing(row: pd.Series, rules: TermRules) -> str:
-    parts = []
-    for c in rules.threshold_categories:
-        short = rules.thresholds[c] - _effective(row, rules, c)
-        if short > 0:
-            parts.append(f"{rules.label(c)} {format_amount(short)} {rules.unit(c)}")
-    return "；".join(parts)
+def _missing(short: pd.Series, rules: TermRules) -> str:
+    """What a student misses, from their row of ``thresholds.shortfall``."""
+    return "；".join(
+        f"{rules.label(c)} {format_amount(n)} {rules.unit(c)}"
+        for c, n in missing_parts(short, rules)
+    )
 
 
 def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
@@ -47,7 +46,8 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     pass or not per category as ``earned / required`` beside the earned amount as a number (for
     sorting), what is still missing; failing first."""
     rows = []
-    for r in status.to_dict("records"):
+    gaps = shortfall(status, rules)
+    for r, (_, short) in zip(status.to_dict("records"), gaps.iterrows(), strict=True):
         card = student_card(r, rules)
         row = {
             "班級": r["class"],
@@ -59,7 +59,7 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
             row[rules.label(c)] = card[rules.label(c)]
             # exact: thousandths of an hour as a decimal number with at most 3 places
             row[f"{rules.label(c)}（{rules.unit(c)}）"] = _effective(r, rules, c) / UNIT
-        row["尚缺"] = _missing(r, rules)
+        row["尚缺"] = _missing(short, rules)
         row["_fail"] = not r["all_passed"]
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .io import atomic_dir, write_csv
-from .labels import WHOLE_SCHOOL
 from .loaders import load_published
 from .paths import published_table
 from .rules import THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
+from .thresholds import group_rows, total_row
 
 __all__ = ["synth_term", "write_synth_term", "allocate_all_pass", "pass_patterns"]
 
@@ -152,8 +152,8 @@ def synth_term(
     """
     rules = rules or load_term_rules(term)
     pub = load_published(published or published_table(term))
-    depts = pub[pub["college"] != WHOLE_SCHOOL].reset_index(drop=True)
-    school = pub[pub["college"] == WHOLE_SCHOOL].iloc[0]
+    depts = group_rows(pub)
+    school = total_row(pub)
     for c in ("students", *[f"{c}_passed" for c in THRESHOLD_CATEGORIES]):
         depts[c] = depts[c].astype("int64") * scale
     rng = np.random.default_rng(seed)

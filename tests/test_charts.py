@@ -82,7 +82,7 @@ def test_rate_bars_one_category(term):
     assert len(fig.data) == 1 and not fig.layout.updatemenus
     assert fig.data[0].name == "社會接軌"
     (line,) = fig.layout.shapes
-    school = term.table[term.table["college"] == "全校"]
+    school = term.table[term.table["level"] == "total"]
     assert line.y0 == pytest.approx(float(school["engagement_rate"].iloc[0]))
     with pytest.raises(ValueError, match="category"):
         charts.rate_bars(term.table, term.rules, "aesthetics")

@@ -199,8 +199,8 @@ def test_monthly_cycle_told_once_ledger_idempotent(term114_2, tmp_path, no_brows
     assert "含個人資料" in summary and "已通知「通過」（日後不重複發放）" in summary
     hist = lg.ledger_history(ledger, "114-2")
     assert list(hist["as_of"].dt.date.unique()) == [FEB, MAR]
-    school = hist[hist["college"] == "全校"].set_index(
-        hist[hist["college"] == "全校"]["as_of"].dt.date
+    school = hist[hist["level"] == "total"].set_index(
+        hist[hist["level"] == "total"]["as_of"].dt.date
     )
     assert school.loc[FEB, "all_passed"] == 1 and school.loc[MAR, "all_passed"] == 2
     assert school.loc[MAR, "students"] == 5 and school.loc[MAR, "all_rate"] == 40.0

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..labels import WHOLE_SCHOOL
 from ..rules import TermRules
+from ..thresholds import group_rows
 
 # One font stack for every view: 微軟正黑體 (what an office PC has) first, then Noto Sans CJK TC
 # (Linux, the PNG export); the rest keep other systems tidy.
@@ -159,7 +159,8 @@ def _menu(buttons: list[dict]) -> dict:
 
 
 def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["college"] != WHOLE_SCHOOL].reset_index(drop=True)
+    """A pass-rate table's group rows (its total row is drawn as a reference, not a bar)."""
+    return group_rows(table) if "level" in table.columns else table.reset_index(drop=True)
 
 
 def _group_label(table: pd.DataFrame) -> pd.Series:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import charts, paths
-from ..labels import MEASURE_LABELS, MODE_LABELS, PARAM_LABELS, WHOLE_SCHOOL
+from ..labels import LABELS, MEASURE_LABELS, MODE_LABELS, PARAM_LABELS
+from ..present import count, made_at_text, percent
 from .admission import MODES, AdmissionReport
 from .term import TermReport
 from .xlsx import write_workbook
@@ -50,12 +51,14 @@ def _rate_cell(rate: float) -> str:
     if rate is None or np.isnan(rate):
         return "<td>–</td>"
     alpha = max(0.0, min(1.0, rate / 100)) * 0.55
-    return f'<td style="background: rgba(0,114,178,{alpha:.3f})">{rate:.2f}%</td>'
+    return f'<td style="background: rgba(0,114,178,{alpha:.3f})">{percent(rate)}</td>'
 
 
 def _cell(v: Any) -> str:
     if isinstance(v, float | np.floating) and not np.isnan(v) and not float(v).is_integer():
-        return f"<td>{float(v):.2f}</td>"
+        return f"<td>{float(v):,.2f}</td>"
+    if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+        return f"<td>{count(v)}</td>"
     return f"<td>{_e(v)}</td>"
 
 
@@ -65,15 +68,17 @@ def html_table(
     rate_cols: tuple[str, ...] = (),
     text_cols: tuple[str, ...] = (),
     formats: dict[str, str] | None = None,
-    total_first_col: str | None = None,
+    total_rows: list[bool] | tuple[bool, ...] | None = None,
     caption: str = "",
 ) -> str:
     """A plain HTML table with every value escaped; rate columns coloured by their value;
-    ``formats`` maps a column to a format spec (``"+.2f"``, ``".1%"``)."""
+    ``formats`` maps a column to a format spec (``"+.2f"``, ``".1%"``); ``total_rows`` marks
+    the rows drawn as totals (a frame's ``attrs["total"]`` by default)."""
     formats = formats or {}
     head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    totals = list(total_rows or df.attrs.get("total") or [False] * len(df))
     body = []
-    for _, r in df.iterrows():
+    for i, (_, r) in enumerate(df.iterrows()):
         cells = []
         for c in df.columns:
             v = r[c]
@@ -85,7 +90,7 @@ def html_table(
                 cells.append(f'<td class="t">{_e(v)}</td>')
             else:
                 cells.append(_cell(v))
-        cls = ' class="total"' if total_first_col and r[total_first_col] == WHOLE_SCHOOL else ""
+        cls = ' class="total"' if totals[i] else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     return (
@@ -165,7 +170,7 @@ def _params_block(params: dict[str, str], made_at: str, note: str) -> str:
 
 
 def _made_at(report: Any) -> str:
-    return report.made_at.strftime("%Y-%m-%d %H:%M") + "（臺北時間）"
+    return made_at_text(report.made_at)
 
 
 def _link(target: Path, text: str) -> str:
@@ -210,44 +215,69 @@ class TermBriefing:
         return getattr(self.report, name)
 
     def _keys(self, df: pd.DataFrame) -> list[str]:
-        return [k for k in df.columns if k in ("學院", "學系", "班級")]
+        names = {LABELS["group"][k] for k in ("college", "department", "class")}
+        return [k for k in df.columns if k in names]
 
     def _totals(self, df: pd.DataFrame) -> list[bool]:
-        return [i == len(df) - 1 for i in range(len(df))]
+        return list(df.attrs.get("total") or [False] * len(df))
+
+    def _scope(self) -> str:
+        return self.report.scope.label
 
     # -- what the notebook displays
 
     def header(self):  # noqa: ANN201
         """Title, the parameters the briefing was made with, and when it was made."""
         r = self.report
-        scope = f"{r.department} " if r.department else ""
+        scope = "" if r.scope.is_school else f"{r.scope.label} "
         return _html(
             f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.term)} {_e(scope)}學生自主學習畢業門檻 通過率簡報</h1>"
             f"<p class='sub'>{_e(r.as_of_text())}；門檻期限 {_e(r.deadline.isoformat())}；"
             f"製表時間 {_e(_made_at(r))}</p></div>"
-            + _params_block(
-                r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生，所有數字皆由資料計算"
-            )
+            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
         )
 
     def headline(self):  # noqa: ANN201
-        """The 「大四學生通過率」 summary table and the all-passed count."""
+        """The 「大四學生通過率」 summary table and the all-passed count, for the report's scope;
+        a department's beside the school's (and its college's) true rates."""
         r = self.report
         h = r.headline_frame()
         rate = f"{MEASURE_LABELS['rate']}（%）"
-        body = html_table(h.iloc[:-1], rate_cols=(rate,))
-        total = r.school
+        body = f"<p><b>{_e(r.scope.label)}</b></p>" + html_table(h.iloc[:-1], rate_cols=(rate,))
+        total = r.total
         note = (
-            f"<p><b>{_e(r.rules.measure('all', 'passed'))} {int(total['all_passed'])} 位（{total['all_rate']:.2f}%）</b>；"
+            f"<p><b>{_e(r.scope.label)} {_e(r.rules.measure('all', 'passed'))} "
+            f"{count(total['all_passed'])} 位（{percent(total['all_rate'])}）</b>；"
             f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
-            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {int(total['students'])} 人。</p>"
+            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {count(total['students'])} 人。</p>"
         )
+        if not r.scope.is_school:
+            note += self._compare_note()
         if r.skipped_records:
             note += (
-                f"<p class='ncut-warn'>有 {r.skipped_records} 筆紀錄的學號不在學生名單中，"
+                f"<p class='ncut-warn'>有 {count(r.skipped_records)} 筆紀錄的學號不在學生名單中，"
                 f"未予計入。</p>"
             )
         return _html(body + note)
+
+    def _compare_note(self) -> str:
+        """A department's rates beside its college's and the school's (each its own count)."""
+        r = self.report
+        rows = [(name, t) for name, t in r.references()[1:]]
+        if r.college_total is not None:
+            rows.insert(0, (r.scope.college, r.college_total))
+        head = "".join(f"<th>{_e(r.label(c))}</th>" for c in r.categories)
+        body = "".join(
+            f"<tr><td class='t'>{_e(name)}（{count(t['students'])} 人）</td>"
+            + "".join(_rate_cell(float(t[f"{c}_rate"])) for c in r.categories)
+            + "</tr>"
+            for name, t in [(r.scope.label, r.total), *rows]
+        )
+        return (
+            f"<p>與{_e(r.scope.college)}、全校比較（{MEASURE_LABELS['rate']}）：</p>"
+            f"<div class='ncut-table-wrap'><table class='ncut'><thead><tr><th></th>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table></div>"
+        )
 
     def department_table(self):  # noqa: ANN201
         """College × department (or, for one department, by class), as the seed's slides, with
@@ -261,8 +291,10 @@ class TermBriefing:
             for c in r.categories
         ]
         rate_cols = tuple(r.col(c, "rate") for c in r.categories)
+        caption = f"<p><b>{_e(r.scope.label)} {_e(r.scope.groups_label)}通過率</b></p>"
         return _html(
-            grouped_table(
+            caption
+            + grouped_table(
                 df, self._keys(df), blocks, rate_cols=rate_cols, total_rows=self._totals(df)
             )
             + f"<p class='ncut-note'>備註：此表{_e(r.as_of_text())}。</p>"
@@ -272,10 +304,13 @@ class TermBriefing:
         return charts.rate_heatmap(self.report.table, self.report.rules)
 
     def fig_rate_bars(self):  # noqa: ANN201
-        return charts.rate_bars(self.report.table, self.report.rules)
+        r = self.report
+        return charts.rate_bars(r.table, r.rules, refs=r.references())
 
     def fig_college(self):  # noqa: ANN201
-        return charts.college_all_pass(self.report.by_college, self.report.rules)
+        r = self.report
+        refs = None if not r.scope.is_school else r.references()
+        return charts.college_all_pass(r.comparison(), r.rules, refs=refs)
 
     def fig_gaps(self):  # noqa: ANN201
         return charts.gap_chart(self.report.gaps, self.report.rules)
@@ -294,10 +329,32 @@ class TermBriefing:
         )
 
     def gap_summary(self):  # noqa: ANN201
-        """In words: who a nudge would move."""
+        """In words: who a reminder may move (hours within the first band), and, apart, who
+        still needs a whole item (a certificate: no reminder gives it)."""
         r = self.report
-        parts = [f"{r.label(c)} {n} 人（{_e(band)}）" for c, (band, n) in r.near_misses().items()]
-        return _html("<p>只差一點就通過：" + "；".join(parts) + "。</p>")
+        words = LABELS["shortfall"]
+        g = r.gaps
+        nudged = g[g["nudge"]]
+        hours = r.rules.gap_bands[0]
+        parts = [f"{r.label(row.category)} {count(row.students)} 人" for row in nudged.itertuples()]
+        text = (
+            f"{words['nudge']}（{words['nudge_hours'].format(hours=hours)}）："
+            + ("、".join(parts) if parts else words["none"])
+            + "。"
+        )
+        for c in r.rules.threshold_categories:
+            if not r.rules.is_counted(c):
+                continue
+            sub = g[g["category"] == c]
+            first = sub.iloc[0]
+            text += (
+                f"{r.label(c)}：{count(first['students'])} 人"
+                + words["counted"].format(
+                    n=int(first["hi"]), unit=r.rules.unit(c), label=r.label(c)
+                )
+                + "。"
+            )
+        return _html(f"<p>{_e(text)}</p>")
 
     def change(self):  # noqa: ANN201
         r = self.report
@@ -305,7 +362,7 @@ class TermBriefing:
         if not r.has_dates:
             return _html(_NO_DATES)
         if df is None:
-            return _html("<p class='ncut-note'>未指定比較日期（compare_as_of）。</p>")
+            return _html("<p class='ncut-note'>未指定比較日期，略過變化。</p>")
         blocks = [
             (
                 r.label(c),
@@ -315,7 +372,7 @@ class TermBriefing:
         ]
         fmt = {r.col(c, "rate_change"): "+.2f" for c in r.categories}
         return _html(
-            f"<p>自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
+            f"<p>{_e(r.scope.label)}自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
             f"（通過率以百分點計）：</p>"
             + grouped_table(df, self._keys(df), blocks, formats=fmt, total_rows=self._totals(df))
         )
@@ -327,26 +384,27 @@ class TermBriefing:
         keys = self._keys(o)
         folder = self.output_dir / "rosters"
         return _html(
-            "<p>各承辦單位尚待聯繫的未通過人數：</p>"
+            f"<p>{_e(r.scope.label)}各承辦單位尚待聯繫的未通過人數：</p>"
             + grouped_table(
                 o,
                 keys,
                 [(c, [("", c)]) for c in o.columns if c not in keys],
                 total_rows=self._totals(o),
             )  # fmt: skip
-            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, 'rosters/')} 資料夾"
-            "（每班一個 .xlsx 與 .csv；含個人資料，請勿轉寄）。</p>"
+            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, '導師清冊')} 資料夾"
+            "（每班一個 Excel 與 CSV 檔；含個人資料，請勿轉寄）。</p>"
         )
 
     def reconcile_findings(self):  # noqa: ANN201
         r = self.report
         df = r.reconcile_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供公告表（published），略過核對。</p>")
+            return _html("<p class='ncut-note'>未提供公告表，略過核對。</p>")
+        what = "公告表" if r.scope.is_school else f"公告表中{r.scope.label}的列"
         if df.empty:
-            return _html("<p>公告表與其自身人數、重算結果完全一致。</p>")
+            return _html(f"<p>{_e(what)}與其自身人數、重算結果完全一致。</p>")
         return _html(
-            f"<p>公告表中有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
+            f"<p>{_e(what)}有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
             + html_table(df)
         )
 
@@ -355,13 +413,14 @@ class TermBriefing:
         r = self.report
         df = r.notices_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供通知紀錄（ledger），略過歷次通知。</p>")
+            return _html("<p class='ncut-note'>未提供通知紀錄，略過歷次通知。</p>")
         if df.empty:
             return _html("<p class='ncut-note'>通知紀錄中尚無本學期在結算日以前的通知。</p>")
         rates = tuple(r.col(c, "rate") for c in r.categories if r.col(c, "rate") in df.columns)
         shown = df.assign(**{"通知日期": [d.isoformat() for d in df["通知日期"]]})
         return _html(
-            f"<p>每次寄發通知時（依通知紀錄 {_e(r.params.get('通知紀錄', ''))}）的通過率：</p>"
+            f"<p>{_e(r.scope.label)}每次寄發通知時（依通知紀錄 "
+            f"{_e(r.params.get(PARAM_LABELS['ledger'], ''))}）的通過率：</p>"
             + html_table(shown, rate_cols=rates)
         )
 
@@ -371,11 +430,11 @@ class TermBriefing:
 
         r = self.report
         target = self.output_dir / name
-        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope} 自主學習畢業門檻")
+        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope.label} 自主學習畢業門檻")
         rosters = write_rosters(r.status, r.rules, self.output_dir / "rosters", r.as_of)
         return _html(
-            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, name)}；"
-            f"導師清冊 {len(rosters)} 班。</p>"
+            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, '簡報表格（Excel）')}；"
+            f"導師清冊 {count(len(rosters))} 班。</p>"
         )
 
     write_xlsx = write_files
@@ -414,7 +473,7 @@ class AdmissionBriefing:
             f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.year)} 學年度產學訓四技專班 招生排名模擬簡報</h1>"
             f"<p class='sub'>一般模式（{_e(weights)}）與特殊狀態（書面審查 100%，各系權重與比序）"
             f"之比較；製表時間 {_e(_made_at(r))}</p></div>"
-            + _params_block(r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生")
+            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
             + warn
         )
 

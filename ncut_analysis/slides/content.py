@@ -4,11 +4,13 @@ briefing tables as ``SlideTable``s of display strings."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import charts
-from ..labels import GROUP_LABELS, MEASURE_LABELS, WHOLE_SCHOOL
-from ..thresholds import group_keys
+from ..labels import GROUP_LABELS, MEASURE_LABELS
+from ..present import count, percent
+from ..thresholds import LEVEL, TOTAL, group_keys, group_rows, total_row
 from .layout import SlideChart, SlideTable
 
 # ---------------------------------------------------------------------------- numbers for titles
@@ -19,7 +21,7 @@ from .layout import SlideChart, SlideTable
 def _extreme(
     table: pd.DataFrame, col: str, label_col: str, lowest: bool = True
 ) -> tuple[str, float]:
-    rows = table[table["college"] != WHOLE_SCHOOL]
+    rows = group_rows(table) if "level" in table.columns else table.reset_index(drop=True)
     i = rows[col].idxmin() if lowest else rows[col].idxmax()
     return str(rows.loc[i, label_col]), float(rows.loc[i, col])
 
@@ -29,11 +31,13 @@ def _extreme(
 
 def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing / term report
     """Every chart of the term briefing drawn for a slide (no title or footer of its own), each
-    with its takeaway. Reads the report's frames: ``table``, ``by_college``, ``gaps``,
-    ``progress``, ``before``."""
+    with its takeaway. Reads the report's frames and its scope: ``table``, ``comparison()``,
+    ``references()``, ``gaps``, ``progress``, ``before``."""
     rules = b.rules
     look = charts.SLIDE
     label_col = "class" if b.department else "department"
+    where = b.scope.label
+    refs = b.references()
     out: list[SlideChart] = []
     lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
     worst = min(lows, key=lambda c: lows[c][1])
@@ -41,58 +45,72 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
         SlideChart(
             "rate_heatmap",
             charts.rate_heatmap(b.table, rules, look=look),
-            f"{rules.measure(worst)}最低：{lows[worst][0]} {lows[worst][1]:.2f}%",
+            f"{where}{rules.measure(worst)}最低：{lows[worst][0]} {percent(lows[worst][1])}",
         )
     )
-    school = b.table[b.table["college"] == WHOLE_SCHOOL]
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
-        ref = f"；全校 {float(school[f'{c}_rate'].iloc[0]):.2f}%（虛線）" if len(school) else ""
+        ref = "".join(f"；{name} {percent(t[f'{c}_rate'])}" for name, t in refs)
         out.append(
             SlideChart(
                 f"rate_bars_{c}",
-                charts.rate_bars(b.table, rules, c, look=look),
-                f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%",
-                notes=f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%{ref}。",
+                charts.rate_bars(b.table, rules, c, refs=refs, look=look),
+                f"{where}{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}",
+                notes=f"{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}{ref}。",
             )
         )
-    top = _extreme(b.by_college, "all_rate", "college", lowest=False)
+    comp = b.comparison()
+    if b.scope.is_school:
+        top = _extreme(comp, "all_rate", "name", lowest=False)
+        takeaway = f"{rules.measure('all')}最高的學院：{top[0]} {percent(top[1])}"
+    else:
+        mine, college, school = (float(v) for v in comp["all_rate"])
+        takeaway = (
+            f"{where}{rules.measure('all')} {percent(mine)}："
+            f"{b.scope.college} {percent(college)}，全校 {percent(school)}"
+        )
     out.append(
         SlideChart(
             "college_all_pass",
-            charts.college_all_pass(b.by_college, rules, look=look),
-            f"{rules.measure('all')}最高的學院：{top[0]} {top[1]:.2f}%",
+            charts.college_all_pass(
+                comp, rules, refs=refs if b.scope.is_school else None, look=look
+            ),
+            takeaway,
         )
     )
     g = b.gaps
-    near = {
-        c: int(g[g["category"] == c]["students"].iloc[0])
-        for c in rules.threshold_categories
-        if not rules.is_counted(c)
-    }
-    best = max(near, key=near.get)
+    nudged = g[g["nudge"]]
+    near = {r.category: int(r.students) for r in nudged.itertuples()}
+    hours = rules.gap_bands[0]
+    if near:
+        best = max(near, key=near.get)
+        takeaway = (
+            f"{rules.label(best)}有 {count(near[best])} 人只差 {hours} 小時內：一次提醒可望通過"
+        )
+    else:
+        takeaway = f"沒有人只差 {hours} 小時內"
     out.append(
         SlideChart(
             "gaps",
             charts.gap_chart(g, rules, look=look),
-            f"{rules.label(best)}有 {near[best]} 人只差 1 小時內：一次提醒就能通過",
-            notes="只差 1 小時內："
-            + "、".join(f"{rules.label(c)} {n} 人" for c, n in near.items())
-            + "。",
+            takeaway,
+            notes=f"只差 {hours} 小時內："
+            + "、".join(f"{rules.label(c)} {count(n)} 人" for c, n in near.items())
+            + "；證照須實際取得，不屬提醒可及。",
         )
     )
     if not getattr(b, "has_dates", True):
         return out  # per-student totals: no dates, no progress to chart
-    now = float(b.table.iloc[-1]["all_rate"])
+    now = float(b.total["all_rate"])
     all_rate = rules.measure("all")
-    text = f"{all_rate}目前 {now:.2f}%"
+    text = f"{where}{all_rate}目前 {percent(now)}"
     if b.before is not None:
-        delta = round(now - float(b.before.iloc[-1]["all_rate"]), 2)
+        delta = round(now - float(total_row(b.before)["all_rate"]), 2)
         trend = "上升" if delta >= 0 else "下降"
-        text = f"{all_rate} {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
+        text = f"{where}{all_rate} {percent(now)}：比較日以來{trend} {abs(delta):.2f} 個百分點"
         full = (
-            f"{all_rate}目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
+            f"{where}{all_rate}目前 {percent(now)}，自 {b.compare_as_of.isoformat()} 起{trend} "
             f"{abs(delta):.2f} 個百分點。"
         )
     marks = [(b.deadline, "期限")]
@@ -105,35 +123,44 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     return out
 
 
-def _pct(v: float) -> str:
-    return f"{v:.2f}%"
-
-
 def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     """The college × department (or class) table in two slides, rates then counts, each at
-    14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide."""
+    14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide. The total
+    row is named for the report's scope (全校, 化材全系)."""
     t = b.table
     rules = b.rules
     keys = group_keys(t)
     base = pd.DataFrame({GROUP_LABELS[k]: t[k].astype(str).replace("nan", "") for k in keys})
-    if "department" in keys:
-        base.loc[t["college"] == WHOLE_SCHOOL, GROUP_LABELS["department"]] = ""
-    base[MEASURE_LABELS["students"]] = t["students"].map(lambda v: f"{int(v):,}")
+    total = (t[LEVEL] == TOTAL).to_numpy()
+    base.loc[total, GROUP_LABELS[keys[0]]] = b.scope.total_label
+    base[MEASURE_LABELS["students"]] = t["students"].map(count)
 
     def lab(c: str) -> str:
         return rules.label(c)
 
     rates, counts = base.copy(), base.copy()
     for c in rules.result_categories:
-        rates[lab(c)] = t[f"{c}_rate"].map(_pct)
-        counts[lab(c)] = t[f"{c}_passed"].map(lambda v: f"{int(v):,}")
+        rates[lab(c)] = t[f"{c}_rate"].map(percent)
+        counts[lab(c)] = t[f"{c}_passed"].map(count)
     as_of = f"資料結算至 {b.as_of.isoformat()}" if b.as_of else "資料含全部紀錄"
-    scope = "各班" if b.department else "各學院、學系"
-    num_r = tuple(c for c in rates.columns if c not in ("學院", "學系", "班級"))
-    num_c = tuple(c for c in counts.columns if c not in ("學院", "學系", "班級"))
+    scope = (
+        f"{b.scope.label}{b.scope.groups_label}" if not b.scope.is_school else b.scope.groups_label
+    )
+    keys_shown = {GROUP_LABELS[k] for k in keys}
+    num_r = tuple(c for c in rates.columns if c not in keys_shown)
+    num_c = tuple(c for c in counts.columns if c not in keys_shown)
+    totals = tuple(int(i) for i in np.flatnonzero(total))
     return [
-        SlideTable(f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。"),
-        SlideTable(f"{scope}通過人數（{b.rules.term}）", counts, num_c, notes=f"{as_of}。"),
+        SlideTable(
+            f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。", total_rows=totals
+        ),
+        SlideTable(
+            f"{scope}通過人數（{b.rules.term}）",
+            counts,
+            num_c,
+            notes=f"{as_of}。",
+            total_rows=totals,
+        ),
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import NoBrowserError
 from ..io import atomic_dir
+from ..present import count
 from .content import (
     admission_slide_charts,
     admission_slide_tables,
@@ -93,13 +94,13 @@ def export_term_slides(
     as_of_text = (
         b.as_of.isoformat() if b.as_of else ("各生累計總表" if not b.has_dates else "全部紀錄")
     )
-    scope = f"{department} " if department else ""
+    scope = "" if b.scope.is_school else f"{b.scope.label} "
     return _write(
         out,
         items,
         term_slide_tables(b),
         title=f"{term} {scope}學生自主學習畢業門檻通過率",
-        subtitle=f"資料結算至 {as_of_text}；大四學生 {int(b.table.iloc[-1]['students'])} 人",
+        subtitle=f"資料結算至 {as_of_text}；{b.scope.label}大四學生 {count(b.total['students'])} 人",
         footer=f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}",
     )
 
@@ -140,6 +141,6 @@ def export_admission_slides(out: str | Path, **scenario: Any) -> list[Path]:
         admission_slide_charts(b),
         admission_slide_tables(b),
         title=f"{year} 學年度產學訓四技專班：招生排名模擬",
-        subtitle=f"一般模式與特殊狀態之比較；報名 {int(b.summary['applicants'].sum())} 人",
-        footer=f"{year} 學年度招生簡章｜模擬：ncut_analysis｜製表 {dt.date.today().isoformat()}",
+        subtitle=f"一般模式與特殊狀態之比較；報名 {count(b.summary['applicants'].sum())} 人",
+        footer=f"{year} 學年度招生簡章｜招生排名模擬｜製表 {dt.date.today().isoformat()}",
     )

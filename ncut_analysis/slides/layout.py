@@ -7,6 +7,7 @@ placed below it; a table is split across slides rather than shrunk below 14 pt."
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -15,8 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from ..labels import WHOLE_SCHOOL
 
 # The deck names 微軟正黑體 for Latin and East Asian text (every office PC with Office has it);
 # where it is missing (LibreOffice on Linux) the zh-TW language tag and the Big5 charset make the
@@ -68,6 +67,7 @@ class SlideTable:
     numeric: tuple[str, ...] = ()
     notes: str = ""
     wrap: tuple[str, ...] = field(default=())  # text columns allowed to wrap to two lines
+    total_rows: tuple[int, ...] = ()  # rows (0-based, of ``frame``) drawn bold as totals
 
 
 # ---------------------------------------------------------------------------- text measure
@@ -349,6 +349,7 @@ def _paginate(tab: SlideTable, top: int) -> tuple[float, list[SlideTable]]:
                 tab.numeric,
                 tab.notes,
                 tab.wrap,
+                tuple(i - k * per for i in tab.total_rows if k * per <= i < (k + 1) * per),
             )
             for k, ch in enumerate(chunks)
         ]
@@ -375,7 +376,7 @@ def _add_table(slide, tab: SlideTable, top: int, size: float = TABLE_PT) -> None
         tbl.columns[j].width = widths[c]
     for i, h in enumerate(heights):
         tbl.rows[i].height = h
-    total_row = {len(rows)} if rows and rows[-1][0] == WHOLE_SCHOOL else set()
+    total_row = {i + 1 for i in tab.total_rows}
     for i, values in enumerate([cols, *rows]):
         for j, (c, v) in enumerate(zip(cols, values, strict=True)):
             cell = tbl.cell(i, j)
@@ -402,9 +403,11 @@ def build_deck(
     title: str,
     subtitle: str,
     footer: str,
+    made: dt.datetime | None = None,
 ) -> Path:
     """A 16:9 deck: a title slide, a slide per chart (its takeaway as title, the picture below
-    the title's height), the table slides."""
+    the title's height), the table slides. Its document properties name the school, the deck's
+    title and when it was made (``made``, now by default), never the template's author."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.enum.text import PP_ALIGN
@@ -456,5 +459,24 @@ def build_deck(
             _add_table(s, page, t_bottom + GAP, size)
             _footer(s, footer)
             _notes(s, page.notes)
+    _properties(prs, title, made)
     prs.save(path)
     return path
+
+
+def _properties(prs, title: str, made: dt.datetime | None) -> None:  # noqa: ANN001
+    """The file's core properties as File > Properties shows them: the school, not python-pptx's
+    template (author "Steve Canny", created 2013)."""
+    from ..labels import LABELS
+
+    when = (made or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    cp = prs.core_properties
+    cp.author = cp.last_modified_by = LABELS["school"]["name"]
+    cp.title = title
+    cp.subject = title
+    cp.keywords = ""
+    cp.comments = ""
+    cp.category = ""
+    cp.created = cp.modified = when
+    cp.last_printed = when
+    cp.revision = 1
