@@ -13,6 +13,7 @@ from typing import Any
 from . import paths
 from .errors import BriefingError, OptionError
 from .io import atomic_dir, atomic_path
+from .labels import LABELS
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
 from .report.term import resolve_term_params, seniors_departments
@@ -161,7 +162,8 @@ def _one_briefing(
             progress_bar=progress_bar,
         )
         if kind == "term":
-            title = f"{params['term']} {params.get('department') or '全校'} 自主學習畢業門檻簡報"
+            scope = params.get("department") or LABELS["scope"]["school"]
+            title = f"{params['term']} {scope} 自主學習畢業門檻簡報"
         else:
             title = f"{params['year']} 產學訓四技專班招生排名模擬簡報"
         export_html(stage / f"{name}.ipynb", stage / f"{name}.html", title)
@@ -293,17 +295,53 @@ def run_term_briefing(
             for f in futs:
                 f.cancel()
             raise
-    links = "".join(
-        f"<li><a href='{_e(_safe(d))}/term_briefing.html'>{_e(d)}</a></li>" for d in depts
-    )
-    page = (
-        f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>{_e(term)} 各系簡報</title>"
-        f"<style>body{{font-family:'Microsoft JhengHei','Noto Sans CJK TC',sans-serif;margin:2em}}</style></head><body>"
-        f"<h1>{_e(term)} 學生自主學習畢業門檻：各系簡報</h1><ul>{links}</ul></body></html>"
+    page = department_index(
+        TermReport.build(**{k: v for k, v in params.items() if k != "department"}),
+        {d: f"{_safe(d)}/term_briefing.html" for d in depts},
     )
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return [done[d] for d in depts]
+
+
+def department_index(report: TermReport, links: dict[str, str]) -> str:
+    """The per-department run's ``index.html``: each department with its college, its headline
+    rates and a link to its briefing, the school's row last, and the date counted to."""
+    from .present import SCHOOL, count, made_at_text, percent
+    from .thresholds import group_rows
+
+    rules = report.rules
+    cats = rules.result_categories
+    head = "".join(f"<th>{_e(rules.measure(c))}</th>" for c in cats)
+    rows = []
+    for r in group_rows(report.table).itertuples(index=False):
+        d = r.department
+        name = f"<a href='{_e(links[d])}'>{_e(d)}</a>" if d in links else _e(d)
+        rows.append(
+            f"<tr><td>{_e(r.college)}</td><td>{name}</td><td class='n'>{count(r.students)}</td>"
+            + "".join(f"<td class='n'>{percent(getattr(r, f'{c}_rate'))}</td>" for c in cats)
+            + "</tr>"
+        )
+    t = report.total
+    rows.append(
+        f"<tr class='total'><td colspan='2'>{_e(SCHOOL.total_label)}</td>"
+        f"<td class='n'>{count(t['students'])}</td>"
+        + "".join(f"<td class='n'>{percent(t[f'{c}_rate'])}</td>" for c in cats)
+        + "</tr>"
+    )
+    title = f"{rules.term} 學生自主學習畢業門檻：各系簡報"
+    return (
+        f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        "<style>body{font-family:'Microsoft JhengHei','Noto Sans CJK TC',sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px}"
+        "th{background:#f0f0f0}td.n{text-align:right}tr.total td{font-weight:bold;"
+        "border-top:2px solid #333}</style></head><body>"
+        f"<h1>{_e(title)}</h1><p>{_e(report.as_of_text())}；製表時間 "
+        f"{_e(made_at_text(report.made_at))}。點選學系名稱開啟該系簡報。</p>"
+        f"<table><thead><tr><th>{_e(LABELS['group']['college'])}</th>"
+        f"<th>{_e(LABELS['group']['department'])}</th><th>{_e(LABELS['measure']['students'])}</th>"
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+    )
 
 
 def _e(value: Any) -> str:

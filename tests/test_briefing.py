@@ -53,17 +53,17 @@ def test_headline_numbers_in_the_executed_notebook_and_html(default_run):
     html = default_run.read_text(encoding="utf-8")
     for doc in (text, html):
         for s in (
-            "<td>1504</td>",
+            "<td>1,504</td>",  # counts with thousands separators, as in the tables and Excel
             "87.77%",
             "71.21%",
             "59.24%",
             "44.02%",
-            "全數通過人數 443 位（29.45%）",
+            "全校 全數通過人數 443 位（29.45%）",
         ):
             assert s in doc, s
     # the seed's summary as rows: 項目, 大四學生數, 通過人數, 未通過人數, 通過率
     assert re.search(
-        r"精進</td><td class=\"t\">圖書館</td><td>1504</td><td>1071</td><td>433</td><td[^>]*>71.21%",
+        r"精進</td><td class=\"t\">圖書館</td><td>1,504</td><td>1,071</td><td>433</td><td[^>]*>71.21%",
         html,
     )
     assert "資料結算至 2025-12-12" in html

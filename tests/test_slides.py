@@ -68,7 +68,7 @@ def test_the_deck(slides):
     slides_ = list(prs.slides)
     assert len(slides_) == 1 + 9 + 2  # title, one per chart, the table in two (rates, counts)
     title = " ".join(sh.text_frame.text for sh in slides_[0].shapes if sh.has_text_frame)
-    assert "114-1" in title and "2025-12-12" in title and "1504" in title
+    assert "114-1" in title and "2025-12-12" in title and "1,504" in title
     titles = [_title_of(s) for s in slides_[1:10]]
     assert titles[0] == "證照通過率最低：景觀 2.50%"  # the seed's lowest certificate rate
     assert "抗壓通過率：最高 冷凍 95.28%，最低 健管 62.16%" in titles

@@ -78,7 +78,12 @@ def test_pass_rates_table_by_department(data):
     assert row["engagement_passed"] == 2 and row["engagement_rate"] == 66.67
     assert row["all_passed"] == 1
     whole = t.iloc[-1]
-    assert whole["level"] == "total" and whole["college"] == "" and whole["students"] == 4 and whole["resilience_passed"] == 2
+    assert (
+        whole["level"] == "total"
+        and whole["college"] == ""
+        and whole["students"] == 4
+        and whole["resilience_passed"] == 2
+    )
     assert whole["resilience_rate"] == 50.0 and whole["certificate_passed"] == 2
 
 

@@ -29,8 +29,11 @@ from .base import (
 )
 
 
-def rate_heatmap(table: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.Figure:
-    """Pass rate per group (rows) and category (columns), with a dropdown to pick a college."""
+def rate_heatmap(
+    table: pd.DataFrame, rules: TermRules, *, title: str = "各系各項通過率", look: Look = PAGE
+) -> go.Figure:
+    """Pass rate per group (rows) and category (columns), with a dropdown to pick a college;
+    ``title`` names what the rows are (a report words it for its scope)."""
     rows = _dept_rows(table)
     cats = list(rules.result_categories)
 
@@ -83,7 +86,7 @@ def rate_heatmap(table: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) ->
             },
         )
         fig.update_xaxes(side="top")  # the categories read first, above the grid
-    return _base(fig, "各系各項通過率", height=max(360, 60 + 26 * len(rows)), look=look)
+    return _base(fig, title, height=max(360, 60 + 26 * len(rows)), look=look)
 
 
 # A reference line per comparison: the first dashed, the second dotted.
@@ -288,10 +291,12 @@ def progress_chart(
     as_of: dt.date | None = None,
     marks: Sequence[tuple[dt.date, str]] = (),
     start: dt.date | None = None,
+    title: str = "各項通過率的進展（每週）",
     look: Look = PAGE,
 ) -> go.Figure:
     """Pass rate per category as of each week, with dated markers (notice date, deadline);
-    ``start``: where the axis begins (default: the first week)."""
+    ``start``: where the axis begins (default: the first week); ``title`` as the report words
+    it for its scope."""
     fig = go.Figure()
     for c in rules.result_categories:
         sub = prog[prog["category"] == c]
@@ -331,4 +336,4 @@ def progress_chart(
     fig.update_xaxes(tickformat="%Y年%-m月")
     fig.update_yaxes(range=[0, 100], title="通過率 %")
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return _base(fig, "各項通過率的進展（每週）", height=440, look=look)
+    return _base(fig, title, height=440, look=look)

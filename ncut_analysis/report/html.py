@@ -301,7 +301,8 @@ class TermBriefing:
         )
 
     def fig_heatmap(self):  # noqa: ANN201
-        return charts.rate_heatmap(self.report.table, self.report.rules)
+        r = self.report
+        return charts.rate_heatmap(r.table, r.rules, title=r.chart_title("heatmap"))
 
     def fig_rate_bars(self):  # noqa: ANN201
         r = self.report
@@ -325,7 +326,12 @@ class TermBriefing:
         if r.compare_as_of:
             marks.insert(0, (r.compare_as_of, "比較日"))
         return charts.progress_chart(
-            r.progress, r.rules, as_of=r.as_of, marks=marks, start=r.progress_start()
+            r.progress,
+            r.rules,
+            as_of=r.as_of,
+            marks=marks,
+            start=r.progress_start(),
+            title=r.chart_title("progress"),
         )
 
     def gap_summary(self):  # noqa: ANN201
@@ -400,7 +406,7 @@ class TermBriefing:
         df = r.reconcile_frame()
         if df is None:
             return _html("<p class='ncut-note'>未提供公告表，略過核對。</p>")
-        what = "公告表" if r.scope.is_school else f"公告表中{r.scope.label}的列"
+        what = "公告表中" if r.scope.is_school else f"公告表中{r.scope.label}的列"
         if df.empty:
             return _html(f"<p>{_e(what)}與其自身人數、重算結果完全一致。</p>")
         return _html(

@@ -367,6 +367,15 @@ class TermReport:
         first = pd.Timestamp(up["date"].min()) - pd.Timedelta(weeks=8)
         return max(first, pd.Timestamp(prog["date"].min())).date()
 
+    def chart_title(self, what: str) -> str:
+        """A chart's title for the report's scope: ``heatmap`` (各系各項通過率 / 化材各班各項通過率),
+        ``progress`` (各項通過率的進展 / 化材各項通過率的進展)."""
+        prefix = "" if self.scope.is_school else self.scope.label
+        if what == "heatmap":
+            rows = "各系" if self.scope.is_school else self.scope.groups_label
+            return f"{prefix}{rows}各項通過率"
+        return f"{prefix}各項通過率的進展（每週）"
+
     def as_of_text(self) -> str:
         if not self.has_dates:
             return "資料為各生累計總表（無日期）"

@@ -36,7 +36,7 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     rules = b.rules
     look = charts.SLIDE
     label_col = "class" if b.department else "department"
-    where = b.scope.label
+    where = "" if b.scope.is_school else b.scope.label
     refs = b.references()
     out: list[SlideChart] = []
     lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
@@ -44,7 +44,7 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     out.append(
         SlideChart(
             "rate_heatmap",
-            charts.rate_heatmap(b.table, rules, look=look),
+            charts.rate_heatmap(b.table, rules, title=b.chart_title("heatmap"), look=look),
             f"{where}{rules.measure(worst)}最低：{lows[worst][0]} {percent(lows[worst][1])}",
         )
     )
