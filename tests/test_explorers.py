@@ -29,7 +29,7 @@ def explorer(data, tmp_path):
 
 def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
     assert explorer.as_of.value == dt.date(2025, 12, 12)
-    assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1504 人）" in explorer.summary.value
+    assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1,504 人）" in explorer.summary.value
     assert explorer.flips() == (0, 0)
     bars, curve = explorer.bar_fig, explorer.curve_fig
     assert bars.layout.meta["category"] == "all" and bars.layout.meta["college"] == "（全部）"
@@ -41,7 +41,7 @@ def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
 
 def test_as_of_is_picked_by_month_or_notice_date_in_roc(explorer):
     labels = [label for label, _ in explorer.as_of.options]
-    assert "114/10/31 第8週通知" in labels and "114/12/12 結算日" in labels
+    assert "114/10/31 通知日" in labels and "114/12/12 結算日" in labels
     assert "114/11/30" in labels and len(labels) < 50  # month ends, not weekly stops
     assert all(
         d.day >= 28 or d in (dt.date(2025, 10, 31), dt.date(2025, 12, 12))
@@ -53,10 +53,17 @@ def test_as_of_is_picked_by_month_or_notice_date_in_roc(explorer):
     stops = as_of_stops(dt.date(2025, 9, 15), dt.date(2025, 12, 12), rules)
     assert [lab for lab, _ in stops] == [
         "114/09/30",
-        "114/10/31 第8週通知",
+        "114/10/31 通知日",
         "114/11/30",
         "114/12/12 結算日",
     ]
+    # 114-2 notifies monthly: each of its notice dates is a 通知日, none a 「第8週」
+    spring = na.load_term_rules("114-2")
+    stops = as_of_stops(dt.date(2026, 2, 1), dt.date(2026, 5, 29), spring)
+    named = [lab for lab, _ in stops if lab.endswith("通知日")]
+    assert named == ["115/02/27 通知日", "115/03/31 通知日", "115/04/30 通知日"]
+    assert stops[-1][0] == "115/05/29 結算日"  # the last notice is also the 結算日
+    assert not any("週" in lab for lab, _ in stops)
 
 
 def test_lowering_engagement_to_20_hours(explorer, data):

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from .. import charts, paths
 from ..labels import WHOLE_SCHOOL
 from ..loaders import load_records, load_students
+from ..present import count
 from ..rules import UNIT, TermRules, load_term_rules
 from ..thresholds import pass_flags, population, rate_hundredths, units_as_of
 from .common import _ROW, _WRAP, _show, _style, write_export_csv
@@ -31,7 +32,9 @@ def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[s
     """The as-of days an analyst picks from: every month's end from ``first``'s month to
     ``last``'s, and the term's notice date and 結算日, labelled in ROC (the notice date and the
     結算日 named), in date order."""
-    named = {rules.notice_date: "第8週通知", rules.settlement_date: "結算日"}
+    # every notice date of the term (114-1: weeks 8 and 16; 114-2: monthly), named as such
+    named = {d: "通知日" for d in (*rules.notice_dates, rules.notice_date) if d <= last}
+    named[rules.settlement_date] = "結算日"
     ends = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), last, freq="ME")
     days = {d.date() for d in ends} | {p.date() for p in [pd.Timestamp(last)]} | set(named)
     out = []
@@ -260,7 +263,7 @@ class ThresholdExplorer:
             t["group"].tolist(),
             t["rate_official"].tolist(),
             t["rate_whatif"].tolist(),
-            title=f"{rate}：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            title=f"{rate}：{self._scope()}（{day}）正式門檻與假設門檻",
             meta={**sel, "chart": "bars"},
         )
         days, official, whatif = self._curve()
@@ -309,7 +312,7 @@ class ThresholdExplorer:
         self.summary.value = (
             f"<div style='{_WRAP}'><b>{self._cat_label()}</b>｜{where or WHOLE_SCHOOL}｜"
             f"{roc_date(self.as_of.value)}：正式門檻 {off} 人通過，假設門檻 {wi} 人通過"
-            f"（共 {int(m.sum())} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
+            f"（共 {count(int(m.sum()))} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
             f"{down} 人由通過變未通過。</div>"
         )
 
