@@ -52,15 +52,20 @@ def setup_notebook() -> None:
 
     class _OfflineHtml(MimetypeRenderer):
         def to_mimebundle(self, fig_dict: dict) -> dict:
-            return {
-                "text/html": pio.to_html(
-                    fig_dict,
-                    include_plotlyjs=False,
-                    include_mathjax=False,
-                    full_html=False,
-                    config={"displaylogo": False, "responsive": False},
-                )
-            }
+            html = pio.to_html(
+                fig_dict,
+                include_plotlyjs=False,
+                include_mathjax=False,
+                full_html=False,
+                config={"displaylogo": False, "responsive": False},
+            )
+            # A view that switches on screen (a dropdown) prints as its small multiples: a
+            # figure's ``meta.medium`` ("screen" / "paper") says which page it belongs to.
+            meta = fig_dict.get("layout", {}).get("meta")
+            medium = meta.get("medium") if isinstance(meta, dict) else None
+            if medium in ("screen", "paper"):
+                html = f'<div class="ncut-{medium}-only">{html}</div>'
+            return {"text/html": html}
 
     pio.renderers[RENDERER] = _OfflineHtml()
     pio.renderers.default = f"plotly_mimetype+{RENDERER}"

@@ -33,7 +33,14 @@ from .base import (
     slide_style,
 )
 from .explore import probability_bars, ranking_bars, whatif_bars, whatif_progress
-from .term import college_all_pass, gap_chart, progress_chart, rate_bars, rate_heatmap
+from .term import (
+    college_all_pass,
+    gap_chart,
+    progress_chart,
+    rate_bars,
+    rate_bars_grid,
+    rate_heatmap,
+)
 
 __all__ = [
     "FONT_FAMILY",
@@ -51,6 +58,7 @@ __all__ = [
     "OVERLAP_COLORS",
     "rate_heatmap",
     "rate_bars",
+    "rate_bars_grid",
     "college_all_pass",
     "gap_chart",
     "progress_chart",

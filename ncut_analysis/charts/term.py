@@ -170,7 +170,8 @@ def rate_bars(
             }
             for i, c in enumerate(cats)
         ]
-        fig.update_layout(updatemenus=[_menu(buttons)])
+        # on screen only: on paper every view is drawn (``rate_bars_grid``)
+        fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
     fig.update_layout(shapes=shapes[cats[0]], showlegend=False)
     fig.update_yaxes(range=[0, ymax], title="通過率 %")
     if look.slide:
@@ -181,6 +182,40 @@ def rate_bars(
         for name, v in values[cats[0]]:
             _reference_note(out, v, f"{name}<br>{percent(v)}", look)
     return out
+
+
+def rate_bars_grid(
+    table: pd.DataFrame,
+    rules: TermRules,
+    *,
+    refs: Sequence[tuple[str, pd.Series]] | None = None,
+    look: Look = PAGE,
+) -> go.Figure:
+    """Every category's ``rate_bars`` as small multiples, one under another: what the
+    dropdown's views are on paper (``meta.medium`` "paper")."""
+    from plotly.subplots import make_subplots
+
+    cats = list(rules.result_categories)
+    singles = [rate_bars(table, rules, c, refs=refs, look=look) for c in cats]
+    fig = make_subplots(
+        rows=len(cats),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[s.layout.title.text for s in singles],
+    )
+    for k, single in enumerate(singles, start=1):
+        for trace in single.data:
+            fig.add_trace(trace.update(visible=True), row=k, col=1)
+        for shape in single.layout.shapes:
+            fig.add_hline(
+                y=shape.y0, line_dash=shape.line.dash, line_color=shape.line.color,
+                line_width=shape.line.width, row=k, col=1,
+            )  # fmt: skip
+        fig.update_yaxes(range=[0, 110], row=k, col=1)
+    fig.update_annotations(font={"size": look.text}, xanchor="left", x=0)
+    fig.update_layout(showlegend=False, meta={"medium": "paper"})
+    return _base(fig, "", height=60 + 175 * len(cats), look=look)
 
 
 def college_all_pass(

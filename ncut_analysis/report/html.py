@@ -114,6 +114,46 @@ def grouped_table(
     ``total_rows`` marks the rows drawn as totals (by default none)."""
     formats = formats or {}
     totals = total_rows or [False] * len(df)
+    ncols = len(keys) + sum(len(cols) for _, cols in blocks)
+    if ncols > _PORTRAIT_COLUMNS:
+        # On screen the whole table; on A4 the same rows in parts that fit the page's width,
+        # the leading one-column blocks (大四學生數) repeated in each.
+        kw = {"rate_cols": rate_cols, "formats": formats, "span_first": span_first}
+        lead = []
+        for b in blocks:
+            if len(b[1]) > 1:
+                break
+            lead.append(b)
+        rest, parts, part = blocks[len(lead) :], [], []
+        room = _PORTRAIT_COLUMNS - len(keys) - sum(len(c) for _, c in lead)
+        for b in rest:
+            if part and sum(len(c) for _, c in part) + len(b[1]) > room:
+                parts.append(part)
+                part = []
+            part.append(b)
+        parts.append(part)
+        paper = "".join(
+            grouped_table(df, keys, lead + p, total_rows=totals, **kw) for p in parts if p
+        )
+        full = _table_html(df, keys, blocks, totals=totals, **kw)
+        return (
+            f'<div class="ncut-screen-only">{full}</div><div class="ncut-print-table">{paper}</div>'
+        )
+    return _table_html(
+        df, keys, blocks, rate_cols=rate_cols, formats=formats, span_first=span_first, totals=totals
+    )
+
+
+def _table_html(
+    df: pd.DataFrame,
+    keys: list[str],
+    blocks: list[tuple[str, list[tuple[str, str]]]],
+    *,
+    rate_cols: tuple[str, ...],
+    formats: dict[str, str],
+    span_first: bool,
+    totals: list[bool],
+) -> str:
     head1 = "".join(f'<th rowspan="2">{_e(k)}</th>' for k in keys)
     head1 += "".join(
         f'<th colspan="{len(cols)}">{_e(title)}</th>'
@@ -152,6 +192,11 @@ def grouped_table(
         f'<div class="ncut-table-wrap"><table class="ncut"><thead><tr>{head1}</tr><tr>{head2}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+# A table with more columns than this prints in parts (A4 portrait holds about nine columns of
+# counts and rates at 9 pt beside its key columns).
+_PORTRAIT_COLUMNS = 9
 
 
 def _html(text: str):  # noqa: ANN202 - IPython is only there in a kernel
@@ -234,8 +279,32 @@ class TermBriefing:
             f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.term)} {_e(scope)}學生自主學習畢業門檻 通過率簡報</h1>"
             f"<p class='sub'>{_e(r.as_of_text())}；門檻期限 {_e(r.deadline.isoformat())}；"
             f"製表時間 {_e(_made_at(r))}</p></div>"
+            + f"<p class='ncut-summary'>{_e(self.summary_text())}</p>"
             + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
         )
+
+    def summary_text(self) -> str:
+        """The briefing in one paragraph (page 1 of the printout): the scope's seniors, the
+        all-passed count and each category's rate, the change since the comparison date, and
+        for a department the school's all-passed rate."""
+        r = self.report
+        t = r.total
+        rates = "、".join(f"{r.label(c)} {percent(t[f'{c}_rate'])}" for c in r.categories[:-1])
+        text = (
+            f"{r.scope.label}大四學生 {count(t['students'])} 人，"
+            f"{r.rules.measure('all', 'passed')} {count(t['all_passed'])} 人"
+            f"（{percent(t['all_rate'])}）；{rates}。"
+        )
+        if not r.scope.is_school and r.school_total is not None:
+            text += f"全校{r.rules.measure('all')} {percent(r.school_total['all_rate'])}。"
+        delta = r.all_rate_change()
+        if delta is not None and r.compare_as_of:
+            trend = "上升" if delta >= 0 else "下降"
+            text += (
+                f"自 {r.compare_as_of.isoformat()} 起{r.rules.measure('all')}{trend} "
+                f"{abs(delta):.2f} 個百分點。"
+            )
+        return text
 
     def headline(self):  # noqa: ANN201
         """The 「大四學生通過率」 summary table and the all-passed count, for the report's scope;
@@ -307,6 +376,11 @@ class TermBriefing:
     def fig_rate_bars(self):  # noqa: ANN201
         r = self.report
         return charts.rate_bars(r.table, r.rules, refs=r.references())
+
+    def fig_rate_bars_paper(self):  # noqa: ANN201
+        """On paper, every category's bars (the screen's dropdown cannot be pressed there)."""
+        r = self.report
+        return charts.rate_bars_grid(r.table, r.rules, refs=r.references())
 
     def fig_college(self):  # noqa: ANN201
         r = self.report
