@@ -225,7 +225,8 @@ def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     for m in ("normal", "special"):
         first[f"{mode[m]}\n正取"] = s[f"admitted_{m}"].map(num)
         first[f"{mode[m]}\n備取"] = s[f"waitlisted_{m}"].map(num)
-        first[f"{mode[m]}\n{charts.STATUS_LABELS['disqualified']}"] = s[f"disqualified_{m}"].map(num)
+        dq = charts.STATUS_LABELS["disqualified"]
+        first[f"{mode[m]}\n{dq}"] = s[f"disqualified_{m}"].map(num)
     second = pd.DataFrame({"專班": s["name"]})
     for m in ("normal", "special"):
         second[f"{mode[m]}\n錄取最低分"] = [
