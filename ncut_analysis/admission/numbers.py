@@ -40,10 +40,14 @@ def read_decimal(value: Any, *, decimals: int = 3, signed: bool = False) -> Deci
         x = float(value)
         if not math.isfinite(x):
             raise NumberError("not a finite number")
-        # The float holds the decimal it prints as (repr is the shortest round-trip text).
-        d = Decimal(repr(x))
-        if d != d.quantize(Decimal(1).scaleb(-decimals)):
+        # A number cell holding a decimal of the unit is within 1e-9 (relative) of it (Excel's
+        # 79.30000000000001 is 79.3); farther off, it had more decimals than the unit holds.
+        scaled = x * 10**decimals
+        r = round(scaled)
+        if abs(scaled - r) > 1e-9 * max(1.0, abs(scaled)):
             raise NumberError(f"more than {decimals} decimals")
+        d = Decimal(r).scaleb(-decimals)
+        d = d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
         neg = signed and text.startswith("-")
