@@ -440,7 +440,9 @@ class AdmissionBriefing:
         fmt.update({"Spearman 等級相關": ".3f", "Kendall 等級相關": ".3f"})
         return _html(
             grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
-            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。</p>"
+            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。總分不四捨五入："
+            "錄取最低分與最低錄取標準皆為精確值，以同一數字比較；總分相同者依比序"
+            "（一般模式：筆試、面試、書面審查；特殊狀態：各系比序）。</p>"
         )
 
     def disqualified(self):  # noqa: ANN201
