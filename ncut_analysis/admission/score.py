@@ -90,8 +90,9 @@ class ProgramScores:
     ``scores`` (n × items, int64 1/1000 point, absent = 0) and ``present`` per item;
     ``weights`` (whole percent per item); ``tiebreak`` (positions into ``items`` in 比序 order);
     ``noisy`` (items the scorers' noise applies to: those the rules file lists as scored by
-    people, the same in either state); ``reason_code`` ("" for an applicant who is ranked), ``reason`` (the
-    English note, or the office's own text for ``excluded``) and ``reason_label`` (Chinese).
+    people, the same in either state); ``reason_code`` ("" for an applicant who is ranked),
+    ``reason`` (the English note, or the office's own text for ``excluded``) and
+    ``reason_label`` (Chinese: the brochure's reason, then the detail).
     """
 
     program: Program
@@ -139,8 +140,8 @@ def score_program(
 
     Not ranked (disqualified), first reason that applies (the precedence of ``REASON_LABELS``):
     the office's ``excluded`` text, birth date missing, over or under the 15–29 window (參.二),
-    then in normal mode 筆試 absent or 0,
-    not among the top ``interview_top`` written scores (ties with the last one invited),
+    then in normal mode 筆試 absent or 0, not among the top ``interview_top`` written scores
+    (ties with the last one invited),
     面試 absent or 0, 書面審查 absent or 0 (柒.四); in the special state no review item at all,
     or a review total of 0 (柒.四: the review is the only scored part).
     """
