@@ -212,8 +212,8 @@ def score_program(
                     "not_invited",
                     f"not invited to the interview (written below {_fmt(int(cut), SCORE_SCALE)}, "
                     f"the top-{program.interview_top} cut)",
-                    f"筆試 {_fmt(int(cut), SCORE_SCALE)} 分以上者為前 {program.interview_top} 名，"
-                    "參加面試",
+                    f"筆試前 {program.interview_top} 名參加面試，含與第 {program.interview_top} "
+                    f"名同分者：{_fmt(int(cut), SCORE_SCALE)} 分以上",
                 )
         for item, c, text in (
             ("interview", "interview_absent", "interview absent or 0"),
