@@ -297,11 +297,20 @@ def test_a_pool_scored_only_by_machine_never_varies(tmp_path):
     assert (adm == want.reindex(adm.index)).all()
 
 
-def test_the_rules_file_names_known_items(tmp_path):
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ('scored_by_people = ["interview"', 'scored_by_people = ["charm"', "scored_by_people"),
+        ('"review", "conduct"', '"review", "review", "conduct"', "once each"),
+        ("exam_date = 2020-07-07", 'exam_date = "7/7"', "exam_date"),
+        ("[noise]", "[noise]\nsd = 3", "unknown key"),
+    ],
+)
+def test_the_rules_file_is_checked(tmp_path, old, new, match):
     text = (REPO / "ncut_analysis" / "rules" / "admission_109.toml").read_text(encoding="utf-8")
-    bad = text.replace('scored_by_people = ["interview"', 'scored_by_people = ["charm"')
-    path = write(tmp_path / "admission_bad.toml", bad)
-    with pytest.raises(RulesError, match="scored_by_people"):
+    assert old in text
+    path = write(tmp_path / "admission_bad.toml", text.replace(old, new))
+    with pytest.raises(RulesError, match=match):
         na.load_admission_rules(path)
 
 
