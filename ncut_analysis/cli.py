@@ -175,11 +175,13 @@ def _admission_options(a: argparse.Namespace) -> dict:
 
 
 def _cmd_admission(a: argparse.Namespace) -> None:
-    from .admission import RESULT_COLUMNS, rank_admission
+    from .admission import RESULT_COLUMNS, rank_admission, total_decimals
 
     opts = _admission_options(a)
     ranking = rank_admission(_load_applicants(a), a.mode, **opts)
-    write_csv(ranking[RESULT_COLUMNS], a.out, float_format="%.2f")
+    # every total exact, with the decimals the list needs (issue 26)
+    d = total_decimals(ranking["total_units"])
+    write_csv(ranking[RESULT_COLUMNS], a.out, float_format=f"%.{d}f")
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
         over = (g["reason_code"] == "tied_at_quota").any()
@@ -197,8 +199,9 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
 
     opts = _admission_options(a)
     res = compare_modes(_load_applicants(a), **opts)
+    d = res["applicants"].attrs.get("total_decimals", 2)
     with atomic_dir(a.out) as tmp:
-        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format="%.2f")
+        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format=f"%.{d}f")
         write_csv(res["summary"], tmp / "compare_summary.csv")
     print(
         res["summary"][
@@ -262,7 +265,8 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
     before = _load_applicants(a, a.before)
     after = _load_applicants(a, a.after)
     diff = admission_diff(before, after, a.mode, **opts)
-    write_csv(diff[DIFF_COLUMNS], a.out, float_format="%.2f")
+    d = diff.attrs.get("total_decimals", 2)
+    write_csv(diff[DIFF_COLUMNS], a.out, float_format=f"%.{d}f")
     for prog, g in diff.groupby("program", sort=False):
         ch = g["change"].value_counts()
         print(

@@ -8,8 +8,9 @@ import sys
 import openpyxl
 import pytest
 
+from ncut_analysis.admission import load_applicants
 from ncut_analysis.briefing import run_admission_briefing
-from ncut_analysis.paths import NOTEBOOKS_DIR
+from ncut_analysis.paths import NOTEBOOKS_DIR, default_applicants
 
 from .browser import page
 from .conftest import REPO, write
@@ -32,14 +33,26 @@ def test_admission_briefing_content(html):
         "冷凍空調與能源四技專班",
         "Spearman",
         "Kendall",
-        "未獲面試資格",
+        "未獲面試",  # the brochure's words (issue 26)
+        "不符報考資格",
+        "評分雜訊只加在由人評分的項目",  # the noise model stated
         "備取遞補",
     ):
         assert s in text, s
     nb = json.loads(html.with_suffix(".ipynb").read_text(encoding="utf-8"))
     assert any("parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
     wb = openpyxl.load_workbook(html.with_name("admission_briefing.xlsx"))
-    assert wb.sheetnames[:2] == ["總覽", "資格不符"]
+    assert wb.sheetnames[:2] == ["總覽", "不予錄取原因"]
+    # issue 24: no applicant id in the page; every sheet listing applicants says it holds
+    # personal data (row 1 and the printed footer), the aggregate sheets do not
+    ids = load_applicants(default_applicants(109))["applicant_id"]
+    assert not [i for i in ids if i in text]
+    for ws in wb.worksheets:
+        has_ids = any(c.value == "准考證號碼" for c in ws[1]) or any(
+            c.value == "准考證號碼" for c in ws[2]
+        )
+        noted = "含個人資料" in str(ws["A1"].value) and "含個人資料" in ws.oddFooter.left.text
+        assert has_ids == noted, ws.title
     head = [c.value for c in wb["總覽"][1]]
     assert head[:3] == ["專班", "名額", "報名人數"]
     body = text.split("<body", 1)[1]
@@ -76,7 +89,8 @@ def test_admission_briefing_escapes_and_fails_cleanly(tmp_path):
         tmp_path / "ok", applicants=str(apps), draws=200, progress_bar=False
     )
     text = out.read_text(encoding="utf-8")
-    assert "&lt;b&gt;A1&lt;/b&gt;" in text or "\\u003cb\\u003eA1" in text
+    # no applicant id at all, escaped or not (issue 24), and nothing of it as markup
+    assert not any(s in text for s in ("&lt;b&gt;A", "\\u003cb\\u003eA", "<b>A"))
     bad = write(
         tmp_path / "bad.csv", header + "\nX,冷凍空調與能源四技專班,2001-01-01,120,70,70,,,,,,,\n"
     )

@@ -171,7 +171,10 @@ def test_rank_shift_boundary_only(adm):
     ]
     drawn = sum(sum(1 for y in t.y if y is not None) for t in fig.data) // 2
     assert drawn == int(row["only_normal"]) + int(row["only_special"])
-    assert "資格不符" in fig.layout.yaxis.ticktext
+    assert "不予錄取" in fig.layout.yaxis.ticktext  # the status label (issue 26)
+    # no applicant id in the hover text (issue 24)
+    ids = set(adm.compared["applicant_id"])
+    assert not any(x in ids for t in fig.data for x in (t.text or ()) if x)
 
 
 def test_probability_axis_spans_where_chance_decides(adm):

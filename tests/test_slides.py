@@ -267,7 +267,7 @@ def test_admission_slides(slides, tmp_path_factory):
     prs = Presentation(out / "deck.pptx")
     assert len(prs.slides) == 1 + 6 + 2 and (out / "deck.pptx") in files
     titles = [_title_of(s) for s in list(prs.slides)[1:7]]
-    assert titles[0].startswith("資格不符：一般模式 ")
+    assert titles[0].startswith("不予錄取：一般模式 ")  # the status label (issue 26)
     assert titles[1].startswith("工具機與精密模具設計製造四技專班：") and "移入" in titles[1]
     (table,) = [sh for sh in list(prs.slides)[-2].shapes if sh.has_table]
     assert table.table.cell(1, 0).text == "工具機與精密模具設計製造四技專班"

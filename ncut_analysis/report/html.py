@@ -565,8 +565,8 @@ class AdmissionBriefing:
             lab = MODE_LABELS[m]
             cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
             blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
-            fmt[f"{lab}｜錄取最低分"] = ".2f"
-        fmt["最低錄取標準"] = ".2f"
+            fmt[f"{lab}｜錄取最低分"] = f".{self.report.decimals}f"  # exact (issue 26)
+        fmt["最低錄取標準"] = f".{self.report.decimals}f"
         blocks.append(
             (
                 "正取名單重疊",
@@ -579,13 +579,20 @@ class AdmissionBriefing:
         fmt.update({"Spearman 等級相關": ".3f", "Kendall 等級相關": ".3f"})
         return _html(
             grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
-            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。</p>"
+            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。總分不四捨五入："
+            "錄取最低分與最低錄取標準皆為精確值，以同一數字比較；總分相同者依比序"
+            "（一般模式：筆試、面試、書面審查；特殊狀態：各系比序）。</p>"
         )
 
     def disqualified(self):  # noqa: ANN201
         df = self.report.disqualified_frame()
         keep = [c for c in df.columns if c in ("專班", "模式", "合計") or df[c].sum() > 0]
-        return _html(html_table(df[keep]))
+        return _html(
+            html_table(df[keep])
+            + "<p class='ncut-note'>原因依簡章用語；同一考生有數個原因時只計第一個："
+            "招生單位不予錄取、不符報考資格、柒.四 筆試缺考或零分、未獲面試、柒.四 面試或書面審查"
+            "缺考或零分（特殊狀態：未繳任何書審資料或書審總分 0 分）。</p>"
+        )
 
     def fig_status(self):  # noqa: ANN201
         s = self.report.summary
@@ -603,8 +610,8 @@ class AdmissionBriefing:
     def probability(self):  # noqa: ANN201
         r = self.report
         return _html(
-            f"<p>面試（一般模式）或各書審項目（特殊狀態）加上標準差 {r.sd:g} 分的評分雜訊，"
-            f"模擬 {r.draws} 次：</p>" + html_table(r.probability_frame())
+            f"<p>{_e(r.noise_statement())}模擬 {r.draws} 次：</p>"
+            + html_table(r.probability_frame())
         )
 
     def fig_depth(self):  # noqa: ANN201

@@ -144,12 +144,22 @@ def fill_sheet(
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], target: str | Path, *, title: str = "") -> Path:
-    """One sheet per table (in order), written atomically; ``title`` goes in the page header."""
+    """One sheet per table (in order), written atomically; ``title`` goes in the page header.
+
+    A table holding personal data says so in ``df.attrs["personal_data"]`` (the notice): as a
+    roster does, its sheet then carries the notice in a first row above the header and in the
+    printed footer."""
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in tables.items():
         ws = wb.create_sheet(name[:31])
-        fill_sheet(ws, df)
+        notice = df.attrs.get("personal_data")
+        if notice:
+            ws["A1"] = str(notice)
+            ws["A1"].data_type = "s"
+            ws["A1"].font = Font(bold=True, color="C00000")
+            ws.oddFooter.left.text = str(notice)
+        fill_sheet(ws, df, header_row=2 if notice else 1)
         if title:
             ws.oddHeader.center.text = f"{title}｜{name}"
         ws.oddFooter.center.text = "第 &P 頁，共 &N 頁"

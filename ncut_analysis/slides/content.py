@@ -186,7 +186,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "admission_status",
             charts.admission_status_chart(s, look=look),
-            f"資格不符：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
+            f"{charts.STATUS_LABELS['disqualified']}：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
             notes=f"兩種模式正取名單重疊最少：{worst['name']}，兩者皆正取 {int(worst['both'])} 人"
             f"（名額 {int(worst['quota'])}）。",
         )
@@ -202,7 +202,8 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
                 notes=f"{name}：兩種模式皆正取 {int(row['both'])} 人（名額 {int(row['quota'])}）；"
                 f"{int(row['only_special'])} 人僅在特殊狀態正取，{int(row['only_normal'])} 人僅在"
                 f"一般模式正取。名次相關 Spearman {row['spearman']:.2f}、Kendall {row['kendall']:.2f}。"
-                "圖中只畫正取與否隨模式改變的考生；「資格不符」列為該模式無名次者。",
+                "圖中只畫正取與否隨模式改變的考生；"
+                f"「{charts.STATUS_LABELS['disqualified']}」列為該模式無名次者。",
             )
         )
     edge = b.probability_counts()  # admission.probability_summary: the one count
@@ -251,11 +252,12 @@ def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     for m in ("normal", "special"):
         first[f"{mode[m]}\n正取"] = s[f"admitted_{m}"].map(num)
         first[f"{mode[m]}\n備取"] = s[f"waitlisted_{m}"].map(num)
-        first[f"{mode[m]}\n資格不符"] = s[f"disqualified_{m}"].map(num)
+        dq = charts.STATUS_LABELS["disqualified"]
+        first[f"{mode[m]}\n{dq}"] = s[f"disqualified_{m}"].map(num)
     second = pd.DataFrame({"專班": s["name"]})
     for m in ("normal", "special"):
         second[f"{mode[m]}\n錄取最低分"] = [
-            f"{v:.2f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
+            f"{v:.{b.decimals}f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
         ]
     second["兩者皆\n正取"] = s["both"].map(num)
     second["僅一般\n正取"] = s["only_normal"].map(num)
