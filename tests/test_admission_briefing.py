@@ -31,14 +31,15 @@ def test_admission_briefing_content(html):
         "工具機與精密模具設計製造四技專班",
         "機電控制四技專班",
         "冷凍空調與能源四技專班",
-        "Spearman",
-        "Kendall",
+        "斯皮爾曼等級相關",  # statistics named in Chinese (issue 21)
+        "肯德爾等級相關",
         "未獲面試",  # the brochure's words (issue 26)
         "不符報考資格",
         "評分雜訊只加在由人評分的項目",  # the noise model stated
         "備取遞補",
     ):
         assert s in text, s
+    assert not [w for w in ("Spearman", "Kendall", "ncut_analysis", " SD ") if w in text]
     nb = json.loads(html.with_suffix(".ipynb").read_text(encoding="utf-8"))
     assert any("parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
     wb = openpyxl.load_workbook(html.with_name("admission_briefing.xlsx"))

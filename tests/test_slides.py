@@ -202,7 +202,7 @@ def test_admission_deck_is_titled_for_the_admission(slides, tmp_path_factory):
         "109 學年度招生模擬：錄取最低分與名單重疊",
     ]
     notes = [s.notes_slide.notes_text_frame.text for s in list(prs.slides)[2:5]]
-    assert all("Spearman" in n for n in notes)
+    assert all("斯皮爾曼" in n and "Spearman" not in n for n in notes)
 
 
 def test_slide_style_is_legible_and_colour_blind_safe():

@@ -199,7 +199,7 @@ def probability_chart(
             fig.update_xaxes(range=rng)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
     return _base(
-        fig, f"評分雜訊（SD {sd:g} 分，{draws} 次模擬）下的錄取機率", height=460, look=look
+        fig, f"評分雜訊（標準差 {sd:g} 分，{draws:,} 次模擬）下的錄取機率", height=460, look=look
     )
 
 

@@ -129,7 +129,7 @@ class AdmissionExplorer:
             value=self._prog().quota, min=1, max=150, description="名額（人）", **wide
         )
         self.noise = W.FloatSlider(
-            value=3, min=0, max=15, step=0.5, description="評分雜訊 SD", **wide
+            value=3, min=0, max=15, step=0.5, description="評分雜訊標準差", **wide
         )
         # ids are shown only on request, with the notice (issue 24)
         self.show_ids = W.Checkbox(
@@ -296,7 +296,7 @@ class AdmissionExplorer:
         self.prob_fig = charts.probability_bars(
             rank_labels(pr["rank"].tolist()),
             pr["p_admitted"].tolist(),
-            title=f"{name}：評分雜訊 SD {self.noise.value:g} 分下的錄取機率"
+            title=f"{name}：評分雜訊（標準差 {self.noise.value:g} 分）下的錄取機率"
             f"（{self.draws} 次模擬，只列機率大於 0 者）",
             meta={**sel, "chart": "probability"},
         )

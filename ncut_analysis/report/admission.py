@@ -14,8 +14,10 @@ import pandas as pd
 
 from .. import paths
 from ..errors import SmallPoolWarning
-from ..labels import MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
+from ..labels import LABELS, MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
 from .term import _formats, taipei_now
+
+_STAT = LABELS["statistic"]
 
 __all__ = ["AdmissionReport", "MODES", "PERSONAL_DATA_NOTE"]
 
@@ -231,13 +233,13 @@ class AdmissionReport:
         out["兩者皆正取"] = s["both"]
         out["僅一般正取"] = s["only_normal"]
         out["僅特殊正取"] = s["only_special"]
-        out["Spearman 等級相關"] = s["spearman"].astype(float)
-        out["Kendall 等級相關"] = s["kendall"].astype(float)
+        out[_STAT["spearman"]] = s["spearman"].astype(float)
+        out[_STAT["kendall"]] = s["kendall"].astype(float)
         out.attrs["formats"] = {
             "最低錄取標準": self.score_format,
             **{f"{MODE_LABELS[m]}｜錄取最低分": self.score_format for m in MODES},
-            "Spearman 等級相關": "corr",
-            "Kendall 等級相關": "corr",
+            _STAT["spearman"]: "corr",
+            _STAT["kendall"]: "corr",
         }
         return out
 

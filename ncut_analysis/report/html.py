@@ -574,9 +574,15 @@ class AdmissionBriefing:
             )
         )
         blocks.append(
-            ("名次相關", [("Spearman", "Spearman 等級相關"), ("Kendall", "Kendall 等級相關")])
+            (
+                "名次相關",
+                [
+                    (LABELS["statistic"]["spearman_short"], LABELS["statistic"]["spearman"]),
+                    (LABELS["statistic"]["kendall_short"], LABELS["statistic"]["kendall"]),
+                ],
+            )
         )
-        fmt.update({"Spearman 等級相關": ".3f", "Kendall 等級相關": ".3f"})
+        fmt.update({LABELS["statistic"]["spearman"]: ".3f", LABELS["statistic"]["kendall"]: ".3f"})
         return _html(
             grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
             + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。總分不四捨五入："

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 
 from .. import charts
-from ..labels import GROUP_LABELS, MEASURE_LABELS
+from ..labels import GROUP_LABELS, LABELS, MEASURE_LABELS
 from ..present import count, percent
 from ..thresholds import LEVEL, TOTAL, group_keys, group_rows, total_row
 from .layout import SlideChart, SlideTable
+
+_STAT = LABELS["statistic"]
 
 # ---------------------------------------------------------------------------- numbers for titles
 # Pure functions over the report's numeric frames. They belong in the report model
@@ -201,7 +203,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
                 f"{name}：{int(row['only_special'])} 人移入、{int(row['only_normal'])} 人移出正取",
                 notes=f"{name}：兩種模式皆正取 {int(row['both'])} 人（名額 {int(row['quota'])}）；"
                 f"{int(row['only_special'])} 人僅在特殊狀態正取，{int(row['only_normal'])} 人僅在"
-                f"一般模式正取。名次相關 Spearman {row['spearman']:.2f}、Kendall {row['kendall']:.2f}。"
+                f"一般模式正取。名次相關：{_STAT['spearman']} {row['spearman']:.2f}、{_STAT['kendall']} {row['kendall']:.2f}。"
                 "圖中只畫正取與否隨模式改變的考生；"
                 f"「{charts.STATUS_LABELS['disqualified']}」列為該模式無名次者。",
             )
@@ -214,8 +216,8 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
             charts.probability_chart(
                 b.prob.dropna(subset=["rank"]), programs, b.sd, b.draws, look=look
             ),
-            f"評分雜訊 SD {b.sd:g} 分：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
-            notes=f"評分雜訊 SD {b.sd:g} 分、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
+            f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
+            notes=f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
             "介於 5% 與 95% 之間。實線為一般模式，點線為特殊狀態。",
         )
     )
@@ -262,8 +264,12 @@ def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     second["兩者皆\n正取"] = s["both"].map(num)
     second["僅一般\n正取"] = s["only_normal"].map(num)
     second["僅特殊\n正取"] = s["only_special"].map(num)
-    second["名次相關\nSpearman"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]]
-    second["名次相關\nKendall"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]]
+    second[f"名次相關\n{_STAT['spearman_short']}"] = [
+        f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]
+    ]
+    second[f"名次相關\n{_STAT['kendall_short']}"] = [
+        f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]
+    ]
     return [
         SlideTable(
             f"{year} 學年度招生模擬：各專班錄取結果",
