@@ -3,7 +3,7 @@ briefing, the slide PNG and the explorers. One style lives here (fonts, palette,
 
 Each chart function takes its variants as parameters (``rate_bars(table, rules,
 category="engagement")``) and a ``look``: ``PAGE`` (the default: the HTML briefing's figure,
-700 px wide, with its own title and dropdowns) or ``SLIDE`` (1920×1080, type legible from the back
+700 px wide, with its own title and dropdowns) or ``SLIDE`` (1200×520 placed 12.33 in wide: 26 px is 19 pt, legible from the back
 of a room, no title, no footer, no dropdown: the slide carries those). ``SLIDE.with_chrome(footer=
 "…")`` gives a stand-alone picture (title and footer inside), e.g. for an explorer's export."""
 

@@ -26,6 +26,7 @@ from .base import (
     _menu,
     _plot_height,
     _reference_note,
+    text_on,
 )
 
 
@@ -78,13 +79,25 @@ def rate_heatmap(
         fig.update_layout(updatemenus=[_menu(buttons)])
     fig.update_yaxes(autorange="reversed", type="category")
     if look.slide:
+        # Each cell's value in black or white, whichever passes WCAG AA on its fill.
+        from plotly.colors import sample_colorscale
+
         fig.update_traces(
-            textfont={"size": look.label},
+            texttemplate=None,
+            text=None,
             colorbar={
                 "title": {"font": {"size": look.text}},
                 "tickfont": {"size": look.tick},
             },
         )
+        x = [_label(rules, c) for c in cats]
+        for yi, (name, row) in enumerate(zip(full["y"], full["z"], strict=True)):
+            for xi, v in enumerate(row):
+                fill = sample_colorscale(RATE_SCALE, [min(max(float(v), 0), 100) / 100])[0]
+                fig.add_annotation(
+                    x=x[xi], y=name, text=full["text"][yi][xi], showarrow=False,
+                    font={"size": look.label, "color": text_on(fill)},
+                )  # fmt: skip
         fig.update_xaxes(side="top")  # the categories read first, above the grid
     return _base(fig, title, height=max(360, 60 + 26 * len(rows)), look=look)
 
@@ -130,7 +143,10 @@ def rate_bars(
             visible=i == 0,
             marker_color=CATEGORY_COLORS[c],
             text=[f"{v:.1f}" for v in rows[f"{c}_rate"]],
-            textposition=_clear_of_line(rows[f"{c}_rate"], first, label_units),
+            textposition=(
+                "outside" if look.slide else _clear_of_line(rows[f"{c}_rate"], first, label_units)
+            ),
+            textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
@@ -144,7 +160,8 @@ def rate_bars(
                 "x1": 1,
                 "y0": v,
                 "y1": v,
-                "line": {"dash": dash, "color": "#555", "width": 3 if look.slide else 1},
+                "line": {"dash": dash, "color": "#555", "width": 2 if look.slide else 1},
+                "layer": "below",  # under the bars and their labels, never through a label
             }
             for (_, v), dash in zip(values[c], _REF_DASH, strict=False)
         ]
@@ -176,7 +193,8 @@ def rate_bars(
     fig.update_yaxes(range=[0, ymax], title="通過率 %")
     if look.slide:
         fig.update_traces(textfont={"size": look.label})
-        fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
+        # wide bars, so that a rate's label fits above its bar at slide size
+        fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"}, bargap=0.06)
     out = _base(fig, title(cats[0]), look=look)
     if look.slide:
         for name, v in values[cats[0]]:
@@ -250,7 +268,10 @@ def college_all_pass(
                     rows["all_rate"], rows["all_passed"], rows["students"], strict=True
                 )
             ],
-            textposition=_clear_of_line(rows["all_rate"], first, label_units),
+            textposition=(
+                "outside" if look.slide else _clear_of_line(rows["all_rate"], first, label_units)
+            ),
+            textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
@@ -263,7 +284,9 @@ def college_all_pass(
     notes = []
     for (name, r), dash in zip(refs, _REF_DASH, strict=False):
         v = float(r["all_rate"])
-        fig.add_hline(y=v, line_dash=dash, line_color="#555", line_width=3 if look.slide else 1)
+        fig.add_hline(
+            y=v, line_dash=dash, line_color="#555", line_width=2 if look.slide else 1, layer="below"
+        )
         line = scope_text(f"line_{dash}")
         notes.append(scope_text("reference", line=line, name=name, rate=percent(v)))
     if notes:
@@ -351,7 +374,7 @@ def progress_chart(
         # Labels staggered in height: the notice date and the settlement date are weeks apart.
         fig.add_annotation(
             x=x,
-            y=1.0 - 0.14 * (k % 3),
+            y=1.0 - (0.2 if look.slide else 0.14) * (k % 3),
             xref="x",
             yref="paper",
             text=f"{text}<br>{day.isoformat()}",

@@ -30,6 +30,30 @@ def _extreme(
 
 # ---------------------------------------------------------------------------- term charts
 
+# A heatmap slide holds this many rows at 26 px (19 pt) type.
+_HEATMAP_ROWS = 8
+
+
+def _heatmap_pages(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The group rows in slides of at most ``_HEATMAP_ROWS``, whole colleges together where
+    they fit, as evenly as the rows allow."""
+    rows = group_rows(table)
+    if len(rows) <= _HEATMAP_ROWS:
+        return [rows]
+    n = -(-len(rows) // _HEATMAP_ROWS)
+    per = -(-len(rows) // n)
+    pages, cur = [], []
+    for _, block in rows.groupby("college", sort=False):
+        for i in range(0, len(block), per):  # a college longer than a slide is cut
+            piece = block.iloc[i : i + per]
+            if cur and sum(map(len, cur)) + len(piece) > per:
+                pages.append(pd.concat(cur))
+                cur = []
+            cur.append(piece)
+    if cur:
+        pages.append(pd.concat(cur))
+    return [p.reset_index(drop=True) for p in pages]
+
 
 def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing / term report
     """Every chart of the term briefing drawn for a slide (no title or footer of its own), each
@@ -43,13 +67,17 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     out: list[SlideChart] = []
     lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
     worst = min(lows, key=lambda c: lows[c][1])
-    out.append(
-        SlideChart(
-            "rate_heatmap",
-            charts.rate_heatmap(b.table, rules, title=b.chart_title("heatmap"), look=look),
-            f"{where}{rules.measure(worst)}最低：{lows[worst][0]} {percent(lows[worst][1])}",
+    pages = _heatmap_pages(b.table)
+    for k, part in enumerate(pages):
+        suffix = f"（{k + 1}/{len(pages)}）" if len(pages) > 1 else ""
+        out.append(
+            SlideChart(
+                f"rate_heatmap_{k + 1}" if len(pages) > 1 else "rate_heatmap",
+                charts.rate_heatmap(part, rules, title=b.chart_title("heatmap"), look=look),
+                f"{where}{rules.measure(worst)}最低：{lows[worst][0]} "
+                f"{percent(lows[worst][1])}{suffix}",
+            )
         )
-    )
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)

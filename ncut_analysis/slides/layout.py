@@ -43,8 +43,8 @@ GAP = int(0.12 * EMU_IN)
 FOOTER_TOP = int(7.02 * EMU_IN)
 FOOTER_H = int(0.4 * EMU_IN)
 FOOTER_PT = 12
-TABLE_PT = 14  # the smallest table type; larger where the table allows
-TABLE_SIZES = (20, 18, 16, TABLE_PT)
+TABLE_PT = 18  # the smallest table type (legible when projected); larger where the table allows
+TABLE_SIZES = (20, TABLE_PT)
 CELL_MX = int(0.08 * EMU_IN)
 CELL_MY = int(0.01 * EMU_IN)  # the 1.5 em line already has its leading
 MAX_TABLE_COLS = 9
@@ -260,14 +260,15 @@ def _notes(slide, s: str) -> None:  # noqa: ANN001
         slide.notes_slide.notes_text_frame.text = s
 
 
-def picture_box(title_bottom: int) -> tuple[int, int, int, int]:
-    """Left, top, width, height of a 16:9 picture between a title and the footer."""
+def picture_box(title_bottom: int, aspect: float = 1200 / 520) -> tuple[int, int, int, int]:
+    """Left, top, width, height of a chart picture (``aspect``: width over height, the slide
+    canvas's) between a title and the footer: the content width where the height allows."""
     top = title_bottom + GAP
     h = FOOTER_TOP - GAP // 2 - top
-    w = int(h * 16 / 9)
+    w = int(h * aspect)
     if w > CONTENT_W:
         w = CONTENT_W
-        h = int(w * 9 / 16)
+        h = int(w / aspect)
     return int((SLIDE_W - w) / 2), top, w, h
 
 
