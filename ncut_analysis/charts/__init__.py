@@ -25,12 +25,15 @@ from .base import (
     PALETTE,
     RATE_SCALE,
     SLIDE,
+    SLIDE_PX,
     WIDTH,
     Look,
     _clear_of_line,
     _label,
     _plot_height,
+    contrast_ratio,
     slide_style,
+    text_on,
 )
 from .explore import probability_bars, ranking_bars, whatif_bars, whatif_progress
 from .term import (
@@ -51,6 +54,9 @@ __all__ = [
     "Look",
     "PAGE",
     "SLIDE",
+    "SLIDE_PX",
+    "contrast_ratio",
+    "text_on",
     "MODE_LABELS",
     "STATUS_LABELS",
     "STATUS_COLORS",
