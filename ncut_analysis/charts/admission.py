@@ -145,7 +145,8 @@ def rank_shift_chart(
         fig.update_layout(updatemenus=[_menu(buttons)])
     fig.update_yaxes(autorange="reversed", title="名次", zeroline=False)
     if boundary_only and dq_y is not None and len(programs) == 1:
-        step = 10 if dq_y > 40 else 5
+        # on a slide the ticks are 26 px apart at least (a 400 px plot over up to 160 ranks)
+        step = (20 if dq_y > 80 else 10) if look.slide else (10 if dq_y > 40 else 5)
         ticks = list(range(step, dq_y - 2, step))
         fig.update_yaxes(
             tickvals=[1, *ticks, dq_y],

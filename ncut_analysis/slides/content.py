@@ -209,6 +209,10 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
     s = b.summary[b.summary["applicants"] > 0]
     programs = _programs(b)
     names = dict(programs)
+    # legends on a slide use the classes' short names (機械, 電機, 冷凍): six full names and
+    # their modes would take the picture's height
+    short = {p.id: p.short for p in b.rules.programs}
+    brief = [(pid, short.get(pid, name)) for pid, name in programs]
     out: list[SlideChart] = []
     dq_n, dq_s = int(s["disqualified_normal"].sum()), int(s["disqualified_special"].sum())
     worst = s.loc[(s["both"] / s["quota"]).idxmin()]
@@ -242,7 +246,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "admission_probability",
             charts.probability_chart(
-                b.prob.dropna(subset=["rank"]), programs, b.sd, b.draws, look=look
+                b.prob.dropna(subset=["rank"]), brief, b.sd, b.draws, look=look
             ),
             f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
             notes=f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
@@ -256,10 +260,14 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "waitlist_depth",
             charts.waitlist_depth_chart(
-                b.depth[b.depth["mode"] == "normal"], programs, b.no_show, look=look
+                b.depth[b.depth["mode"] == "normal"], brief, b.no_show, look=look
             ),
-            f"{names[deep['program']]}：平均遞補到第 {deep['mean_depth']:.1f} 位，"
-            f"90% 不超過第 {int(deep['p90_depth'])} 位",
+            # the chart shows every class: so does its title
+            "備取平均遞補到："
+            + "、".join(
+                f"{short.get(r.program, names[r.program])} 第 {r.mean_depth:.1f} 位"
+                for r in d.itertuples()
+            ),
             notes=f"正取未報到率 {b.no_show:.0%}（一般模式）：{names[deep['program']]} 平均遞補到第 "
             f"{deep['mean_depth']:.1f} 位，90% 的情況不超過第 {int(deep['p90_depth'])} 位。",
         )
