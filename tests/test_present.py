@@ -278,3 +278,29 @@ def test_a_version_1_ledger_keeps_working_and_is_migrated(tmp_path):
     ) in rows
     assert len(rows) == 10  # two units x five categories, nothing lost
     assert len(lg.ledger_history(path)) == 3
+
+
+# ---------------------------------------------------------------------------- the workbook on paper
+
+
+def test_the_briefing_workbook_prints_what_a_person_wants(tmp_path):
+    """Issue 25: the summaries first, the long weekly progress last with a print area of its
+    last dates; no sheet scaled below 9 pt; a sheet two pages wide repeats its key columns."""
+    from ncut_analysis.report.xlsx import LANDSCAPE_CHARS, PORTRAIT_CHARS
+
+    b = TermBriefing.build(term="114-1", output_dir=str(tmp_path))
+    b.write_files()
+    wb = openpyxl.load_workbook(tmp_path / "term_briefing.xlsx")
+    assert wb.sheetnames == ["摘要", "各系", "變化", "關懷", "差距", "進展"]
+    prog = wb["進展"]
+    # 5 categories x 4 dates = 20 rows printed (the header repeats above them), of 800 or more
+    (area,) = prog.print_area if isinstance(prog.print_area, list) else [prog.print_area]
+    first, last = (int("".join(ch for ch in part if ch.isdigit())) for part in area.split(":"))
+    assert last == prog.max_row and last - first + 1 == 20 and prog.max_row > 800
+    for ws in wb.worksheets:
+        widths = sum(ws.column_dimensions[c].width for c in ws.column_dimensions)
+        room = LANDSCAPE_CHARS if ws.page_setup.orientation == "landscape" else PORTRAIT_CHARS
+        scale = min(1.0, room * ws.page_setup.fitToWidth / widths)
+        assert 11 * scale >= 9, (ws.title, scale)
+    assert wb["各系"].page_setup.fitToWidth == 2 and wb["各系"].print_title_cols == "$A:$B"
+    assert wb["摘要"].page_setup.orientation == "portrait"

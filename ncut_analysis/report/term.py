@@ -521,23 +521,25 @@ class TermReport:
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The briefing's tables, a sheet each in the Excel workbook."""
-        out = {
-            "摘要": self.headline_frame(),
-            "各系": self.department_frame(),
-            "差距": self.gap_frame(),
-            **({"進展": self.progress_frame()} if self.has_dates else {}),
-            "關懷": self.outreach_frame(),
-        }
+        """The briefing's tables, a sheet each in the Excel workbook: the summaries first, the
+        long weekly progress last, its print area the last four dates (the whole sheet is
+        there to sort and filter; clear the print area to print it all)."""
+        out = {"摘要": self.headline_frame(), "各系": self.department_frame()}
         ch = self.change_frame()
         if ch is not None:
             out["變化"] = ch
+        out["關懷"] = self.outreach_frame()
+        out["差距"] = self.gap_frame()
         rec = self.reconcile_frame()
         if rec is not None:
             out["核對"] = rec
         hist = self.notices_frame()
         if hist is not None:
             out["歷次通知"] = hist
+        if self.has_dates:
+            prog = self.progress_frame()
+            prog.attrs["print_rows"] = min(len(prog), 4 * len(self.categories))
+            out["進展"] = prog
         return out
 
 
