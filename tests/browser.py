@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -223,3 +226,50 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
         )
         assert summary.startswith(f"{label}｜{college} {dept}｜"), summary
     return checks
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every word's box on every page (``pdftotext -bbox-layout``), and each page's size."""
+    import html as _html
+
+    if not os.path.exists("/usr/bin/pdftotext"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no pdftotext: .ci/run must install poppler-utils")
+        pytest.skip("poppler-utils not installed")
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for sheet in re.findall(r"<page (.*?)</page>", xml, re.S):
+        w, h = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', sheet).groups())
+        words = [
+            (float(a), float(b), float(c), float(d), _html.unescape(t))
+            for a, b, c, d, t in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                sheet,
+            )
+        ]
+        pages.append((w, h, words))
+    return pages
+
+
+def overlapping_words(words: list) -> list[tuple[str, str]]:
+    """Pairs of words whose boxes meet: across, and in the middle third of their height (Noto
+    CJK's boxes are about twice the glyphs' height). A lone glyph's box is rough (a full-width
+    ）beside ；is set tighter than its box): those were looked at on the page image instead."""
+    found = []
+    mids = [
+        (x0, y0 + (y1 - y0) / 3, x1, y1 - (y1 - y0) / 3, t)
+        for x0, y0, x1, y1, t in words
+        if len(t) > 1
+    ]
+    mids.sort()
+    for i, (_x0, y0, x1, y1, t) in enumerate(mids):
+        for u0, v0, _u1, v1, u in mids[i + 1 :]:
+            # full-width punctuation side by side (「）。」) is set up to ½ em tighter: a box
+            # is about 2 em high
+            if u0 >= x1 - (y1 - y0) * 3 / 4:
+                break
+            if min(y1, v1) - max(y0, v0) > 0.5:
+                found.append((t, u))
+    return found

@@ -12,7 +12,7 @@ from ncut_analysis.admission import load_applicants
 from ncut_analysis.briefing import run_admission_briefing
 from ncut_analysis.paths import NOTEBOOKS_DIR, default_applicants
 
-from .browser import page
+from .browser import overlapping_words, page, pdf_words
 from .conftest import REPO, write
 
 pytestmark = pytest.mark.slow
@@ -31,8 +31,8 @@ def test_admission_briefing_content(html):
         "工具機與精密模具設計製造四技專班",
         "機電控制四技專班",
         "冷凍空調與能源四技專班",
-        "斯皮爾曼等級相關",  # statistics named in Chinese (issue 21)
-        "肯德爾等級相關",
+        "斯皮爾曼",  # statistics named in Chinese (issue 21)
+        "肯德爾",
         "未獲面試",  # the brochure's words (issue 26)
         "不符報考資格",
         "評分雜訊只加在由人評分的項目",  # the noise model stated
@@ -58,7 +58,7 @@ def test_admission_briefing_content(html):
     assert head[:3] == ["專班", "名額", "報名人數"]
     body = text.split("<body", 1)[1]
     assert "AdmissionBriefing.build" not in body and not re.findall(r"<script[^>]*\bsrc=", text)
-    assert text.count("Plotly.newPlot") == 4
+    assert text.count("Plotly.newPlot") == 5  # four charts, the rank shifts' views for paper
 
 
 @pytest.mark.browser
@@ -140,3 +140,28 @@ def test_explorer_notebooks_run_under_papermill(tmp_path, name):
     nb = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.browser
+def test_the_admission_briefing_on_a4_paper(html, tmp_path):
+    """Issue 25: printed by Chromium on A4, no word off the page or over another, every class's
+    rank changes on paper, 最低錄取標準 worded as in the parameters, no screen instruction."""
+    pdf = tmp_path / "admission.pdf"
+    with page() as pg:
+        pg.goto(html.as_uri())
+        pg.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')].every(e => e.querySelector('.main-svg'))"
+        )
+        pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
+    pages = pdf_words(pdf)
+    for k, (w, h, words) in enumerate(pages, start=1):
+        off = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
+        assert not off, (k, off)
+        assert not overlapping_words(words), (k, overlapping_words(words)[:5])
+    text = "".join(t for *_, ws in pages for *_, t in ws)
+    for name in ("工具機與精密模具設計製造四技專班", "機電控制四技專班", "冷凍空調與能源四技專班"):
+        assert f"排名變化：{name}" in text, name
+    assert "選單" not in text
+    # no minimum set: the overview says 無, as the parameter block does (not 0.00)
+    overview = html.read_text(encoding="utf-8").split("最低錄取標準")[2][:2000]
+    assert overview.count("<td>無</td>") == 3

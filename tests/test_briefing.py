@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 from ncut_analysis.briefing import run_term_briefing
 from ncut_analysis.paths import DATA_DIR, NOTEBOOKS_DIR, published_table
 
-from .browser import page
+from .browser import overlapping_words, page, pdf_words
 from .conftest import REPO, STUDENT_HEADER, write
 
 pytestmark = pytest.mark.slow
@@ -132,51 +131,6 @@ def test_html_in_a_real_browser_offline(default_run):
         assert pdf[:4] == b"%PDF"
 
 
-def _words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
-    """Every word's box on every page (``pdftotext -bbox-layout``), and each page's size."""
-    import html as _html
-
-    if not os.path.exists("/usr/bin/pdftotext"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no pdftotext: .ci/run must install poppler-utils")
-        pytest.skip("poppler-utils not installed")
-    xml = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    pages = []
-    for sheet in re.findall(r"<page (.*?)</page>", xml, re.S):
-        w, h = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', sheet).groups())
-        words = [
-            (float(a), float(b), float(c), float(d), _html.unescape(t))
-            for a, b, c, d, t in re.findall(
-                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
-                sheet,
-            )
-        ]
-        pages.append((w, h, words))
-    return pages
-
-
-def _overlaps(words: list) -> list[tuple[str, str]]:
-    """Pairs of words whose boxes meet: across, and in the middle third of their height (Noto
-    CJK's boxes are about twice the glyphs' height). A lone glyph's box is rough (a full-width
-    ）beside ；is set tighter than its box): those were looked at on the page image instead."""
-    found = []
-    mids = [
-        (x0, y0 + (y1 - y0) / 3, x1, y1 - (y1 - y0) / 3, t)
-        for x0, y0, x1, y1, t in words
-        if len(t) > 1
-    ]
-    mids.sort()
-    for i, (_x0, y0, x1, y1, t) in enumerate(mids):
-        for u0, v0, _u1, v1, u in mids[i + 1 :]:
-            if u0 >= x1 - 0.5:
-                break
-            if min(y1, v1) - max(y0, v0) > 0.5:
-                found.append((t, u))
-    return found
-
-
 @pytest.mark.browser
 def test_the_briefing_on_a4_paper(default_run, tmp_path):
     """Issue 25: printed by Chromium on A4, page 1 holds the headline numbers, every word sits
@@ -188,14 +142,14 @@ def test_the_briefing_on_a4_paper(default_run, tmp_path):
             "() => [...document.querySelectorAll('.plotly-graph-div')].every(e => e.querySelector('.main-svg'))"
         )
         pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
-    pages = _words(pdf)
+    pages = pdf_words(pdf)
     assert len(pages) <= 9
     first = "".join(t for *_, t in pages[0][2])
     assert "443" in first and "29.45%" in first and "1,504" in first
     for k, (w, h, words) in enumerate(pages, start=1):
         out = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
         assert not out, (k, out)
-        assert not _overlaps(words), (k, _overlaps(words)[:5])
+        assert not overlapping_words(words), (k, overlapping_words(words)[:5])
     text = "".join(t for *_, ws in pages for *_, t in ws)
     for measure, rate in [("抗壓通過率", "87.77%"), ("精進通過率", "71.21%"),
                           ("社會接軌通過率", "59.24%"), ("證照通過率", "44.02%"),

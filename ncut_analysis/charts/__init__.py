@@ -33,6 +33,7 @@ from .base import (
     _plot_height,
     contrast_ratio,
     slide_style,
+    stack,
     text_on,
 )
 from .explore import probability_bars, ranking_bars, whatif_bars, whatif_progress
@@ -77,6 +78,7 @@ __all__ = [
     "ranking_bars",
     "probability_bars",
     "slide_style",
+    "stack",
     "_clear_of_line",
     "_label",
     "_plot_height",

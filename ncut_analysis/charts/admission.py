@@ -141,8 +141,8 @@ def rank_shift_chart(
         }
         for k, (_pid, name) in enumerate(programs)
     ]
-    if len(programs) > 1:
-        fig.update_layout(updatemenus=[_menu(buttons)])
+    if len(programs) > 1:  # on screen only: on paper every class is drawn (``stack``)
+        fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
     fig.update_yaxes(autorange="reversed", title="名次", zeroline=False)
     if boundary_only and dq_y is not None and len(programs) == 1:
         # on a slide the ticks are 26 px apart at least (a 400 px plot over up to 160 ranks)

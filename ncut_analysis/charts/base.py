@@ -173,6 +173,31 @@ def _group_label(table: pd.DataFrame) -> pd.Series:
     return table["college"].astype(str)
 
 
+def stack(figs: Sequence[go.Figure], *, height_each: int = 260, look: Look = PAGE) -> go.Figure:
+    """Figures one under another as one (small multiples), each keeping its title, traces and
+    axes: what a dropdown's views are on paper (``meta.medium`` "paper")."""
+    from plotly.subplots import make_subplots
+
+    out = make_subplots(
+        rows=len(figs),
+        cols=1,
+        vertical_spacing=min(0.3 / max(len(figs), 1), 0.12),
+        subplot_titles=[f.layout.title.text or "" for f in figs],
+    )
+    keep = ("range", "autorange", "tickvals", "ticktext", "title", "type", "zeroline", "tickformat")
+    for k, f in enumerate(figs, start=1):
+        for trace in f.data:
+            out.add_trace(
+                trace.update(visible=True, showlegend=trace.showlegend and k == 1), row=k, col=1
+            )
+        for axis, getter in (("xaxis", out.update_xaxes), ("yaxis", out.update_yaxes)):
+            props = f.layout[axis].to_plotly_json()
+            getter({p: v for p, v in props.items() if p in keep}, row=k, col=1)
+    out.update_annotations(font={"size": look.text}, xanchor="left", x=0)
+    out.update_layout(meta={"medium": "paper"}, legend=figs[0].layout.legend if figs else None)
+    return _base(out, "", height=60 + height_each * len(figs), look=look)
+
+
 def _luminance(rgb: str) -> float:
     """WCAG 2 relative luminance of ``rgb(r, g, b)`` or ``#rrggbb``."""
     if rgb.startswith("#"):

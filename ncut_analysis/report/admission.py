@@ -18,6 +18,7 @@ from ..labels import LABELS, MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_L
 from .term import _formats, taipei_now
 
 _STAT = LABELS["statistic"]
+PARAM_VALUE_NONE = "無"  # an option not set, as the parameter block shows it
 
 __all__ = ["AdmissionReport", "MODES", "PERSONAL_DATA_NOTE"]
 
@@ -223,7 +224,11 @@ class AdmissionReport:
         s = self.summary
         out = pd.DataFrame({"專班": s["name"], "名額": s["quota"], "報名人數": s["applicants"]})
         std = self.standards.set_index("program")["min_total"]
-        out["最低錄取標準"] = s["program"].map(std).astype(float)
+        # 柒.一's standard as the parameters word it: a class with none reads 無, not 0.00
+        none = PARAM_VALUE_NONE
+        out["最低錄取標準"] = [
+            none if pd.isna(v) or float(v) == 0 else float(v) for v in s["program"].map(std)
+        ]
         for m in MODES:
             lab = MODE_LABELS[m]
             out[f"{lab}｜{STATUS_LABELS['admitted']}"] = s[f"admitted_{m}"]

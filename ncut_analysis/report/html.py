@@ -84,7 +84,7 @@ def html_table(
             v = r[c]
             if c in rate_cols:
                 cells.append(_rate_cell(float(v)))
-            elif c in formats and not pd.isna(v):
+            elif c in formats and isinstance(v, int | float | np.number) and not pd.isna(v):
                 cells.append(f"<td>{_e(format(v, formats[c]))}</td>")
             elif c in text_cols or isinstance(v, str):
                 cells.append(f'<td class="t">{_e(v)}</td>')
@@ -182,7 +182,7 @@ def _table_html(
                 v = r[col]
                 if col in rate_cols:
                     cells.append(_rate_cell(float(v)))
-                elif col in formats and not pd.isna(v):
+                elif col in formats and isinstance(v, int | float | np.number) and not pd.isna(v):
                     cells.append(f"<td>{_e(format(v, formats[col]))}</td>")
                 else:
                     cells.append(_cell(v))
@@ -606,6 +606,11 @@ class AdmissionBriefing:
 
     def fig_shift(self):  # noqa: ANN201
         return charts.rank_shift_chart(self.report.compared, self._programs())
+
+    def fig_shift_paper(self):  # noqa: ANN201
+        """On paper, every class's rank changes (the screen's dropdown cannot be pressed)."""
+        singles = [charts.rank_shift_chart(self.report.compared, [p]) for p in self._programs()]
+        return charts.stack(singles, height_each=300)
 
     def fig_probability(self):  # noqa: ANN201
         r = self.report
