@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -223,3 +224,59 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
         )
         assert summary.startswith(f"{label}｜{college} {dept}｜"), summary
     return checks
+
+
+# --------------------------------------------------------------------------- plotly toolbars
+
+# Every chart's toolbar as the browser drew it: each button's tooltip (data-title) and the
+# plotly logo link if any.
+TOOLBARS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => ({
+    buttons: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-title') || ''),
+    names: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-val') || b.getAttribute('data-attr') || ''),
+    logo: g.querySelectorAll('.modebar-btn--logo, a[href*="plotly"]').length}))"""
+
+# English words a reader could see; acronyms that Chinese text keeps (PNG, JSON) are not words.
+_ENGLISH = re.compile(r"[A-Za-z]{2,}")
+_KEPT = {"PNG", "JSON", "SVG"}
+
+
+def english_words(text: str) -> list[str]:
+    """The English words in ``text`` (``PNG`` and the like excepted, as in a file name ``….png``)."""
+    return [w for w in _ENGLISH.findall(text) if w.upper() not in _KEPT]
+
+
+def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
+    """Hover every plotly chart under ``root``, press each button of its toolbar (a download is
+    saved and dropped), and return per chart its buttons' tooltips and whatever English the
+    toolbar or plotly's notifications showed. The caller checks ``pg.seen['blocked']``."""
+    graphs = pg.locator(f"{root} .js-plotly-plot")
+    out = []
+    for i in range(graphs.count()):
+        g = graphs.nth(i)
+        g.scroll_into_view_if_needed()
+        g.locator(".nsewdrag").first.hover()
+        bar = g.locator(".modebar")
+        bar.wait_for(state="attached")
+        titles = [
+            b.get_attribute("data-title") or "" for b in bar.locator(".modebar-btn").all()
+        ]
+        seen: list[str] = []
+        for b in bar.locator(".modebar-btn").all():
+            g.locator(".nsewdrag").first.hover()
+            if (b.get_attribute("data-title") or "").startswith("下載"):
+                with pg.expect_download() as dl:
+                    b.click()
+                assert dl.value.suggested_filename.endswith(".png"), dl.value.suggested_filename
+            else:
+                b.click()
+            seen += pg.locator(".notifier-note, .plotly-cloud-dialog").all_inner_texts()
+        out.append(
+            {
+                "titles": titles,
+                "english": english_words(" ".join(titles + seen)),
+                "logo": g.locator(".modebar-btn--logo").count(),
+            }
+        )
+    return out
