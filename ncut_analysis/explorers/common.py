@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,16 +36,26 @@ _WRAP = "white-space:normal;overflow-wrap:anywhere;word-break:break-word;max-wid
 
 
 # Voilà's lab template without the Font Awesome CDN links (see its index.html.j2), found
-# through JUPYTER_PATH.
+# through JUPYTER_PATH (and installed where a plain `voila` finds it).
 VOILA_TEMPLATE = "ncut_explorer"
 VOILA_JUPYTER_PATH = paths.TEMPLATES_DIR / "jupyter"
+# The server's settings: a token, 127.0.0.1, idle kernels culled, a kernel cap (README:
+# "Serving the explorers to colleagues").
+VOILA_CONFIG = paths.REPO_DIR / "voila.json"
 
 
 def voila_command(
-    notebook: str | Path, *, port: int = 8866, ip: str = "127.0.0.1"
+    notebook: str | Path,
+    *,
+    port: int = 8866,
+    ip: str | None = None,
+    token: str | None = None,
+    extra: Sequence[str] = (),
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and the environment additions that serve an explorer notebook with
-    Voilà, offline (no CDN request)."""
+    Voilà as ``make voila`` does: offline (no CDN request) and with the settings of
+    ``voila.json`` (and no other Voilà config file). ``ip`` and ``token`` override the file's
+    127.0.0.1 and generated token; ``extra``: more options (``--Class.trait=value``)."""
     import os
     import sys
 
@@ -56,10 +67,12 @@ def voila_command(
         "-m",
         "voila",
         str(notebook),
+        f"--Voila.config_file_paths={VOILA_CONFIG.parent}",
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={ip}",
-        f"--template={VOILA_TEMPLATE}",
+        *([f"--Voila.ip={ip}"] if ip else []),
+        *([f"--Voila.token={token}"] if token is not None else []),
+        *extra,
     ]
     return argv, {"JUPYTER_PATH": path}
 

@@ -212,20 +212,16 @@ class ThresholdExplorer:
         out["rate_whatif"] = rate_hundredths(out["passed_whatif"], out["students"]) / 100
         return out.rename(columns={key: "group"})
 
-    def settings(self) -> list[tuple[str, str]]:
-        """Every hypothetical setting of the current view, as (name, value) in words: the
-        as-of date, each what-if threshold with its unit, and whether 美學 is merged. The CSV's
-        columns and the PNG's footnote are both written from this."""
+    def settings(self) -> tuple[str, list[tuple[str, str, str]], tuple[str, bool]]:
+        """Every hypothetical setting of the current view: the as-of date (ROC), each what-if
+        threshold as (category, value, unit), and (the 美學 switch's words, merged or not).
+        The CSV's columns and the PNG's footnote are both written from this."""
         r = self.rules
-        merged = f"{r.label('aesthetics')}併入{r.label('engagement')}"
-        return [
-            ("結算日", roc_date(self.as_of.value)),
-            *(
-                (f"假設門檻：{r.label(c)}（{r.unit(c)}）", f"{v / UNIT:g}")
-                for c, v in self.thresholds().items()
-            ),
-            (merged, "是" if self.aesthetics.value else "否"),
+        thresholds = [
+            (r.label(c), f"{v / UNIT:g}", r.unit(c)) for c, v in self.thresholds().items()
         ]
+        merged = f"{r.label('aesthetics')}併入{r.label('engagement')}"
+        return roc_date(self.as_of.value), thresholds, (merged, bool(self.aesthetics.value))
 
     def export_table(self) -> pd.DataFrame:
         """``table()`` as the CSV shows it: Chinese headers, the category and college first,
@@ -244,13 +240,21 @@ class ThresholdExplorer:
                 "通過率 %（假設門檻）": t["rate_whatif"],
             }
         )
-        for name, value in self.settings():
-            out[name] = value
+        day, thresholds, (merged, on) = self.settings()
+        out["結算日"] = day
+        for label, value, unit in thresholds:
+            out[f"假設門檻：{label}（{unit}）"] = value
+        out[merged] = "是" if on else "否"
         return out
 
     def footnote(self) -> str:
-        """The PNG's footnote: every hypothetical setting, as ``settings()`` names it."""
-        return "｜".join(f"{name} {value}" for name, value in self.settings())
+        """The PNG's footnote: every hypothetical setting (``settings()``)."""
+        day, thresholds, (merged, on) = self.settings()
+        return (
+            f"結算日 {day}｜假設門檻 "
+            + "、".join(f"{label} {value} {unit}" for label, value, unit in thresholds)
+            + f"｜{merged}：{'是' if on else '否'}"
+        )
 
     def _curve(self) -> tuple[list[dt.date], list[float], list[float]]:
         k = list(self.rules.result_categories).index(self.category.value)
@@ -282,7 +286,7 @@ class ThresholdExplorer:
             t["group"].tolist(),
             t["rate_official"].tolist(),
             t["rate_whatif"].tolist(),
-            title=f"{rate}：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            title=f"{rate}：{self._scope()}（{day}）正式門檻與假設門檻",
             meta={**sel, "chart": "bars"},
         )
         days, official, whatif = self._curve()
