@@ -253,25 +253,27 @@ def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
     toolbar or plotly's notifications showed. The caller checks ``pg.seen['blocked']``."""
     graphs = pg.locator(f"{root} .js-plotly-plot")
     out = []
+    names: list[str] = []  # a PNG's name is its chart's title: the chart's words, not the toolbar's
     for i in range(graphs.count()):
         g = graphs.nth(i)
         g.scroll_into_view_if_needed()
         g.locator(".nsewdrag").first.hover()
         bar = g.locator(".modebar")
         bar.wait_for(state="attached")
-        titles = [
-            b.get_attribute("data-title") or "" for b in bar.locator(".modebar-btn").all()
-        ]
+        titles = [b.get_attribute("data-title") or "" for b in bar.locator(".modebar-btn").all()]
         seen: list[str] = []
         for b in bar.locator(".modebar-btn").all():
             g.locator(".nsewdrag").first.hover()
             if (b.get_attribute("data-title") or "").startswith("下載"):
                 with pg.expect_download() as dl:
                     b.click()
-                assert dl.value.suggested_filename.endswith(".png"), dl.value.suggested_filename
+                names.append(dl.value.suggested_filename)
+                assert names[-1].endswith(".png"), names[-1]
             else:
                 b.click()
             seen += pg.locator(".notifier-note, .plotly-cloud-dialog").all_inner_texts()
+        for name in names:
+            seen = [t.replace(name, "") for t in seen]
         out.append(
             {
                 "titles": titles,
