@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -95,8 +96,9 @@ def _wait_for_port(port: int, proc, log_path, timeout: float = 180) -> None:
 
 
 @contextmanager
-def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator[None]:
-    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends."""
+def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator:
+    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends;
+    the block gets the ``subprocess.Popen``."""
     import subprocess
 
     log_path = workdir / f"server-{port}.log"
@@ -110,7 +112,7 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
         )
         try:
             _wait_for_port(port, proc, log_path)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:
@@ -118,6 +120,23 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def kernels(proc) -> list[str]:
+    """The ids of the kernels a server process runs, from its child processes (Voilà has no
+    kernel list API): each ``ipykernel_launcher -f …/kernel-<id>.json``."""
+    import psutil
+
+    ids = []
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            cmd = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if "ipykernel_launcher" in " ".join(cmd):
+            conn = next((c for c in cmd if c.endswith(".json")), "")
+            ids.append(Path(conn).stem.removeprefix("kernel-"))
+    return sorted(ids)
 
 
 # --------------------------------------------------------------------------- explorer checks
