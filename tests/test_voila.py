@@ -194,9 +194,9 @@ def test_closed_tabs_kernels_are_culled_and_an_open_tab_keeps_its_own(tmp_path):
         keep.goto(f"{base}?token={TOKEN}", timeout=180_000)
         keep.wait_for_function(charts, timeout=180_000)
         (mine,) = kernels(proc)
-        ctx = keep.context
+        browser = keep.context.browser
         for _ in range(10):
-            tab = ctx.new_page()
+            tab = browser.new_page()
             tab.goto(f"{base}?token={TOKEN}", timeout=180_000)
             tab.wait_for_function(charts, timeout=180_000)
             tab.close()
