@@ -17,6 +17,7 @@ from ncut_analysis.explorers.common import VOILA_CONFIG
 from ncut_analysis.paths import NOTEBOOKS_DIR
 
 from .browser import (
+    english_words,
     free_port,
     kernels,
     page,
@@ -161,6 +162,10 @@ def test_without_the_token_nothing_is_served_and_the_token_is_printed_once(tmp_p
         status, location, _ = _get(base + "?token=wrong")
         assert status == 403 or (status == 302 and "/login" in location)
         assert kernels(proc) == []  # nobody got a kernel
+        status, _, login = _get(base + "login?next=%2F")  # where the redirect leads: Chinese
+        assert status == 200 and "需要存取權杖" in login and 'name="password"' in login
+        text = re.sub(r"<[^>]+>|\{[^}]*\}", " ", login.split("<body>")[1])
+        assert set(english_words(text)) == {"token"}, english_words(text)  # as in the URL
         status, _, body = _get(f"{base}?token={token}")
         assert status == 200 and "application/vnd.jupyter.widget-view+json" in body
         assert len(kernels(proc)) == 1
