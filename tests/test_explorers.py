@@ -207,9 +207,7 @@ def test_export_hands_a_png_and_a_csv_to_the_browser_and_writes_nothing(
     png, csv = explorer.export()
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and len(png.data) > 10_000
     assert png.name.endswith(".png") and csv.name == png.name[:-4] + ".csv"
-    assert csv.data.decode("utf-8-sig").startswith(
-        "項目,學院,學系,人數,通過人數（正式門檻）"
-    )
+    assert csv.data.decode("utf-8-sig").startswith("項目,學院,學系,人數,通過人數（正式門檻）")
 
 
 def test_rebalance_keeps_whole_percentages_summing_to_100():
