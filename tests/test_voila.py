@@ -239,3 +239,25 @@ def test_a_full_server_says_so_in_chinese(tmp_path):
         assert status == 503, (status, body[:500])
         assert "使用人數已滿" in body and "同時最多 1 個分頁" in body
         assert len(kernels(proc)) == 1
+
+
+def test_a_plain_voila_finds_the_offline_template_through_the_config_alone(tmp_path):
+    """No JUPYTER_PATH, no --template: voila.json selects the offline template and the package
+    installed it where Voilà looks (as a plain `voila nb` from the repository root does)."""
+    import sys
+
+    nb = shutil.copy(NOTEBOOKS_DIR / "threshold_explorer.ipynb", tmp_path)
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(nb),
+        f"--Voila.config_file_paths={VOILA_CONFIG.parent}",
+        f"--port={port}",
+        f"--Voila.token={TOKEN}",
+    ]
+    with serve(argv, port, tmp_path, {"JUPYTER_PATH": ""}):
+        status, _, body = _get(f"http://127.0.0.1:{port}/?token={TOKEN}")
+    assert status == 200 and "正在準備畫面" in body  # the ncut_explorer template's loading text
+    assert "cdn.jsdelivr.net" not in body and "font-awesome" not in body.lower()
