@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 RENDERER = "ncut_offline"
+MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one chart config
 
 
 # ---------------------------------------------------------------------------- plotly offline
@@ -45,10 +46,18 @@ def setup_notebook() -> None:
 
     Each figure is emitted as plotly's JSON mimetype (JupyterLab draws it) plus a ``<div>`` and
     a script calling ``Plotly.newPlot`` with no plotly.js and no MathJax of its own: the
-    briefing template inlines plotly.js once in the page head.
+    briefing template inlines plotly.js once in the page head. Both carry the one chart
+    ``config`` (``charts.base.plotly_config``: a Chinese toolbar of 下載 PNG and 重置, no logo,
+    no cloud).
     """
     import plotly.io as pio
-    from plotly.io._base_renderers import MimetypeRenderer
+    from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+
+    from .charts.base import chart_filename, plotly_config
+
+    def config(fig_dict: dict) -> dict:
+        title = ((fig_dict.get("layout") or {}).get("title") or {}).get("text") or ""
+        return plotly_config(filename=chart_filename(title))
 
     class _OfflineHtml(MimetypeRenderer):
         def to_mimebundle(self, fig_dict: dict) -> dict:
@@ -57,7 +66,7 @@ def setup_notebook() -> None:
                 include_plotlyjs=False,
                 include_mathjax=False,
                 full_html=False,
-                config={"displaylogo": False, "responsive": False},
+                config=config(fig_dict),
             )
             # A view that switches on screen (a dropdown) prints as its small multiples: a
             # figure's ``meta.medium`` ("screen" / "paper") says which page it belongs to.
@@ -67,8 +76,14 @@ def setup_notebook() -> None:
                 html = f'<div class="ncut-{medium}-only">{html}</div>'
             return {"text/html": html}
 
+    class _Mimetype(PlotlyRenderer):
+        def to_mimebundle(self, fig_dict: dict) -> dict:
+            self.config = config(fig_dict)
+            return super().to_mimebundle(fig_dict)
+
     pio.renderers[RENDERER] = _OfflineHtml()
-    pio.renderers.default = f"plotly_mimetype+{RENDERER}"
+    pio.renderers[MIMETYPE_RENDERER] = _Mimetype()
+    pio.renderers.default = f"{MIMETYPE_RENDERER}+{RENDERER}"
 
 
 # ---------------------------------------------------------------------------- running
@@ -166,6 +181,7 @@ def _one_briefing(
             {**params, "output_dir": str(stage)},
             progress_bar=progress_bar,
         )
+        _scrub_paths(stage / f"{name}.ipynb", _path_names(params, stage, nb))
         if kind == "term":
             scope = params.get("department") or LABELS["scope"]["school"]
             title = f"{params['term']} {scope} 自主學習畢業門檻簡報"
@@ -173,6 +189,46 @@ def _one_briefing(
             title = f"{params['year']} 產學訓四技專班招生排名模擬簡報"
         export_html(stage / f"{name}.ipynb", stage / f"{name}.html", title)
     return dest / f"{name}.html"
+
+
+# Parameters that name a file: the reader is told its name, never where it sits on this machine.
+_FILE_PARAMS = ("students", "records", "published", "ledger", "applicants")
+
+
+def _path_names(params: dict[str, Any], stage: Path, notebook: Path) -> dict[str, str]:
+    """What each local path of a run becomes in its executed notebook: a data file its file
+    name, the staging folder the notebook ran in ``.``, the source notebook its place in the
+    repository (``notebooks/term_briefing.ipynb``)."""
+    names = {str(Path(params[k])): Path(params[k]).name for k in _FILE_PARAMS if params.get(k)}
+    names[str(notebook)] = f"{notebook.parent.name}/{notebook.name}"
+    names[str(stage / notebook.name)] = notebook.name
+    names[str(stage)] = names[str(stage.resolve())] = "."
+    return names
+
+
+def _scrub_paths(nb_path: Path, names: dict[str, str]) -> None:
+    """Rewrite the executed notebook with every local path in ``names`` replaced, in every
+    string it holds (papermill's metadata, the injected parameters cell, outputs): what a
+    reader gets shows no folder of the machine that ran it. Longest paths first, so a folder
+    inside another is replaced whole."""
+    import nbformat
+
+    order = sorted(names, key=len, reverse=True)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for old in order:
+                if old in value:
+                    value = value.replace(old, names[old])
+            return value
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nbformat.write(nbformat.from_dict(clean(nb)), nb_path)
 
 
 def admission_scenario(

@@ -267,7 +267,7 @@ def summary_page(
     return {
         **ctx.common(),
         "title": f"{rules.term} 通知摘要（結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
-        "ledger": str(ledger),
+        "ledger": ledger.name,  # its file name: a printout shows no folder of this machine
         "ledger_status": ledger_status,
         "warnings": warnings,
         "produced": produced,

@@ -97,8 +97,9 @@ def _wait_for_port(port: int, proc, log_path, timeout: float = 180) -> None:
 
 
 @contextmanager
-def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator[None]:
-    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends."""
+def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator:
+    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends;
+    the block gets the ``subprocess.Popen``."""
     import subprocess
 
     log_path = workdir / f"server-{port}.log"
@@ -112,7 +113,7 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
         )
         try:
             _wait_for_port(port, proc, log_path)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:
@@ -120,6 +121,23 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def kernels(proc) -> list[str]:
+    """The ids of the kernels a server process runs, from its child processes (Voilà has no
+    kernel list API): each ``ipykernel_launcher -f …/kernel-<id>.json``."""
+    import psutil
+
+    ids = []
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            cmd = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if "ipykernel_launcher" in " ".join(cmd):
+            conn = next((c for c in cmd if c.endswith(".json")), "")
+            ids.append(Path(conn).stem.removeprefix("kernel-"))
+    return sorted(ids)
 
 
 # --------------------------------------------------------------------------- explorer checks
@@ -273,3 +291,61 @@ def overlapping_words(words: list) -> list[tuple[str, str]]:
             if min(y1, v1) - max(y0, v0) > 0.5:
                 found.append((t, u))
     return found
+
+
+# --------------------------------------------------------------------------- plotly toolbars
+
+# Every chart's toolbar as the browser drew it: each button's tooltip (data-title) and the
+# plotly logo link if any.
+TOOLBARS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => ({
+    buttons: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-title') || ''),
+    names: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-val') || b.getAttribute('data-attr') || ''),
+    logo: g.querySelectorAll('.modebar-btn--logo, a[href*="plotly"]').length}))"""
+
+# English words a reader could see; acronyms that Chinese text keeps (PNG, JSON) are not words.
+_ENGLISH = re.compile(r"[A-Za-z]{2,}")
+_KEPT = {"PNG", "JSON", "SVG"}
+
+
+def english_words(text: str) -> list[str]:
+    """The English words in ``text`` (``PNG`` and the like excepted, as in a file name ``….png``)."""
+    return [w for w in _ENGLISH.findall(text) if w.upper() not in _KEPT]
+
+
+def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
+    """Hover every plotly chart under ``root``, press each button of its toolbar (a download is
+    saved and dropped), and return per chart its buttons' tooltips and whatever English the
+    toolbar or plotly's notifications showed. The caller checks ``pg.seen['blocked']``."""
+    graphs = pg.locator(f"{root} .js-plotly-plot")
+    out = []
+    names: list[str] = []  # a PNG's name is its chart's title: the chart's words, not the toolbar's
+    for i in range(graphs.count()):
+        g = graphs.nth(i)
+        g.scroll_into_view_if_needed()
+        g.locator(".nsewdrag").first.hover()
+        bar = g.locator(".modebar")
+        bar.wait_for(state="attached")
+        titles = [b.get_attribute("data-title") or "" for b in bar.locator(".modebar-btn").all()]
+        seen: list[str] = []
+        for b in bar.locator(".modebar-btn").all():
+            g.locator(".nsewdrag").first.hover()
+            if (b.get_attribute("data-title") or "").startswith("下載"):
+                with pg.expect_download() as dl:
+                    b.click()
+                names.append(dl.value.suggested_filename)
+                assert names[-1].endswith(".png"), names[-1]
+            else:
+                b.click()
+            seen += pg.locator(".notifier-note, .plotly-cloud-dialog").all_inner_texts()
+        for name in names:
+            seen = [t.replace(name, "") for t in seen]
+        out.append(
+            {
+                "titles": titles,
+                "english": english_words(" ".join(titles + seen)),
+                "logo": g.locator(".modebar-btn--logo").count(),
+            }
+        )
+    return out

@@ -4,8 +4,12 @@ helpers the chart functions share."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -70,6 +74,68 @@ SLIDE = Look(
     chrome=False,
     slide=True,
 )
+
+
+# ---------------------------------------------------------------------------- the toolbar
+
+LOCALE = "zh-TW"
+# What a reader needs on a chart's toolbar: a PNG of it, and back to the chart as it came after
+# a drag-to-zoom. Named explicitly, so no button plotly.js adds by default appears (plotly.js 4
+# adds "Share chart...", which uploads the figure to Plotly Cloud).
+MODEBAR_BUTTONS = [["toImage", "resetScale2d"]]
+# plotly.js's own zh-TW locale (plotly.js-locales 3.7.0) lacks what plotly.js 3.8/4.x added;
+# these complete it (tests/test_charts.py checks every modebar string of both bundles).
+_LOCALE_ADDITIONS = {
+    "Download plot as JSON": "下載圖表為 JSON 檔",
+    "Image download succeeded": "圖片下載完成",
+    "JSON download succeeded": "JSON 下載完成",
+    "Preparing image - this may take a few seconds": "正在準備圖片，請稍候",
+    "Share chart...": "分享圖表…",
+    "Sorry, there was a problem downloading your JSON file!": "抱歉，下載 JSON 檔時發生問題！",
+    "Sorry, there was a problem downloading your image!": "抱歉，下載圖片時發生問題！",
+}
+
+
+@functools.cache
+def _locale_json() -> str:
+    path = Path(__file__).with_name("plotly_locale_zh_tw.json")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    locale = {
+        "dictionary": {**raw["dictionary"], **_LOCALE_ADDITIONS},
+        "format": raw["format"],
+    }
+    return json.dumps(locale, ensure_ascii=False)
+
+
+def plotly_locale() -> dict[str, Any]:
+    """plotly.js's zh-TW locale (dictionary and date format), completed for plotly.js 4."""
+    return json.loads(_locale_json())
+
+
+def plotly_config(*, filename: str = "圖表", responsive: bool = False) -> dict[str, Any]:
+    """The one ``config`` of every figure a reader sees (HTML briefings, JupyterLab, Voilà):
+    a toolbar of 下載 PNG and 重置 with Chinese tooltips, no plotly logo link, nothing that
+    talks to Plotly's cloud. The locale travels inside the config, so each page has it inline
+    and asks no server for it."""
+    return {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "modeBarButtons": [list(group) for group in MODEBAR_BUTTONS],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "locale": LOCALE,
+        "locales": {LOCALE: plotly_locale()},
+        "responsive": responsive,
+    }
+
+
+def chart_filename(title: str) -> str:
+    """A download name from a chart's title: its text without markup or characters a file
+    system rejects (``/ \\ : * ? " < > |``), at most 60 characters."""
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", title or "")
+    text = re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_.")
+    return text[:60] or "圖表"
 
 
 def _label(rules: TermRules, c: str) -> str:
