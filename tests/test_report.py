@@ -176,7 +176,9 @@ def test_workbook_cells_are_typed_formatted_and_never_formulas(tmp_path):
     assert ws["D2"].is_date and ws["D2"].number_format == "yyyy-mm-dd"
     assert ws["E2"].value == 1 and ws["E2"].number_format == "#,##0"
     assert ws.column_dimensions["A"].width >= 20
-    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    # five narrow columns fit a portrait page at 100 %
+    assert ws.page_setup.orientation == "portrait" and ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.fitToWidth == 1
 
 
 def test_links_follow_from_where_the_notebook_runs(tiny, tmp_path, monkeypatch):
