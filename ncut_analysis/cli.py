@@ -613,7 +613,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except sqlite3.Error as exc:  # a ledger damaged under a running command
-        print(f"error: the notice ledger: {exc} (SQLite)", file=sys.stderr)
+        print(f"error: the notice ledger: {' '.join(str(exc).split())} (SQLite)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: nothing was written for the unfinished part", file=sys.stderr)

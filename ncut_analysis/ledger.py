@@ -138,7 +138,8 @@ def check_ledger(path: str | Path) -> None:
                 )
         found = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
         if found != ["ok"]:
-            raise _error(path, f"the ledger is damaged (SQLite: {found[0]})")
+            shown = " ".join(" ".join(found[:3]).split())  # SQLite's report, on one line
+            raise _error(path, f"the ledger is damaged (SQLite: {shown})")
     except sqlite3.Error as exc:
         raise _error(path, f"not a notices ledger, or damaged (SQLite: {exc})") from None
     finally:

@@ -88,6 +88,7 @@ def test_an_interrupted_run_leaves_nothing_half_written(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
+
     def staged() -> list:  # (a run is staged beside the folder it becomes)
         return list(folder.parent.glob(".partial-*/term_briefing.ipynb"))
 
