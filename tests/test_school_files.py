@@ -425,3 +425,32 @@ def test_a_damaged_ledger_or_published_table_stops_before_any_kernel(tmp_path, c
     code, _, err = cli(capsys, "briefing", "--published", pub, "--out", tmp_path / "o")
     assert code == 2 and "p.csv" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_notice_dated_before_the_ledgers_latest_is_refused_without_backfill(tmp_path):
+    from ncut_analysis.notices import run_notices
+    from ncut_analysis.printing import find_chromium
+    from ncut_analysis.thresholds import student_status, summarise
+
+    try:
+        find_chromium()
+    except Exception:  # noqa: BLE001 - no browser here: the command stops before this check
+        pytest.skip("no Chromium")
+    s, r = _status_rows(tmp_path, ["S1,甲,工程學院,化材,四甲,111,日四技"])
+    rules = load_term_rules("114-1")
+    status = student_status(load_students(s), load_records(r), rules=rules)
+    ledger = tmp_path / "n.sqlite"
+    con = lg.open_ledger(ledger)
+    con.execute("BEGIN IMMEDIATE")
+    lg.add_run(con, term="114-1", as_of=dt.date(2025, 12, 26), run_at=dt.datetime(2025, 12, 26),
+               program=rules.program, cohort=rules.senior_cohort, students_file=str(s),
+               records_file=str(r), out_dir=str(tmp_path), counts=summarise(status),
+               notices=pd.DataFrame([{"kind": "passed", "recipient": "S1", "department": "化材",
+                                      "class": "四甲", "detail": "通過"}]))  # fmt: skip
+    con.execute("COMMIT")
+    con.close()
+    before = ledger.read_bytes()
+    with pytest.raises(InputError, match="--backfill"):
+        run_notices(term="114-1", as_of="2025-10-31", out=tmp_path / "oct", students=s,
+                    records=r, ledger=ledger)  # fmt: skip
+    assert ledger.read_bytes() == before and not (tmp_path / "oct").exists()
