@@ -27,7 +27,8 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     [
         (["--as-of", "2025-02-30"], "2025-02-30"),
         (["--department", "不存在系"], "department '不存在系': no such department"),
-        (["--students", "nowhere.csv"], "students 'nowhere.csv': no such file"),
+        (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv: file not found"),
+        (["--students", "nowhere.csv"], "--students 'nowhere.csv' needs --records too"),
         (["--term", "120-1"], "no rules file for term 120-1"),
         (["--compare-as-of", "2026-01-01"], "must be before as_of"),
     ],
