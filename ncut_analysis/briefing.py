@@ -302,7 +302,7 @@ def run_term_briefing(
         ):
             done[futs[f]] = f.result()
     except BaseException:
-        _stop_pool(pool)
+        _stop_pool(pool, base)
         raise
     pool.shutdown(wait=True)
     links = "".join(
@@ -322,8 +322,11 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """End a pool's workers now (their process groups: a worker and what it started there)."""
+def _stop_pool(pool: ProcessPoolExecutor, base: Path) -> None:
+    """End a pool's workers now (their process groups: a worker and what it started there),
+    and remove what they had staged in ``base``: the folders they were writing stay as they
+    were before the run."""
+    import shutil
     import signal
 
     procs = list((getattr(pool, "_processes", None) or {}).values())
@@ -335,6 +338,8 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
         proc.join(timeout=5)
+        for staged in base.glob(f".partial-{proc.pid}-*"):
+            shutil.rmtree(staged, ignore_errors=True)
 
 
 def _check_files(published: str, ledger: str) -> None:

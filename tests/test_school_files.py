@@ -454,3 +454,39 @@ def test_a_notice_dated_before_the_ledgers_latest_is_refused_without_backfill(tm
         run_notices(term="114-1", as_of="2025-10-31", out=tmp_path / "oct", students=s,
                     records=r, ledger=ledger)  # fmt: skip
     assert ledger.read_bytes() == before and not (tmp_path / "oct").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_per_department_stops_within_seconds(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "out" / "114-1"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("earlier")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ncut_analysis", "briefing", "--per-department",
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not list(folder.glob(".partial-*/*.ipynb")):
+        time.sleep(0.1)  # until a department's notebook is being written (its kernel is up)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the foreground group
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t0
+    assert proc.returncode == 130, err
+    assert took < 10, took
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert (folder / "index.html").read_text() == "earlier"
+    time.sleep(1)
+    # no department finished half: each folder there is complete, none is a staging folder
+    for d in folder.iterdir():
+        if d.is_dir():
+            assert not d.name.startswith("."), d
+            assert (d / "term_briefing.html").is_file()
