@@ -98,6 +98,19 @@ def _mostly_utf8(path: Path) -> bool:
     return good > bad
 
 
+def _head_is_utf8(path: Path) -> bool:
+    """Whether a file's first megabyte is UTF-8 (a character cut at its end allowed)."""
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _encoding(path: Path) -> str:
     """The encoding of a CSV, decided over the whole file: UTF-8 (with or without BOM) when it
     all decodes as UTF-8, else Big5/cp950 when it all decodes as that and is not mostly UTF-8.
@@ -420,7 +433,8 @@ def read_header(
                 return _xlsx_header(wb, path, shapes, sheet)[1].shape
             finally:
                 wb.close()
-        return _csv_head(path, _encoding(path), shapes)[0].shape
+        encoding = "utf-8" if _head_is_utf8(path) else _encoding(path)
+        return _csv_head(path, encoding, shapes)[0].shape
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
 
@@ -506,8 +520,18 @@ def read_shaped(
             if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
                 why = "UTF-16 text (Excel's Unicode text) is not read: save it as CSV (UTF-8) or .xlsx"
                 raise InputError(name, [Problem(None, None, None, why)])
-        table, first_line, shape = _read_csv_arrow(path, _encoding(path), shapes)
-        return _prepared(table, name, shape), _lines(first_line, table.num_rows), shape
+        # A file whose first megabyte is UTF-8 is read as UTF-8 at once (Arrow checks the rest
+        # as it reads); only when it is not is the whole file looked at (``_encoding``).
+        encoding = "utf-8" if _head_is_utf8(path) else _encoding(path)
+        try:
+            table, first_line, shape = _read_csv_arrow(path, encoding, shapes)
+            table = _prepared(table, name, shape)
+        except _NotUtf8:
+            if encoding != "utf-8" or (encoding := _encoding(path)) == "utf-8":
+                raise
+            table, first_line, shape = _read_csv_arrow(path, encoding, shapes)
+            table = _prepared(table, name, shape)
+        return table, _lines(first_line, table.num_rows), shape
     except (
         pa.ArrowInvalid,
         ValueError,
