@@ -93,24 +93,9 @@ def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202
     return students, records, rules
 
 
-def _out_file_check(out: str) -> None:
-    """An output file's place, checked before the slow work: not a folder, its folder not a
-    file, and writable."""
-    from .io import check_output
-
-    check_output(out, folder=False)
-
-
-def _out_dir_check(out: str) -> None:
-    from .io import check_output
-
-    check_output(out, folder=True)
-
-
 def _cmd_pass_rates(a: argparse.Namespace) -> None:
     from .thresholds import pass_rates
 
-    _out_file_check(a.out)
     _no_dates_check(a, "--as-of")
     as_of = parse_date(a.as_of, what="--as-of")
     students, records, rules = _term_inputs(a)
@@ -140,7 +125,6 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     from .rosters import write_rosters
     from .thresholds import student_status
 
-    _out_dir_check(a.out)
     _no_dates_check(a, "--as-of")
     as_of = parse_date(a.as_of, what="--as-of")
     students, records, rules = _term_inputs(a)
@@ -175,7 +159,6 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         return
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
-    _out_dir_check(a.out)
     _no_dates_check(a, "--as-of", "--compare-as-of")
     _term_inputs(a)
     files = run_term_briefing(
@@ -328,7 +311,6 @@ def _cmd_synth_applicants(a: argparse.Namespace) -> None:
 def _cmd_slides(a: argparse.Namespace) -> None:
     from .slides import export_admission_slides, export_term_slides
 
-    _out_dir_check(a.out)
     if a.kind != "admission":
         _no_dates_check(a, "--as-of")
         _term_inputs(a)

@@ -396,6 +396,13 @@ def test_a_rules_folder_that_is_a_file_and_bad_synth_options(tmp_path, capsys):
     f.write_text("x")
     code, _, err = cli(capsys, "--rules-dir", f, "synth", "--out", tmp_path / "o")
     assert code == 2 and "rules" in one_error_line(err)
+    folder = tmp_path / "school_rules"
+    folder.mkdir()
+    (folder / "114-1.toml").write_bytes(b"\xff\xfe term = 1")  # not UTF-8 (Excel's Unicode text)
+    s = students_csv(tmp_path / "s.csv", ["S1,甲,工程學院,化材,四甲,111,日四技"])
+    code, _, err = cli(capsys, "--rules-dir", folder, "pass-rates", "--students", s,
+                       "--records", s, "--out", tmp_path / "p.csv")  # fmt: skip
+    assert code == 2 and "114-1.toml" in one_error_line(err) and "UTF-8" in err
     for opt, value in (("--scale", "0"), ("--seed", "-1"), ("--scale", "-3")):
         code, _, err = cli(capsys, "synth", opt, value, "--out", tmp_path / "o")
         assert code == 2 and f"{opt} '{value}'" in one_error_line(err)
