@@ -497,3 +497,14 @@ def test_ctrl_c_on_per_department_stops_within_seconds(tmp_path):
         if d.is_dir():
             assert not d.name.startswith("."), d
             assert (d / "term_briefing.html").is_file()
+
+
+def test_a_department_option_is_trimmed(tmp_path, capsys):
+    # " 化材 " is 化材; an unknown one is named trimmed, before any kernel starts
+    from ncut_analysis.headers import clean_text
+
+    assert clean_text(" 化材\u3000") == "化材"
+    code, _, err = cli(
+        capsys, "briefing", "--department", " 不存在系\u200b ", "--out", tmp_path / "o"
+    )
+    assert code == 2 and "'不存在系'" in one_error_line(err)
