@@ -508,3 +508,34 @@ def test_a_department_option_is_trimmed(tmp_path, capsys):
         capsys, "briefing", "--department", " 不存在系\u200b ", "--out", tmp_path / "o"
     )
     assert code == 2 and "'不存在系'" in one_error_line(err)
+
+
+def test_a_full_disk_while_writing_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import ncut_analysis.cli as cli_module
+
+    def full(df, target, **kw):  # noqa: ARG001 - as the disk would answer
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(cli_module, "write_csv", full)
+    s = students_csv(tmp_path / "s.csv", ["S1,甲,工程學院,化材,四甲,111,日四技"])
+    r = records_csv(tmp_path / "r.csv", ["S1"])
+    out = tmp_path / "pr.csv"
+    code, _, err = cli(capsys, "pass-rates", "--students", s, "--records", r, "--out", out)
+    assert code == 2
+    assert one_error_line(err) == f"error: {out}: No space left on device"
+
+
+@pytest.mark.parametrize("where", ["a_folder", "under_a_file"])
+def test_an_unusable_ledger_stops_before_any_work(where, tmp_path, capsys, monkeypatch):
+    from ncut_analysis import notices
+
+    monkeypatch.setattr(notices, "find_chromium", lambda: "fake")  # (stops before printing)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    ledger = tmp_path if where == "a_folder" else blocker / "n.sqlite"
+    code, _, err = cli(capsys, "notices", "--term", "114-1", "--as-of", "2025-10-31",
+                       "--ledger", ledger, "--out", tmp_path / "o")  # fmt: skip
+    assert code == 2 and "--ledger" in one_error_line(err)
+    assert not (tmp_path / "o").exists() and blocker.read_text() == "x"
