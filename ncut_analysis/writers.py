@@ -223,7 +223,9 @@ def check_output(target: str | Path, *, folder: bool, option: str = "--out") -> 
             raise OptionError(option, str(target), "exists and is not a folder")
         if not folder and path.is_dir():
             raise OptionError(option, str(target), "is a folder; name the file to write")
-    above = path.parent if not (folder and path.is_dir()) else path
+    # A file is written beside itself, and a folder staged beside itself (``atomic_dir``):
+    # the place that must take a new entry is the parent's.
+    above = path.absolute().parent
     while not above.exists():
         above = above.parent
     if not above.is_dir():
