@@ -180,19 +180,24 @@ def check_population(
 
 def _matched(students: pd.DataFrame, counted: np.ndarray, records: pd.DataFrame | None) -> dict:
     """The records' match against the students: how many name no student, and how many
-    counted students have no record at all."""
+    counted students have no record at all. One hash pass over the records (their distinct
+    ids); the rest is over the distinct ids and the students only."""
     if records is None:
         return {}
-    from .thresholds import positions
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    at = positions(records["student_id"], students["student_id"])
-    unmatched = at < 0
-    has = np.zeros(len(students), dtype=bool)
-    has[at[~unmatched]] = True
-    sample = pd.unique(records["student_id"].to_numpy()[unmatched][:1000])[:3]
+    rid = pa.array(records["student_id"].array)
+    sid = pa.array(students["student_id"].array)
+    seen = pc.unique(rid).drop_null()
+    unknown = seen.filter(pc.invert(pc.is_in(seen, value_set=sid)))
+    n_unmatched = 0
+    if len(unknown):
+        n_unmatched = int(pc.sum(pc.is_in(rid, value_set=unknown)).as_py() or 0)
+    has = pc.is_in(sid, value_set=seen).to_numpy(zero_copy_only=False)
     return {
         "records": len(records),
-        "unmatched_records": int(unmatched.sum()),
-        "unmatched_ids": tuple(str(s) for s in sample),
+        "unmatched_records": n_unmatched,
+        "unmatched_ids": tuple(str(v) for v in unknown[:3].to_pylist()),
         "no_records": int((counted & ~has).sum()),
     }
