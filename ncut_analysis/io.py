@@ -457,11 +457,13 @@ def read_arrow(
     the first of the first rows that names every one of ``columns`` (``headers.find_header``);
     in an XLSX the first sheet that has one, or ``sheet``.
 
-    Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
-    come dictionary-encoded instead, values as written, for ``decode`` to parse once per
-    distinct value: school files repeat a few hundred dates and amounts over millions of rows.
-    CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
-    school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
+    Text comes cleaned as a person reads it (NFKC, no zero-width characters, no surrounding
+    blanks) and empty cells missing. The ``coded`` columns come dictionary-encoded instead,
+    values as written, for ``decode`` to parse once per distinct value: school files repeat a
+    few hundred dates and amounts over millions of rows. CSV is UTF-8 (with or without BOM),
+    or Big5/cp950 (Taiwanese school systems), decided over the whole file (``_encoding``); an
+    XLSX is read as Excel shows it (visible sheets, number formats, a date-time as its day).
+    Parquet keeps its own types. Raises ``InputError`` for a missing or
     unreadable file, a missing column, or two columns that name one field.
     """
     shape = Shape(
