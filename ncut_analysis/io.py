@@ -265,6 +265,8 @@ def _xlsx_text(value: object, number_format: str = "General") -> str | None:
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)) and "%" in _section(number_format):
+        return _percent(value, number_format)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     if isinstance(value, int):
@@ -279,6 +281,24 @@ def _xlsx_text(value: object, number_format: str = "General") -> str | None:
 
 
 _QUOTED = re.compile(r'"([^"]*)"|\\(.)|\[[^\]]*\]|_.|\*.')
+
+
+def _section(number_format: str | None) -> str:
+    """The part of a number format that shows a positive number, without quoted text."""
+    return re.sub(r'"[^"]*"', "", (number_format or "General").split(";")[0])
+
+
+def _percent(value: float, number_format: str) -> str:
+    """A number in a percent format as Excel shows it: ``0.8541`` in ``0.00%`` is ``85.41%``
+    (a published rate is the number shown), rounded half up to the format's decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    fmt = _section(number_format)
+    decimals = len(m.group(1)) if (m := re.search(r"\.([0#]+)", fmt)) else 0
+    shown = (Decimal(repr(float(value))) * 100).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+    )
+    return f"{shown}%"
 
 
 def _padded(value: int, number_format: str) -> str:

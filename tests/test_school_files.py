@@ -539,3 +539,19 @@ def test_an_unusable_ledger_stops_before_any_work(where, tmp_path, capsys, monke
                        "--ledger", ledger, "--out", tmp_path / "o")  # fmt: skip
     assert code == 2 and "--ledger" in one_error_line(err)
     assert not (tmp_path / "o").exists() and blocker.read_text() == "x"
+
+
+def test_a_published_rate_in_a_percent_format_is_read_as_shown(tmp_path):
+    from ncut_analysis.loaders import load_published
+
+    cats = ["resilience", "enhancement", "engagement", "certificate"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["college", "department", "students", *[f"{c}_{m}" for c in cats
+                                                       for m in ("passed", "rate")]])  # fmt: skip
+    ws.append(["工程學院", "化材", 3, *[v for _ in cats for v in (2, 2 / 3)]])
+    for cell in ws[2][4::2]:
+        cell.number_format = "0.00%"  # Excel shows 66.67%
+    wb.save(tmp_path / "p.xlsx")
+    got = load_published(tmp_path / "p.xlsx")
+    assert got["resilience_rate"].tolist() == [6667]  # hundredths of a percent, as shown
