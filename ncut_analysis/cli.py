@@ -8,6 +8,7 @@ import sqlite3
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from .errors import InputError, NcutError
 from .headers import clean_text
@@ -366,8 +367,16 @@ def _cmd_new_term(a: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its mistakes told in one line (``error: ncut-analysis rosters: the
+    following arguments are required: --out``), exit status 2, as every other bad option."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ncut-analysis", description="NCUT analytics workbook")
+    p = _Parser(prog="ncut-analysis", description="NCUT analytics workbook")
     rules_dir_help = "a folder of the school's own rules files, searched before the package's"
     p.add_argument("--rules-dir", dest="rules_dir_global", help=rules_dir_help)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

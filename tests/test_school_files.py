@@ -555,3 +555,18 @@ def test_a_published_rate_in_a_percent_format_is_read_as_shown(tmp_path):
     wb.save(tmp_path / "p.xlsx")
     got = load_published(tmp_path / "p.xlsx")
     assert got["resilience_rate"].tolist() == [6667]  # hundredths of a percent, as shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["rosters", "--students", "s.csv"], "required: --records, --out"),
+        (["synth", "--scale", "abc", "--out", "o"], "--scale: invalid int value: 'abc'"),
+        (["no-such-command"], "invalid choice: 'no-such-command'"),
+    ],
+)
+def test_an_option_mistake_is_one_line(argv, says, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert says in one_error_line(capsys.readouterr().err)
