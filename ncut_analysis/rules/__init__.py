@@ -326,7 +326,6 @@ def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
 _TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates"}
 
 
-@cache
 def _read_toml(path: Path) -> dict:
     """A rules file as TOML; ``RulesError`` (one line) for one that is not TOML, not UTF-8, or
     cannot be read (a folder by that name, no permission, a disk error)."""
@@ -341,6 +340,7 @@ def _read_toml(path: Path) -> dict:
         raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
+@cache
 def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
     raw = _read_toml(path)
     top = {f.name for f in fields(TermRules)}
