@@ -12,7 +12,8 @@ from typing import Any
 
 from . import paths
 from .errors import BriefingError, OptionError
-from .io import atomic_dir, atomic_path
+from .headers import clean_text
+from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
@@ -305,6 +306,15 @@ def run_term_briefing(
     checked before any kernel starts. With ``per_department``, one briefing per department in
     ``out/<term>/<department>/``, run in parallel on the available cores, plus an ``index.html``.
     """
+    if bool(students) != bool(records):
+        given, missing = ("students", "records") if students else ("records", "students")
+        raise OptionError(
+            given,
+            students or records,
+            f"needs {missing} too: give both files (or neither, for the shipped data)",
+        )
+    department = clean_text(department or "")
+    _check_files(published, ledger)
     checked = resolve_term_params(
         term=term,
         as_of=as_of or "",
@@ -331,8 +341,6 @@ def run_term_briefing(
         return [_one_briefing(params, base, progress_bar)]  # the notebook reads the data
     depts = seniors_departments(checked.students, checked.rules)
     if department and department not in depts:
-        from .errors import OptionError
-
         raise OptionError(
             "department", department, f"no such department among the seniors ({'、'.join(depts)})"
         )
@@ -342,23 +350,27 @@ def run_term_briefing(
     workers = workers or os.cpu_count() or 1
     from tqdm.auto import tqdm
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(depts))) as pool:
+    names = dict(zip(depts, unique_names(depts), strict=True))
+    # Each worker in a process group of its own: a Ctrl-C reaches this process only, which
+    # then ends the workers (and, through their parent watch, their kernels) at once; the
+    # departments finished stay, the others keep their earlier files (``atomic_dir``).
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(depts)), initializer=os.setpgrp)
+    try:
         futs = {
-            pool.submit(_one_briefing, {**params, "department": d}, base / _safe(d), False): d
+            pool.submit(_one_briefing, {**params, "department": d}, base / names[d], False): d
             for d in depts
         }
-        try:
-            for f in tqdm(
-                as_completed(futs), total=len(futs), desc="departments", disable=not progress_bar
-            ):
-                done[futs[f]] = f.result()
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
+        for f in tqdm(
+            as_completed(futs), total=len(futs), desc="departments", disable=not progress_bar
+        ):
+            done[futs[f]] = f.result()
+    except BaseException:
+        _stop_pool(pool, base)
+        raise
+    pool.shutdown(wait=True)
     page = department_index(
         TermReport.build(**{k: v for k, v in params.items() if k != "department"}),
-        {d: f"{_safe(d)}/term_briefing.html" for d in depts},
+        {d: f"{names[d]}/term_briefing.html" for d in depts},
     )
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -409,5 +421,38 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "dept"
+def _stop_pool(pool: ProcessPoolExecutor, base: Path) -> None:
+    """End a pool's workers now (their process groups: a worker and what it started there),
+    and remove what they had staged in ``base``: the folders they were writing stay as they
+    were before the run."""
+    import shutil
+    import signal
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=5)
+        for staged in base.glob(f".partial-{proc.pid}-*"):
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def _check_files(published: str, ledger: str) -> None:
+    """A published table and a ledger read before any kernel starts: a file that is not one
+    stops here, in a second, not inside the notebook."""
+    if published:
+        if not Path(published).is_file():
+            raise OptionError("published", published, "no such file")
+        from .loaders import load_published
+
+        load_published(published)
+    if ledger:
+        if not Path(ledger).is_file():
+            raise OptionError("ledger", ledger, "no such file")
+        from .ledger import check_ledger
+
+        check_ledger(ledger)

@@ -25,6 +25,7 @@ __all__ = [
     "KINDS",
     "LedgerError",
     "open_ledger",
+    "check_ledger",
     "find_run",
     "told_passed",
     "previous_run",
@@ -122,6 +123,37 @@ def open_ledger(path: str | Path) -> sqlite3.Connection:
                 path, f"ledger schema {row and row[0]}, this version reads {SCHEMA_VERSION}"
             )
     return con
+
+
+def check_ledger(path: str | Path) -> None:
+    """Read a ledger without changing it, before any slow work: a ``LedgerError`` (one line)
+    for a file that is not SQLite, holds other tables or another schema, or is damaged (SQLite's
+    ``quick_check``: a corrupted page)."""
+    path = Path(path)
+    if not path.is_file():
+        raise _error(path, "the ledger is not a file" if path.exists() else "no such file")
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise _error(path, f"cannot be opened (SQLite: {exc})") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "runs", "notices", "counts"} <= tables:
+            raise _error(path, "an SQLite file without the notices ledger's tables")
+        if tables:
+            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None or int(row[0]) != SCHEMA_VERSION:
+                raise _error(
+                    path, f"ledger schema {row and row[0]}, this version reads {SCHEMA_VERSION}"
+                )
+        found = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
+        if found != ["ok"]:
+            shown = " ".join(" ".join(found[:3]).split())  # SQLite's report, on one line
+            raise _error(path, f"the ledger is damaged (SQLite: {shown})")
+    except sqlite3.Error as exc:
+        raise _error(path, f"not a notices ledger, or damaged (SQLite: {exc})") from None
+    finally:
+        con.close()
 
 
 def _has_tables(con: sqlite3.Connection) -> bool:

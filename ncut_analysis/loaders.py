@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _kernels, arrays
 from .headers import Shape, aliases, normalize, without_notes
@@ -38,6 +39,8 @@ __all__ = [
     "records_kind",
     "load_published",
     "load_pass_table",
+    "normalize_ids",
+    "WESTERN_COHORTS_ATTR",
 ]
 
 STUDENT_COLUMNS = ("student_id", "name", "college", "department", "class", "cohort", "program")
@@ -60,6 +63,9 @@ CATEGORY_ALIASES: dict[str, str] = {
 _CATEGORY_KEYS = {normalize(s): c for s, c in CATEGORY_ALIASES.items()}
 # The attribute (``DataFrame.attrs``) that marks records built from per-student totals.
 TOTALS_ATTR = "totals"
+# The attribute of a students frame: how many entry years were Western and converted.
+WESTERN_COHORTS_ATTR = "western_cohorts"
+_ROC_EPOCH = 1911
 
 
 def _without(col: pd.Series, pattern: str) -> pd.Series:
@@ -90,10 +96,17 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     spelled = _without(df["cohort"], r"\s*(?:學年度|學年|年)$")
     cohort, p = parse_fixed(spelled, "cohort", scale=1, lo=1)
     problems += p
+    # A Western entry year (2022) is converted to the ROC year (111): an ROC year has two or
+    # three digits until 2911, so a year from 1912 on can only be a Western one.
+    western = (cohort >= _ROC_EPOCH + 1).fillna(False)
+    cohort = cohort.where(~western, cohort - _ROC_EPOCH)
     df = df.assign(cohort=cohort)
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
+    df["student_id"] = pd.arrays.ArrowStringArray(
+        normalize_ids(pa.chunked_array([pa.array(df["student_id"].array)]))
+    )
     # Each id's first row, from putting the ids in a hash table (rows not their own first are
     # repeats): one pass, where pandas' duplicated and drop_duplicates take two.
     first = _kernels.first_rows(pa.array(df["student_id"].array))
@@ -117,7 +130,9 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     if repeat.any():
         df = df[~repeat]
     df["cohort"] = df["cohort"].astype("int64")
-    return df.reset_index(drop=True)
+    out = df.reset_index(drop=True)
+    out.attrs[WESTERN_COHORTS_ATTR] = int(western.to_numpy()[~repeat].sum())
+    return out
 
 
 def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -184,10 +199,34 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     return out
 
 
+def _has_lower(col: pa.ChunkedArray) -> bool:
+    """Whether any value of a text column holds a byte of ``a``-``z`` (or beyond ASCII, where
+    a lower-case letter may hide): one pass over the bytes, no copy."""
+    for ch in col.chunks:
+        if len(ch) == 0:
+            continue
+        _, offsets, data = ch.buffers()[:3]
+        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
+        off = np.frombuffer(offsets, dtype=width, count=2, offset=ch.offset * width.itemsize)
+        end = np.frombuffer(
+            offsets, dtype=width, count=1, offset=(ch.offset + len(ch)) * width.itemsize
+        )
+        used = np.frombuffer(data, dtype=np.uint8)[off[0] : end[0]] if data else np.zeros(0)
+        if len(used) and (((used >= 0x61) & (used <= 0x7A)).any() or used.max() >= 0x80):
+            return True
+    return False
+
+
+def normalize_ids(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Student ids as they are matched: NFKC (full-width ３Ａ１１１００１ is 3A111001, done when
+    read), upper case (3a111001 is 3A111001). A column of upper-case ASCII is returned as is."""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())  # numeric ids in a typed file
+    return pc.utf8_upper(col) if _has_lower(col) else col
+
+
 def _ids(table: pa.Table, lines: pd.Index) -> tuple[pa.ChunkedArray, list[Problem]]:
-    sid = table.column("student_id")
-    if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
-        sid = sid.cast(pa.string())  # numeric ids in a typed file
+    sid = normalize_ids(table.column("student_id"))
     no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
     return sid, [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
 

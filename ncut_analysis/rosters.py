@@ -8,19 +8,19 @@ repeated on every page, the class and the as-of date in the page header.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .io import atomic_dir, save_workbook, write_csv
+from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
 from .report.xlsx import fill_sheet
 from .rules import UNIT, TermRules
 from .thresholds import format_amount, missing_parts, shortfall, student_card
 
-__all__ = ["roster_table", "write_rosters", "PERSONAL_DATA_NOTE"]
+__all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSONAL_DATA_NOTE"]
 
 PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
@@ -72,8 +72,41 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     return out
 
 
-def _safe(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "class"
+@dataclass(frozen=True)
+class ClassGroup:
+    """A class as the school knows it: (department, class), never the class name alone (四年甲班
+    is in every department); ``name``: its files' name (``io.unique_names``)."""
+
+    department: str
+    cls: str
+    name: str
+    students: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        """How the class is named to a person: the class, after its department when the class
+        name alone is shared by several departments."""
+        return self.cls if self.name == safe_name(self.cls) else f"{self.department} {self.cls}"
+
+
+def class_groups(status: pd.DataFrame) -> list[ClassGroup]:
+    """The classes of a status table, by (department, class), in that order. A class's files
+    are named by the class; a class name that two departments share is named by both
+    (``化材_四年甲班``), and names that would still meet get a short hash (``unique_names``)."""
+    groups = list(status.groupby(["department", "class"], sort=True, dropna=False))
+    classes = [str(c) for (_, c), _ in groups]
+    shared = {c for c in classes if classes.count(c) > 1}
+    wanted = [f"{d}_{c}" if str(c) in shared else str(c) for (d, c), _ in groups]
+    names = unique_names(wanted, default="class")
+    return [
+        ClassGroup(str(d), str(c), n, g.reset_index(drop=True))
+        for ((d, c), g), n in zip(groups, names, strict=True)
+    ]
+
+
+def _is_roster_file(name: str) -> bool:
+    """The files a rosters folder is made of (replaced as a set by each run)."""
+    return name.lower().endswith((".xlsx", ".csv"))
 
 
 def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
@@ -86,9 +119,11 @@ def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
 def write_rosters(
     status: pd.DataFrame, rules: TermRules, out: str | Path, as_of: dt.date | None = None
 ) -> list[Path]:
-    """Write ``<class>.xlsx`` and ``<class>.csv`` per class into ``out``; returns the xlsx paths.
+    """Write ``<class>.xlsx`` and ``<class>.csv`` per class (department and class:
+    ``class_groups``) into ``out``; returns the xlsx paths, in ``class_groups`` order.
 
-    All files appear together or not at all; other files in ``out`` are left alone.
+    All files appear together or not at all, as one set: an earlier run's roster that this run
+    does not write again (a renamed class) is removed; files of other kinds in ``out`` stay.
     """
     out = Path(out)
     written = []
@@ -99,11 +134,11 @@ def write_rosters(
     )
     if rules.aesthetics_into:
         need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
-    with atomic_dir(out) as tmp:
-        for cls, g in status.groupby("class", sort=True):
+    with atomic_dir(out, owned=_is_roster_file) as tmp:
+        for group in class_groups(status):
+            cls, g, base = group.label, group.students, group.name
             table = roster_table(g, rules)
             table.attrs["formats"] = _formats(table, rules)
-            base = _safe(str(cls))
             write_csv(table, tmp / f"{base}.csv", bom=True)
             wb = Workbook()
             ws = wb.active

@@ -341,13 +341,23 @@ def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
 _TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates"}
 
 
-@cache
-def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
+def _read_toml(path: Path) -> dict:
+    """A rules file as TOML; ``RulesError`` (one line) for one that is not TOML, not UTF-8, or
+    cannot be read (a folder by that name, no permission, a disk error)."""
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path}: not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+@cache
+def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
+    raw = _read_toml(path)
     top = {f.name for f in fields(TermRules)}
     _check_keys(path, "the file", raw, top, top - _TERM_OPTIONAL)
     th = raw["thresholds"]
@@ -436,8 +446,7 @@ def load_term_rules(
 
 @cache
 def _load_admission_cached(path: Path) -> AdmissionRules:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = _read_toml(path)
     _check_keys(
         path,
         "the file",
