@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
-from .report.xlsx import fill_sheet
+from .report.xlsx import fill_sheet, text_width
 from .rules import UNIT, TermRules
 from .thresholds import format_amount, missing_parts, shortfall, student_card
 
@@ -25,6 +26,8 @@ __all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSO
 PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
 _TOP = Alignment(vertical="top", wrap_text=True)
+_BODY = Alignment(vertical="center", wrap_text=False, shrink_to_fit=False)
+_CENTRED = Alignment(horizontal="center", vertical="center")
 
 
 def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
@@ -140,28 +143,87 @@ def write_rosters(
             table = roster_table(g, rules)
             table.attrs["formats"] = _formats(table, rules)
             write_csv(table, tmp / f"{base}.csv", bom=True)
-            wb = Workbook()
-            ws = wb.active
-            ws.title = "清冊"
             failing = int((~g["all_passed"]).sum())
             title = f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"
-            ws["A1"] = title
-            ws["A1"].font = Font(bold=True, size=14)
-            ws["A2"] = f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
-            fill_sheet(
-                ws,
-                table,
-                header_row=3,
-                body=_TOP,
-                marked=table.attrs.get("failing"),
-                mark=_FAIL_FILL,
+            note = (
+                f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
+                "（各項數值在隱藏的工作表「數值」，取消隱藏即可排序）"
             )
-            ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 12)
-            ws.oddHeader.left.text = f"{cls}　{rules.term}"
-            ws.oddHeader.right.text = stamp
-            ws.oddFooter.left.text = PERSONAL_DATA_NOTE
-            ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
-            ws.page_margins.left = ws.page_margins.right = 0.4
+            wb = _roster_workbook(
+                table, rules, title=title, note=note, header=f"{cls}　{rules.term}", stamp=stamp
+            )
             save_workbook(wb, tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written
+
+
+# The printed roster: one A4 landscape page for a class of up to 60, no type under 8 pt. The
+# page is 595 pt high; 0.3 in margins leave 552 pt: the header row and 60 rows of 9 pt (the
+# title and the notice print in the page's header and footer, not as rows).
+ROSTER_PT = 8  # the table's type
+ROSTER_ROW_PT = 9  # a body row's height
+ROSTER_HEAD_PT = 11
+_MARGIN_IN = 0.3
+
+
+def _roster_workbook(
+    table: pd.DataFrame, rules: TermRules, *, title: str, note: str, header: str, stamp: str
+) -> Workbook:
+    """The advisor's workbook: 「清冊」 to print (each category once, as 「4.5 / 3 通過」, and
+    what is missing), 「數值」 with the same students' amounts as numbers for sorting. Both say
+    they hold personal data (a row above the table and the printed footer)."""
+    numbers = [f"{rules.label(c)}（{rules.unit(c)}）" for c in rules.threshold_categories]
+    shown = table.drop(columns=numbers)
+    shown.attrs = {"failing": table.attrs.get("failing")}
+    values = table[["班級", "學號", "姓名", *numbers]].copy()
+    values.attrs = {"formats": table.attrs.get("formats", {})}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "清冊"
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=11)
+    ws["A2"] = note
+    ws["A2"].font = Font(size=ROSTER_PT)
+    fill_sheet(
+        ws, shown, header_row=3, body=_BODY, marked=shown.attrs.get("failing"), mark=_FAIL_FILL
+    )
+    text_cols = {rules.label(c) for c in (*rules.threshold_categories, "all")}
+    for j, c in enumerate(shown.columns, start=1):
+        letter = get_column_letter(j)
+        if c in text_cols:  # 「4.5 / 3 通過」 centred: never against its neighbour's text
+            for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
+                row[0].alignment = _CENTRED
+        # widths for the table's own type (a width counts characters of the 11 pt default)
+        chars = max([text_width(c), *(text_width(v) for v in shown[c].astype(str))])
+        ws.column_dimensions[letter].width = round(chars * ROSTER_PT / 11 + 2, 1)
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.font = Font(bold=cell.row == 3, size=ROSTER_PT)
+    ws.row_dimensions[3].height = ROSTER_HEAD_PT
+    for r in range(4, ws.max_row + 1):
+        ws.row_dimensions[r].height = ROSTER_ROW_PT
+    _print_setup(ws, header, stamp, one_page=True)
+    ws.print_area = f"A3:{get_column_letter(len(shown.columns))}{max(ws.max_row, 3)}"
+    ws.oddHeader.center.text = title
+    # the amounts as numbers, to sort by: a sheet of its own, hidden so the roster prints alone
+    vs = wb.create_sheet("數值")
+    vs.sheet_state = "hidden"
+    vs["A1"] = PERSONAL_DATA_NOTE
+    vs["A1"].font = Font(bold=True, color="C00000")
+    fill_sheet(vs, values, header_row=2)
+    _print_setup(vs, header, stamp, one_page=False)
+    return wb
+
+
+def _print_setup(ws, header: str, stamp: str, *, one_page: bool) -> None:  # noqa: ANN001
+    ws.oddHeader.left.text = header
+    ws.oddHeader.right.text = stamp
+    ws.oddFooter.left.text = PERSONAL_DATA_NOTE
+    ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    m = ws.page_margins
+    m.left = m.right = m.top = m.bottom = _MARGIN_IN
+    m.header = m.footer = 0.1

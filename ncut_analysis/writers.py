@@ -328,7 +328,11 @@ def text_as_text(wb):  # noqa: ANN001, ANN201 - an openpyxl Workbook, imported l
 def save_workbook(wb, target: str | Path) -> Path:  # noqa: ANN001 - an openpyxl Workbook
     """Save an openpyxl workbook atomically with no live formula (``text_as_text``). Every
     workbook the package builds cell by cell is saved through here."""
+    from .labels import LABELS
+
     target = Path(target)
+    props = wb.properties  # File > Properties names the school, not the library
+    props.creator = props.lastModifiedBy = LABELS["school"]["name"]
     with atomic_path(target) as tmp:
         text_as_text(wb).save(tmp)
     return target
