@@ -195,15 +195,9 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     rules = ctx.rules
     # The paper roster shows the verdicts (「4.5 / 3 通過」) and what is missing; the workbook beside
     # it also has the sortable numbers.
-    keep = [
-        "學號",
-        "姓名",
-        rules.label("all"),
-        *(rules.label(c) for c in rules.threshold_categories),
-        "尚缺",
-    ]
     full = roster_table(status, rules)
-    table = full[[c for c in keep if c in full.columns]]
+    # the printed roster's columns (roster_table says which), without the class: it is the page's
+    table = full.iloc[:, [i for i in full.attrs.get("printed", ()) if i > 0]]
     need = "、".join(
         f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
         for c in rules.threshold_categories

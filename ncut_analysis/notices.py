@@ -44,7 +44,7 @@ from .paths import default_records, default_students
 from .population import check_population
 from .present import made_at_text
 from .printing import find_chromium, print_pdfs
-from .rosters import class_groups, roster_table, write_rosters
+from .rosters import class_groups, missing_text, write_rosters
 from .rules import TermRules, load_term_rules
 from .thresholds import format_amount, shortfall, student_status, summarise
 
@@ -96,14 +96,8 @@ def _shortfalls(status: pd.DataFrame, rules: TermRules) -> dict[str, np.ndarray]
 
 
 def _missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
-    """Student id -> what is missing, in the advisors' roster's words (``rosters.roster_table``)."""
-    if status.empty:
-        return {}
-    table = roster_table(status, rules)
-    return {
-        str(k): ("" if pd.isna(v) else str(v))
-        for k, v in zip(table["學號"], table["尚缺"], strict=True)
-    }
+    """Student id -> what is missing, in the advisors' roster's words (``rosters.missing_text``)."""
+    return missing_text(status, rules) if not status.empty else {}
 
 
 def _notice_text(

@@ -44,6 +44,16 @@ def _missing(short: pd.Series, rules: TermRules) -> str:
     )
 
 
+def missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
+    """Student id -> what is missing, in words (「抗壓 0.01 小時；證照 1 張」; "" when nothing),
+    from ``thresholds.shortfall``: the words the roster and the notices both use."""
+    gaps = shortfall(status, rules)
+    return {
+        str(sid): _missing(short, rules)
+        for sid, (_, short) in zip(status["student_id"], gaps.iterrows(), strict=True)
+    }
+
+
 def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """The roster of the students in ``status`` (a ``student_status`` table): one row each,
     pass or not per category as ``earned / required`` beside the earned amount as a number (for
@@ -72,6 +82,10 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     failing = tuple(out["_fail"].tolist())
     out = out.drop(columns="_fail").reset_index(drop=True)
     out.attrs["failing"] = failing  # per row: not passed all four (the rows to mark)
+    # the columns a printed roster shows (the verdicts, not the amounts), by position
+    numbers = {f"{rules.label(c)}（{rules.unit(c)}）" for c in rules.threshold_categories}
+    out.attrs["printed"] = tuple(i for i, c in enumerate(out.columns) if c not in numbers)
+    out.attrs["numbers"] = tuple(i for i, c in enumerate(out.columns) if c in numbers)
     return out
 
 
@@ -172,10 +186,9 @@ def _roster_workbook(
     """The advisor's workbook: 「清冊」 to print (each category once, as 「4.5 / 3 通過」, and
     what is missing), 「數值」 with the same students' amounts as numbers for sorting. Both say
     they hold personal data (a row above the table and the printed footer)."""
-    numbers = [f"{rules.label(c)}（{rules.unit(c)}）" for c in rules.threshold_categories]
-    shown = table.drop(columns=numbers)
+    shown = table.iloc[:, list(table.attrs["printed"])].copy()
     shown.attrs = {"failing": table.attrs.get("failing")}
-    values = table[["班級", "學號", "姓名", *numbers]].copy()
+    values = table.iloc[:, [0, 1, 2, *table.attrs["numbers"]]].copy()
     values.attrs = {"formats": table.attrs.get("formats", {})}
     wb = Workbook()
     ws = wb.active
