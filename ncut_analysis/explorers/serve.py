@@ -86,8 +86,26 @@ class TokenIdentityProvider(PasswordIdentityProvider):
     names its own English login handler, so the handler is swapped where the routes are
     made)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _forbid_pages_without_token()
+
     def get_handlers(self) -> list[tuple[str, object]]:
         return [
             (path, ChineseLoginHandler if path == r"/login" else handler)
             for path, handler in super().get_handlers()
         ]
+
+
+def _no_login_redirect(self: Any) -> str:
+    """A page asked for without the token answers 403 (the error page says, in Chinese, to use
+    the full link with the token), as the API does: no redirect to a form that invites guessing.
+    The login form stays at ``/login`` for a colleague who has the token but not the link."""
+    raise web.HTTPError(403)
+
+
+def _forbid_pages_without_token() -> None:
+    """Applied when the served app's identity provider starts (the server's process only)."""
+    from jupyter_server.base.handlers import JupyterHandler
+
+    JupyterHandler.get_login_url = _no_login_redirect  # type: ignore[method-assign]
