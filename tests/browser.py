@@ -318,7 +318,8 @@ def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
     """Hover every plotly chart under ``root``, press each button of its toolbar (a download is
     saved and dropped), and return per chart its buttons' tooltips and whatever English the
     toolbar or plotly's notifications showed. The caller checks ``pg.seen['blocked']``."""
-    graphs = pg.locator(f"{root} .js-plotly-plot")
+    # the charts a reader can point at: a chart drawn for paper only is kept off screen
+    graphs = pg.locator(f"{root} .js-plotly-plot:not(.ncut-paper-only *)")
     out = []
     names: list[str] = []  # a PNG's name is its chart's title: the chart's words, not the toolbar's
     for i in range(graphs.count()):

@@ -70,7 +70,7 @@ def test_admission_briefing_in_a_browser(html):
             " return d.length > 0 && d.every(e => e.querySelector('.main-svg')); }"
         )
         n = pg.locator(".plotly-graph-div").count()
-        assert n == 4 and all(
+        assert n == 5 and all(  # four charts, and the rank shifts' views for paper
             pg.locator(".plotly-graph-div").nth(i).locator(".main-svg").count() for i in range(n)
         )
         assert pg.seen["console"] == [] and pg.seen["errors"] == [] and pg.seen["blocked"] == []
