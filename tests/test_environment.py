@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from .conftest import REPO
 
 CONDA_NAMES = {"kaleido": "python-kaleido", "duckdb": "python-duckdb"}
@@ -29,3 +31,52 @@ def test_environment_yml_matches_pyproject():
             name, bound = _spec(m.group(1))
             conda[name] = bound
     assert conda == wanted
+
+
+HEAVY = ("ipywidgets", "openpyxl", "plotly", "IPython", "pptx", "numba", "llvmlite")
+
+
+def test_import_and_a_data_only_call_load_no_view_library():
+    # In a fresh process: the package's top level imports its submodules on first use, so the
+    # pass rates of the shipped data load none of the notebook, chart or office-file libraries.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ncut_analysis as na\n"
+        "bare = sorted(m for m in sys.modules if m.startswith('ncut_analysis.'))\n"
+        "s = na.load_students(na.paths.default_students())\n"
+        "r = na.load_records(na.paths.default_records())\n"
+        "t = na.pass_rates(s, r, term='114-1')\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "print(bare, heavy, int(t['students'].iloc[-1]), na.__version__)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["[]", "[]", "1504", _installed_version()]
+
+
+def _installed_version() -> str:
+    from importlib.metadata import version
+
+    return version("ncut-analysis")
+
+
+def test_public_names_resolve_and_unknown_ones_raise():
+    import ncut_analysis as na
+
+    for name in na.__all__:
+        assert getattr(na, name) is not None, name
+    assert na.paths.RULES_DIR.is_dir()  # a submodule by attribute
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        na.nothing_here  # noqa: B018
+    assert set(na.__all__) <= set(dir(na))
+
+
+def test_no_numba_anywhere():
+    # No compiled kernel of our own: nothing imports numba, llvmlite or numba.core.
+    text = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in [*REPO.glob("ncut_analysis/**/*.py"), REPO / "pyproject.toml", REPO / "Makefile"]
+    )
+    assert "numba" not in text and "llvmlite" not in text
