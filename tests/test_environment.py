@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,83 @@ def test_no_numba_anywhere():
         for p in [*REPO.glob("ncut_analysis/**/*.py"), REPO / "pyproject.toml", REPO / "Makefile"]
     )
     assert "numba" not in text and "llvmlite" not in text
+
+
+def _wheel(tmp_path):  # noqa: ANN001, ANN202
+    import subprocess
+    import sys
+
+    dist = tmp_path / "dist"
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(dist)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    (whl,) = dist.glob("ncut_analysis-*.whl")
+    return whl
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_notebooks_templates_rules_and_data(tmp_path):
+    import zipfile
+
+    names = set(zipfile.ZipFile(_wheel(tmp_path)).namelist())
+    for path in [
+        *(f"notebooks/{p.name}" for p in (REPO / "notebooks").glob("*.ipynb")),
+        *(str(p.relative_to(REPO)) for p in (REPO / "data").rglob("*") if p.is_file()),
+    ]:
+        assert f"ncut_analysis/_bundled/{path}" in names, path
+    for p in (REPO / "ncut_analysis").rglob("*"):
+        if p.is_file() and p.suffix in {".toml", ".j2", ".json", ".css"}:
+            assert str(p.relative_to(REPO)) in names, p
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_runs_a_briefing_outside_the_repository(tmp_path):
+    # The wheel into a fresh venv (its dependencies lent by this one through a .pth line and
+    # JUPYTER_PATH, so that nothing is downloaded), then the briefing from a folder that is not
+    # the repository.
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    whl = _wheel(tmp_path)
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(whl)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(site) / "_lent.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    where = subprocess.run(
+        [str(py), "-c", "from ncut_analysis import paths; print(paths.DATA_DIR, paths.REPO_DIR)"],
+        capture_output=True,
+        text=True,
+        cwd=away,
+    )
+    assert where.stdout.split() == [f"{site}/ncut_analysis/_bundled/data", "None"], where.stderr
+    jupyter = {**os.environ, "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
+    res = subprocess.run(
+        [str(env_dir / "bin" / "ncut-analysis"), "briefing", "--term", "114-1", "--out", "out"],
+        capture_output=True,
+        text=True,
+        cwd=away,
+        env=jupyter,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    html = (away / "out" / "114-1" / "term_briefing.html").read_text(encoding="utf-8")
+    assert "87.77%" in html  # the shipped data's whole-school rate, from the bundled data
