@@ -15,13 +15,15 @@ import pytest
 from ncut_analysis import _engine, thresholds
 from ncut_analysis.rules import CATEGORIES, load_term_rules
 
-ENGINES = ["arrow", "duckdb"]
+ENGINES = ["arrow", "duckdb", "duckdb by runs"]
 
 
 @pytest.fixture(params=ENGINES)
 def engine(request, monkeypatch):
-    """Each test once with Arrow's join and once with DuckDB's (chosen by size otherwise)."""
+    """Each test with Arrow's join, DuckDB's, and DuckDB's of each run's first value (chosen by
+    size and by the number of runs otherwise)."""
     monkeypatch.setattr(_engine, "DUCKDB_MIN", 10**12 if request.param == "arrow" else 0)
+    monkeypatch.setattr(_engine, "RUNS_MAX", 1.0 if request.param.endswith("runs") else 0.0)
     return request.param
 
 
@@ -42,6 +44,13 @@ def test_exact_ids_lengths_and_bytes(engine):
     got = _engine.rows_in(pa.array(values), pa.array(keys)).tolist()
     assert got == [0, 1, -1, 2, -1, 3, -1, 4, -1, 5, -1, 6, 7, -1]
     assert got == plain(values, keys)
+
+
+def test_runs_of_equal_ids_and_missing_ones(engine):
+    keys = ["", "a", "b"]
+    values = ["a", "a", "a", None, None, "", "", None, "b", "b", "c", "c", "a"]
+    got = _engine.rows_in(pa.array(values), pa.array(keys)).tolist()
+    assert got == [1, 1, 1, -1, -1, 0, 0, -1, 2, 2, -1, -1, 1]
 
 
 def test_repeated_and_missing_keys_give_the_first_row(engine):
