@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .headers import Shape, aliases, normalize, without_notes
 from .io import (
@@ -92,9 +93,14 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
-    # Rows whose id an earlier row already has; the ids listed more than once, every row.
+    # Rows whose id an earlier row already has; the ids listed more than once, every row. Arrow
+    # counts the distinct ids first (one hash pass in C++): with none repeated, that is all.
     ids = df["student_id"]
-    repeat = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    valid = pa.array(ids.array).drop_null()
+    if pc.count_distinct(valid).as_py() == len(valid):
+        repeat = np.zeros(len(df), dtype=bool)
+    else:
+        repeat = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
     if repeat.any():
         dup = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
         d = df[dup]
