@@ -70,24 +70,21 @@ def _duckdb_rows(
     values: pa.Array | pa.ChunkedArray, keys: pa.Array | pa.ChunkedArray
 ) -> np.ndarray:
     """``rows_in`` by DuckDB: a hash join of (value row, id) with (key row, id), its matches
-    written back in value order (the join's output comes in no particular order)."""
+    written back in value order (the join's output comes in no particular order); a value that
+    matches a repeated key keeps the smallest row (no check of the keys beforehand: students
+    from ``load_students`` have none repeated)."""
     import duckdb
 
-    if pc.count_distinct(keys, mode="only_valid").as_py() < len(keys) - keys.null_count:
-        first = pc.fill_null(pc.index_in(keys, value_set=keys, skip_nulls=True), -1).to_numpy()
-        own = np.flatnonzero(first == np.arange(len(keys)))  # each key's first row only
-        keys, key_rows = keys.take(pa.array(own)), own.astype(np.int32)
-    else:
-        key_rows = np.arange(len(keys), dtype=np.int32)
     v = pa.table({"i": pa.array(np.arange(len(values), dtype=np.int32)), "id": values})
-    k = pa.table({"r": pa.array(key_rows), "id": keys})
-    out = np.full(len(values), -1, dtype=np.int32)
+    k = pa.table({"r": pa.array(np.arange(len(keys), dtype=np.int32)), "id": keys})
     with duckdb.connect(config={"threads": os.cpu_count() or 1}) as con:
         con.register("v", v)
         con.register("k", k)
         res = con.sql("SELECT v.i, k.r FROM v JOIN k ON v.id = k.id").to_arrow_table()
-    i = res.column("i").to_numpy()
-    out[i] = res.column("r").to_numpy()
+    none = np.iinfo(np.int32).max
+    out = np.full(len(values), none, dtype=np.int32)
+    np.minimum.at(out, res.column("i").to_numpy(), res.column("r").to_numpy())
+    out[out == none] = -1
     return out
 
 
