@@ -3,9 +3,9 @@
 One browser (Playwright, a runtime dependency: one printing path) prints every PDF of a run,
 ``width`` pages at once, each worker in its own browser context (its own renderer process).
 Most of a notice's time is the CJK font's subset embedded in each PDF (about 0.3 s of 0.5 s
-here), which is CPU work: on this 2-core machine, shared, two workers measured slower than one
-(47 notice PDFs: 21.4 / 22.4 s with one, 27.2 / 24.2 s with two, in turns), so the default is
-one worker per two cores."""
+here), which is CPU work: on this 2-core machine, shared, two workers measured no faster than
+one (47 notice PDFs, in turns: 21.4 / 22.4 / 23.0 / 26.0 s with one, 27.2 / 24.2 / 22.5 / 20.4 s
+with two), so the default is one worker per two cores."""
 
 from __future__ import annotations
 
