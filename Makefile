@@ -35,9 +35,9 @@ notices: $(STAMP)  ## the notice cycle on the shipped 114-1 data (week 8, week 1
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-voila: $(STAMP)  ## the threshold explorer as a Voila app on 127.0.0.1:8866 (offline: no CDN)
-	JUPYTER_PATH=ncut_analysis/templates/jupyter $(BIN)/voila notebooks/threshold_explorer.ipynb \
-		--template=ncut_explorer --Voila.ip=127.0.0.1 --port=8866
+voila: $(STAMP)  ## the threshold explorer as a Voila app for colleagues (voila.json: token, 127.0.0.1, idle kernels culled)
+	JUPYTER_PATH=$(CURDIR)/ncut_analysis/templates/jupyter $(BIN)/voila notebooks/threshold_explorer.ipynb \
+		--Voila.config_file_paths=$(CURDIR) $(VOILA_ARGS)
 
 test: $(STAMP)  ## run every test (notebooks and browser tests included)
 	$(BIN)/python -m pytest

@@ -429,7 +429,7 @@ def _mc_loop(applicants: pd.DataFrame, mode: str, sd: float, draws: int, seed: i
         items = adm.NORMAL_ITEMS if mode == "normal" else adm.SPECIAL_ITEMS
         w = rules.normal_weights if mode == "normal" else p.special_weights
         tb = list(rules.normal_tiebreak if mode == "normal" else p.special_tiebreak)
-        noisy = ["interview"] if mode == "normal" else list(items)
+        noisy = [i for i in items if i in rules.scored_by_people]  # the rules' noise model
         s = {i: a[i].fillna(0).to_numpy(dtype=np.int64) for i in items}
         present = {i: a[i].notna().to_numpy() for i in items}
         hits = np.zeros(len(a))

@@ -12,7 +12,9 @@ from typing import Any
 
 from . import paths
 from .errors import BriefingError, OptionError
-from .io import atomic_dir, atomic_path
+from .headers import clean_text
+from .io import atomic_dir, atomic_path, unique_names
+from .labels import LABELS
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
 from .report.term import resolve_term_params, seniors_departments
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 RENDERER = "ncut_offline"
+MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one chart config
 
 
 # ---------------------------------------------------------------------------- plotly offline
@@ -44,25 +47,44 @@ def setup_notebook() -> None:
 
     Each figure is emitted as plotly's JSON mimetype (JupyterLab draws it) plus a ``<div>`` and
     a script calling ``Plotly.newPlot`` with no plotly.js and no MathJax of its own: the
-    briefing template inlines plotly.js once in the page head.
+    briefing template inlines plotly.js once in the page head. Both carry the one chart
+    ``config`` (``charts.base.plotly_config``: a Chinese toolbar of 下載 PNG and 重置, no logo,
+    no cloud).
     """
     import plotly.io as pio
-    from plotly.io._base_renderers import MimetypeRenderer
+    from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+
+    from .charts.base import chart_filename, plotly_config
+
+    def config(fig_dict: dict) -> dict:
+        title = ((fig_dict.get("layout") or {}).get("title") or {}).get("text") or ""
+        return plotly_config(filename=chart_filename(title))
 
     class _OfflineHtml(MimetypeRenderer):
         def to_mimebundle(self, fig_dict: dict) -> dict:
-            return {
-                "text/html": pio.to_html(
-                    fig_dict,
-                    include_plotlyjs=False,
-                    include_mathjax=False,
-                    full_html=False,
-                    config={"displaylogo": False, "responsive": False},
-                )
-            }
+            html = pio.to_html(
+                fig_dict,
+                include_plotlyjs=False,
+                include_mathjax=False,
+                full_html=False,
+                config=config(fig_dict),
+            )
+            # A view that switches on screen (a dropdown) prints as its small multiples: a
+            # figure's ``meta.medium`` ("screen" / "paper") says which page it belongs to.
+            meta = fig_dict.get("layout", {}).get("meta")
+            medium = meta.get("medium") if isinstance(meta, dict) else None
+            if medium in ("screen", "paper"):
+                html = f'<div class="ncut-{medium}-only">{html}</div>'
+            return {"text/html": html}
+
+    class _Mimetype(PlotlyRenderer):
+        def to_mimebundle(self, fig_dict: dict) -> dict:
+            self.config = config(fig_dict)
+            return super().to_mimebundle(fig_dict)
 
     pio.renderers[RENDERER] = _OfflineHtml()
-    pio.renderers.default = f"plotly_mimetype+{RENDERER}"
+    pio.renderers[MIMETYPE_RENDERER] = _Mimetype()
+    pio.renderers.default = f"{MIMETYPE_RENDERER}+{RENDERER}"
 
 
 # ---------------------------------------------------------------------------- running
@@ -160,12 +182,54 @@ def _one_briefing(
             {**params, "output_dir": str(stage)},
             progress_bar=progress_bar,
         )
+        _scrub_paths(stage / f"{name}.ipynb", _path_names(params, stage, nb))
         if kind == "term":
-            title = f"{params['term']} {params.get('department') or '全校'} 自主學習畢業門檻簡報"
+            scope = params.get("department") or LABELS["scope"]["school"]
+            title = f"{params['term']} {scope} 自主學習畢業門檻簡報"
         else:
             title = f"{params['year']} 產學訓四技專班招生排名模擬簡報"
         export_html(stage / f"{name}.ipynb", stage / f"{name}.html", title)
     return dest / f"{name}.html"
+
+
+# Parameters that name a file: the reader is told its name, never where it sits on this machine.
+_FILE_PARAMS = ("students", "records", "published", "ledger", "applicants")
+
+
+def _path_names(params: dict[str, Any], stage: Path, notebook: Path) -> dict[str, str]:
+    """What each local path of a run becomes in its executed notebook: a data file its file
+    name, the staging folder the notebook ran in ``.``, the source notebook its place in the
+    repository (``notebooks/term_briefing.ipynb``)."""
+    names = {str(Path(params[k])): Path(params[k]).name for k in _FILE_PARAMS if params.get(k)}
+    names[str(notebook)] = f"{notebook.parent.name}/{notebook.name}"
+    names[str(stage / notebook.name)] = notebook.name
+    names[str(stage)] = names[str(stage.resolve())] = "."
+    return names
+
+
+def _scrub_paths(nb_path: Path, names: dict[str, str]) -> None:
+    """Rewrite the executed notebook with every local path in ``names`` replaced, in every
+    string it holds (papermill's metadata, the injected parameters cell, outputs): what a
+    reader gets shows no folder of the machine that ran it. Longest paths first, so a folder
+    inside another is replaced whole."""
+    import nbformat
+
+    order = sorted(names, key=len, reverse=True)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for old in order:
+                if old in value:
+                    value = value.replace(old, names[old])
+            return value
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nbformat.write(nbformat.from_dict(clean(nb)), nb_path)
 
 
 def admission_scenario(
@@ -242,6 +306,15 @@ def run_term_briefing(
     checked before any kernel starts. With ``per_department``, one briefing per department in
     ``out/<term>/<department>/``, run in parallel on the available cores, plus an ``index.html``.
     """
+    if bool(students) != bool(records):
+        given, missing = ("students", "records") if students else ("records", "students")
+        raise OptionError(
+            given,
+            students or records,
+            f"needs {missing} too: give both files (or neither, for the shipped data)",
+        )
+    department = clean_text(department or "")
+    _check_files(published, ledger)
     checked = resolve_term_params(
         term=term,
         as_of=as_of or "",
@@ -268,8 +341,6 @@ def run_term_briefing(
         return [_one_briefing(params, base, progress_bar)]  # the notebook reads the data
     depts = seniors_departments(checked.students, checked.rules)
     if department and department not in depts:
-        from .errors import OptionError
-
         raise OptionError(
             "department", department, f"no such department among the seniors ({'、'.join(depts)})"
         )
@@ -279,36 +350,109 @@ def run_term_briefing(
     workers = workers or os.cpu_count() or 1
     from tqdm.auto import tqdm
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(depts))) as pool:
+    names = dict(zip(depts, unique_names(depts), strict=True))
+    # Each worker in a process group of its own: a Ctrl-C reaches this process only, which
+    # then ends the workers (and, through their parent watch, their kernels) at once; the
+    # departments finished stay, the others keep their earlier files (``atomic_dir``).
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(depts)), initializer=os.setpgrp)
+    try:
         futs = {
-            pool.submit(_one_briefing, {**params, "department": d}, base / _safe(d), False): d
+            pool.submit(_one_briefing, {**params, "department": d}, base / names[d], False): d
             for d in depts
         }
-        try:
-            for f in tqdm(
-                as_completed(futs), total=len(futs), desc="departments", disable=not progress_bar
-            ):
-                done[futs[f]] = f.result()
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
-    links = "".join(
-        f"<li><a href='{_e(_safe(d))}/term_briefing.html'>{_e(d)}</a></li>" for d in depts
-    )
-    page = (
-        f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>{_e(term)} 各系簡報</title>"
-        f"<style>body{{font-family:'Microsoft JhengHei','Noto Sans CJK TC',sans-serif;margin:2em}}</style></head><body>"
-        f"<h1>{_e(term)} 學生自主學習畢業門檻：各系簡報</h1><ul>{links}</ul></body></html>"
+        for f in tqdm(
+            as_completed(futs), total=len(futs), desc="departments", disable=not progress_bar
+        ):
+            done[futs[f]] = f.result()
+    except BaseException:
+        _stop_pool(pool, base)
+        raise
+    pool.shutdown(wait=True)
+    page = department_index(
+        TermReport.build(**{k: v for k, v in params.items() if k != "department"}),
+        {d: f"{names[d]}/term_briefing.html" for d in depts},
     )
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return [done[d] for d in depts]
 
 
+def department_index(report: TermReport, links: dict[str, str]) -> str:
+    """The per-department run's ``index.html``: each department with its college, its headline
+    rates and a link to its briefing, the school's row last, and the date counted to."""
+    from .present import SCHOOL, count, made_at_text, percent
+    from .thresholds import group_rows
+
+    rules = report.rules
+    cats = rules.result_categories
+    head = "".join(f"<th>{_e(rules.measure(c))}</th>" for c in cats)
+    rows = []
+    for r in group_rows(report.table).itertuples(index=False):
+        d = r.department
+        name = f"<a href='{_e(links[d])}'>{_e(d)}</a>" if d in links else _e(d)
+        rows.append(
+            f"<tr><td>{_e(r.college)}</td><td>{name}</td><td class='n'>{count(r.students)}</td>"
+            + "".join(f"<td class='n'>{percent(getattr(r, f'{c}_rate'))}</td>" for c in cats)
+            + "</tr>"
+        )
+    t = report.total
+    rows.append(
+        f"<tr class='total'><td colspan='2'>{_e(SCHOOL.total_label)}</td>"
+        f"<td class='n'>{count(t['students'])}</td>"
+        + "".join(f"<td class='n'>{percent(t[f'{c}_rate'])}</td>" for c in cats)
+        + "</tr>"
+    )
+    title = f"{rules.term} 學生自主學習畢業門檻：各系簡報"
+    return (
+        f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        "<style>body{font-family:'Microsoft JhengHei','Noto Sans CJK TC',sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px}"
+        "th{background:#f0f0f0}td.n{text-align:right}tr.total td{font-weight:bold;"
+        "border-top:2px solid #333}</style></head><body>"
+        f"<h1>{_e(title)}</h1><p>{_e(report.as_of_text())}；製表時間 "
+        f"{_e(made_at_text(report.made_at))}。點選學系名稱開啟該系簡報。</p>"
+        f"<table><thead><tr><th>{_e(LABELS['group']['college'])}</th>"
+        f"<th>{_e(LABELS['group']['department'])}</th><th>{_e(LABELS['measure']['students'])}</th>"
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+    )
+
+
 def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "dept"
+def _stop_pool(pool: ProcessPoolExecutor, base: Path) -> None:
+    """End a pool's workers now (their process groups: a worker and what it started there),
+    and remove what they had staged in ``base``: the folders they were writing stay as they
+    were before the run."""
+    import shutil
+    import signal
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=5)
+        for staged in base.glob(f".partial-{proc.pid}-*"):
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def _check_files(published: str, ledger: str) -> None:
+    """A published table and a ledger read before any kernel starts: a file that is not one
+    stops here, in a second, not inside the notebook."""
+    if published:
+        if not Path(published).is_file():
+            raise OptionError("published", published, "no such file")
+        from .loaders import load_published
+
+        load_published(published)
+    if ledger:
+        if not Path(ledger).is_file():
+            raise OptionError("ledger", ledger, "no such file")
+        from .ledger import check_ledger
+
+        check_ledger(ledger)

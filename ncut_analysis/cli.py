@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from .errors import InputError, NcutError
+from .headers import clean_text
 from .io import parse_date, write_csv
 
 __all__ = ["main", "run"]
@@ -19,6 +22,12 @@ EXIT_INTERRUPTED = 130
 
 class CommandError(NcutError):
     """A command that cannot go on (bad option value, failed notebook); exit status 2."""
+
+
+# The commands whose --out is a file (the others write a folder).
+_FILE_OUTPUTS = frozenset(
+    {"pass-rates", "reconcile", "admission", "admission-diff", "synth-applicants"}
+)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
@@ -47,21 +56,55 @@ def _no_dates_check(a: argparse.Namespace, *options: str) -> None:
         )
 
 
-def _cmd_pass_rates(a: argparse.Namespace) -> None:
+def _pair(a: argparse.Namespace) -> None:
+    """--students and --records go together: one without the other is an error, never the
+    shipped synthetic file for the missing one."""
+    s, r = getattr(a, "students", None), getattr(a, "records", None)
+    if bool(s) != bool(r):
+        given, missing = ("--students", "--records") if s else ("--records", "--students")
+        raise CommandError(
+            f"{given} {s or r!r} needs {missing} too: give both files (or neither, for the "
+            "shipped data)"
+        )
+
+
+def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202
+    """Students and records of a term command, loaded and checked (``population``): who is
+    counted and who is left out is printed; a run that would count nobody stops here."""
     from .loaders import load_records, load_students
+    from .paths import default_records, default_students
+    from .population import check_population
+    from .rules import load_term_rules
+
+    _pair(a)
+    rules = rules or load_term_rules(a.term)
+    s_path = a.students or default_students(a.term)
+    r_path = a.records or default_records(a.term)
+    students = load_students(s_path, sheet=_sheet(a, "students"))
+    records = load_records(r_path, sheet=_sheet(a, "records"))
+    report = check_population(
+        students,
+        records,
+        rules,
+        cohort=getattr(a, "cohort", None),
+        students_file=s_path,
+        records_file=r_path,
+    )
+    print(report.describe())
+    return students, records, rules
+
+
+def _cmd_pass_rates(a: argparse.Namespace) -> None:
     from .thresholds import pass_rates
 
     _no_dates_check(a, "--as-of")
-    table = pass_rates(
-        load_students(a.students, sheet=_sheet(a, "students")),
-        load_records(a.records, sheet=_sheet(a, "records")),
-        term=a.term,
-        as_of=parse_date(a.as_of, what="--as-of"),
-        cohort=a.cohort,
-        by=a.by,
-    )
-    write_csv(table, a.out, float_format="%.2f")
-    print(f"wrote {a.out} ({len(table) - 1} groups + 全校)")
+    from .present import SCHOOL, labelled_totals
+
+    as_of = parse_date(a.as_of, what="--as-of")
+    students, records, rules = _term_inputs(a)
+    table = pass_rates(students, records, as_of=as_of, cohort=a.cohort, by=a.by, rules=rules)
+    write_csv(labelled_totals(table), a.out, float_format="%.2f")
+    print(f"wrote {a.out} ({len(table) - 1} groups + {SCHOOL.total_label})")
 
 
 def _cmd_synth(a: argparse.Namespace) -> None:
@@ -76,27 +119,21 @@ def _cmd_reconcile(a: argparse.Namespace) -> None:
     from .reconcile import reconcile
 
     computed = load_pass_table(a.computed) if a.computed else None
+    from .present import labelled_totals
+
     found = reconcile(load_published(a.published, sheet=a.sheet), computed)
-    write_csv(found, a.out)
+    write_csv(labelled_totals(found), a.out)
     print(f"wrote {a.out} ({len(found)} disagreements)")
 
 
 def _cmd_rosters(a: argparse.Namespace) -> None:
-    from .loaders import load_records, load_students
     from .rosters import write_rosters
-    from .rules import load_term_rules
     from .thresholds import student_status
 
     _no_dates_check(a, "--as-of")
-    rules = load_term_rules(a.term)
     as_of = parse_date(a.as_of, what="--as-of")
-    status = student_status(
-        load_students(a.students, sheet=_sheet(a, "students")),
-        load_records(a.records, sheet=_sheet(a, "records")),
-        as_of=as_of,
-        cohort=a.cohort,
-        rules=rules,
-    )
+    students, records, rules = _term_inputs(a)
+    status = student_status(students, records, as_of=as_of, cohort=a.cohort, rules=rules)
     files = write_rosters(status, rules, a.out, as_of)
     print(f"wrote {len(files)} class rosters (.xlsx and .csv) into {a.out}")
 
@@ -128,6 +165,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
     if a.department and a.per_department:
         raise CommandError("--department and --per-department exclude each other")
     _no_dates_check(a, "--as-of", "--compare-as-of")
+    _term_inputs(a)
     files = run_term_briefing(
         a.out,
         term=a.term,
@@ -135,7 +173,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         students=a.students or "",
         records=a.records or "",
         compare_as_of=a.compare_as_of,
-        department=a.department or "",
+        department=clean_text(a.department or ""),
         per_department=a.per_department,
         published=a.published or "",
         ledger=a.ledger or "",
@@ -171,11 +209,13 @@ def _admission_options(a: argparse.Namespace) -> dict:
 
 
 def _cmd_admission(a: argparse.Namespace) -> None:
-    from .admission import RESULT_COLUMNS, rank_admission
+    from .admission import RESULT_COLUMNS, rank_admission, total_decimals
 
     opts = _admission_options(a)
     ranking = rank_admission(_load_applicants(a), a.mode, **opts)
-    write_csv(ranking[RESULT_COLUMNS], a.out, float_format="%.2f")
+    # every total exact, with the decimals the list needs (issue 26)
+    d = total_decimals(ranking["total_units"])
+    write_csv(ranking[RESULT_COLUMNS], a.out, float_format=f"%.{d}f")
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
         over = (g["reason_code"] == "tied_at_quota").any()
@@ -193,8 +233,9 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
 
     opts = _admission_options(a)
     res = compare_modes(_load_applicants(a), **opts)
+    d = res["applicants"].attrs.get("total_decimals", 2)
     with atomic_dir(a.out) as tmp:
-        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format="%.2f")
+        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format=f"%.{d}f")
         write_csv(res["summary"], tmp / "compare_summary.csv")
     print(
         res["summary"][
@@ -258,7 +299,8 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
     before = _load_applicants(a, a.before)
     after = _load_applicants(a, a.after)
     diff = admission_diff(before, after, a.mode, **opts)
-    write_csv(diff[DIFF_COLUMNS], a.out, float_format="%.2f")
+    d = diff.attrs.get("total_decimals", 2)
+    write_csv(diff[DIFF_COLUMNS], a.out, float_format=f"%.{d}f")
     for prog, g in diff.groupby("program", sort=False):
         ch = g["change"].value_counts()
         print(
@@ -269,9 +311,9 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
 
 
 def _cmd_synth_applicants(a: argparse.Namespace) -> None:
-    from .admission import synth_applicants
+    from .admission import check_seed, synth_applicants
 
-    write_csv(synth_applicants(a.year, a.seed), a.out)
+    write_csv(synth_applicants(a.year, check_seed(a.seed, "--seed")), a.out)
     print(f"wrote {a.out}")
 
 
@@ -280,6 +322,7 @@ def _cmd_slides(a: argparse.Namespace) -> None:
 
     if a.kind != "admission":
         _no_dates_check(a, "--as-of")
+        _term_inputs(a)
     if a.kind == "admission":
         files = export_admission_slides(a.out, **_scenario(a))
     else:
@@ -289,7 +332,7 @@ def _cmd_slides(a: argparse.Namespace) -> None:
             as_of=a.as_of,
             students=a.students or "",
             records=a.records or "",
-            department=a.department or "",
+            department=clean_text(a.department or ""),
         )
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
@@ -297,6 +340,7 @@ def _cmd_slides(a: argparse.Namespace) -> None:
 def _cmd_notices(a: argparse.Namespace) -> None:
     from .notices import run_notices
 
+    _pair(a)
     res = run_notices(  # a PrintError, like every package error, is exit 2 in main
         term=a.term,
         as_of=a.as_of,
@@ -304,7 +348,9 @@ def _cmd_notices(a: argparse.Namespace) -> None:
         students=a.students,
         records=a.records,
         ledger=a.ledger,
+        backfill=a.backfill,
     )
+    print(res.population)
     print(
         f"wrote {a.out}: {res.departments} department heads, {res.classes} class rosters, "
         f"{res.passed + res.not_passed} students ({res.passed} 通過, {res.not_passed} 未通過), "
@@ -329,8 +375,16 @@ def _cmd_new_term(a: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its mistakes told in one line (``error: ncut-analysis rosters: the
+    following arguments are required: --out``), exit status 2, as every other bad option."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ncut-analysis", description="NCUT analytics workbook")
+    p = _Parser(prog="ncut-analysis", description="NCUT analytics workbook")
     rules_dir_help = "a folder of the school's own rules files, searched before the package's"
     p.add_argument("--rules-dir", dest="rules_dir_global", help=rules_dir_help)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -507,6 +561,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--students", help="students file (default: the shipped data of the term)")
     sp.add_argument("--records", help="activity records file (default: the shipped data)")
     sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    sp.add_argument(
+        "--backfill",
+        action="store_true",
+        help="record a notice dated before the ledger's latest one (refused without it)",
+    )
     sp.add_argument("--rules-dir", help=rules_dir_help)
     sp.add_argument("--out", required=True, help="output folder for this notice")
 
@@ -537,12 +596,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.rules_dir = rules_dir
             # Through the environment the rules folder reaches every loader, notebook kernels too.
             os.environ[RULES_DIR_ENV] = str(rules_dir)
+        out = getattr(args, "out", None)
+        if out:  # its place checked before any input is read
+            from .io import check_output
+
+            check_output(out, folder=args.command not in _FILE_OUTPUTS)
         args.func(args)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (NcutError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # an output or folder the system refuses: read-only, full, ...
+        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except sqlite3.Error as exc:  # a ledger damaged under a running command
+        print(f"error: the notice ledger: {' '.join(str(exc).split())} (SQLite)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: nothing was written for the unfinished part", file=sys.stderr)
@@ -554,6 +624,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             os.environ[RULES_DIR_ENV] = saved
     return 0
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as one line: the file and the system's reason (``No space left on device``)."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}: {why}" if where else why
 
 
 def run() -> None:

@@ -31,6 +31,9 @@ __all__ = [
     "spellings",
     "contract_for",
     "without_notes",
+    "is_units_row",
+    "clean_text",
+    "ZERO_WIDTH",
 ]
 
 # The header is looked for among this many rows at the top of a file (title lines above it).
@@ -48,6 +51,35 @@ def normalize(cell: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", str(cell))
     return _BLANKS.sub("", text).casefold()
+
+
+# Characters that show as nothing: zero-width space, joiners, word joiner, BOM, soft hyphen.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH}]")
+
+
+def clean_text(value: str) -> str:
+    """A key or label as a person reads it: NFKC (full-width letters, digits and punctuation to
+    their usual forms), no zero-width characters, no blanks around it. ``化材\u200b`` and
+    ``化材`` are one department; ``ａ１`` is ``a1``. (``io`` does the same in Arrow.)"""
+    return unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", value)).strip()
+
+
+def is_units_row(row: Sequence[object]) -> bool:
+    """True for a row that only names units (時數, 張數, 小時 …; ``rules/columns.toml``
+    [units]) under a header: it is skipped, not read as data. An empty row is not one."""
+    words = _units()
+    cells = [normalize(c) for c in row if c is not None and str(c).strip()]
+    return bool(cells) and all(c in words for c in cells)
+
+
+@cache
+def _units() -> frozenset[str]:
+    return frozenset(
+        normalize(s)
+        for unit, spelled in _table().get("units", {}).items()
+        for s in (unit, *spelled)
+    )
 
 
 def without_notes(key: str) -> str:

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import itertools
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,17 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import InputError, Problem
-from .headers import HEADER_ROWS, Header, HeaderProblem, Shape, contract_for, find_header, spellings
+from .headers import (
+    HEADER_ROWS,
+    ZERO_WIDTH,
+    Header,
+    HeaderProblem,
+    Shape,
+    contract_for,
+    find_header,
+    is_units_row,
+    spellings,
+)
 
 __all__ = [
     "Problem",
@@ -38,40 +49,119 @@ __all__ = [
 
 
 class _NotUtf8(Exception):
-    """A CSV read as UTF-8 holds bytes that are not UTF-8: it is read again as Big5/cp950."""
+    """Arrow found bytes that are not UTF-8 in a file ``_encoding`` took for UTF-8."""
 
 
-def _csv_head(path: Path, encoding: str | None, shapes: Sequence[Shape]) -> tuple[Header, int]:
-    """The header of a CSV (``find_header`` over its first rows) and how many physical lines it
-    ends on (title lines and a header over two rows included). ``_NotUtf8`` when those lines
-    are not UTF-8 and no encoding was given."""
-    lines: list[str] = []
+_CHUNK = 16 << 20
+
+
+def _first_error(path: Path, encoding: str) -> tuple[int, int, int] | None:
+    """Where ``path`` stops being ``encoding``: (byte offset, line, the byte), or None when the
+    whole file decodes. Read in blocks, so a large file costs no more memory than a block."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    done, lines = 0, 1
     with path.open("rb") as fh:
-        for _ in range(HEADER_ROWS * 20):  # enough lines for the rows, quoted line breaks too
-            raw = fh.readline()
-            if not raw:
-                break
+        while True:
+            block = fh.read(_CHUNK)
             try:
-                lines.append(raw.decode(encoding or "utf-8", errors="strict"))
-            except UnicodeDecodeError:
-                if encoding is None:
-                    raise _NotUtf8 from None
-                lines.append(raw.decode(encoding, errors="replace"))
-    if lines:
-        lines[0] = lines[0].lstrip("\ufeff")
-    reader = csv.reader(lines)
+                dec.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                # (the decoder may hold back the bytes of an unfinished character)
+                pending = len(dec.getstate()[0]) if hasattr(dec, "getstate") else 0
+                at = max(exc.start - pending, 0)
+                fh.seek(0)
+                head = fh.read(done + at)
+                bad = (head + fh.read(1))[-1:]
+                return done + at, head.count(b"\n") + 1, bad[0] if bad else 0
+            if not block:
+                return None
+            lines += block.count(b"\n")
+            done += len(block)
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """True when a file that is not valid UTF-8 still holds more well-formed UTF-8 characters
+    beyond ASCII than bad bytes: UTF-8 with a stray byte, not Big5 (whose pairs are mostly not
+    UTF-8)."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder("utf-8")("replace")
+    good = bad = 0
+    with path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            text = dec.decode(block)
+            n_bad = text.count("\ufffd")
+            bad += n_bad
+            good += len(text) - len(text.encode("ascii", "ignore")) - n_bad
+    return good > bad
+
+
+def _head_is_utf8(path: Path) -> bool:
+    """Whether a file's first megabyte is UTF-8 (a character cut at its end allowed)."""
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(path: Path) -> str:
+    """The encoding of a CSV, decided over the whole file: UTF-8 (with or without BOM) when it
+    all decodes as UTF-8, else Big5/cp950 when it all decodes as that and is not mostly UTF-8.
+    Anything else is an ``InputError`` naming the line of the first byte that fits neither."""
+    utf8 = _first_error(path, "utf-8")
+    if utf8 is None:
+        return "utf-8"
+    at, line, byte = utf8
+    if _mostly_utf8(path):
+        why = (
+            f"byte 0x{byte:02X} (offset {at}) is not UTF-8, while the rest of the file is "
+            "UTF-8: correct that line or save the file again as UTF-8"
+        )
+        raise InputError(str(path), [Problem(line, None, None, why)])
+    big5 = _first_error(path, "cp950")
+    if big5 is None:
+        return "cp950"
+    at5, line5, byte5 = big5
+    why = (
+        f"neither UTF-8 (byte 0x{byte:02X} on line {line}) nor Big5/cp950 (byte 0x{byte5:02X} "
+        f"at offset {at5}): save the file as CSV UTF-8"
+    )
+    raise InputError(str(path), [Problem(line5, None, None, why)])
+
+
+def _csv_head(path: Path, encoding: str, shapes: Sequence[Shape]) -> tuple[Header, int]:
+    """The header of a CSV (``find_header`` over its first rows) and how many physical lines it
+    ends on (title lines, a header over two rows and a units row under it included)."""
+    import io as _io
+
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    if len(head) == 1 << 20:  # (the last line may be cut: it is not needed)
+        text = text[: text.rfind("\n") + 1]
+    reader = csv.reader(_io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     ends: list[int] = []
     for row in reader:
         rows.append(row)
         ends.append(reader.line_num)
-        if len(rows) > HEADER_ROWS:
+        if len(rows) > HEADER_ROWS + 1:
             break
     try:
-        header = find_header(rows, shapes)
+        header = find_header(rows[: HEADER_ROWS + 1], shapes)
     except HeaderProblem as exc:
         raise _header_error(str(path), exc, ends) from None
-    return header, ends[header.last]
+    last = header.last
+    if last + 1 < len(rows) and is_units_row(rows[last + 1]):
+        last += 1  # a units row (時數 / 張數) under the header
+    return header, ends[last]
 
 
 def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = None) -> InputError:
@@ -103,7 +193,7 @@ def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = No
 
 
 def _read_csv_arrow(
-    path: Path, encoding: str | None, shapes: Sequence[Shape]
+    path: Path, encoding: str, shapes: Sequence[Shape]
 ) -> tuple[pa.Table, int, Shape]:
     """A CSV's columns named by its header (found under any title lines, ``_csv_head``), each as
     text exactly as written (no type guessing, no null markers), the shape's ``coded`` ones
@@ -124,10 +214,17 @@ def _read_csv_arrow(
     # Large blocks: a few dozen chunks for a big file, so the per-chunk steps after it stay cheap.
     # (UTF-8 is the reader's own encoding: naming it would route the bytes through a transcoder.)
     read = pacsv.ReadOptions(
-        encoding=encoding or "utf8", block_size=16 << 20, column_names=names, skip_rows=skip
+        encoding="utf8" if encoding == "utf-8" else encoding,
+        block_size=16 << 20,
+        column_names=names,
+        skip_rows=skip,
     )
+    parse = pacsv.ParseOptions(newlines_in_values=True)  # a line break inside a quoted cell
     try:
-        return pacsv.read_csv(path, read_options=read, convert_options=convert), skip + 1, shape
+        table = pacsv.read_csv(
+            path, read_options=read, convert_options=convert, parse_options=parse
+        )
+        return table, skip + 1, shape
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise _NotUtf8 from exc
@@ -153,31 +250,77 @@ def _read_csv_arrow(
         path,
         read_options=read,
         convert_options=convert,
-        parse_options=pacsv.ParseOptions(invalid_row_handler=ragged),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=ragged),
     )
     raise InputError(str(path), rows)
 
 
-def _xlsx_text(value: object) -> str | None:
-    """An Excel cell as the text it shows: whole numbers without ``.0``, other numbers to 15
-    significant digits (Excel's own precision: 0.1+0.2 shows 0.3), dates ISO."""
+def _xlsx_text(value: object, number_format: str = "General") -> str | None:
+    """An Excel cell as the text it shows: a whole number in its number format where that pads
+    it (``00000000``: 4110001 shows as 04110001; literal text in quotes kept), other whole
+    numbers without ``.0``, other numbers as stored to 15 significant digits (Excel's own
+    precision: 0.1+0.2 shows 0.3; a format's rounding of decimals is display only, the stored
+    value is the exact one), dates ISO, a date with a time of day as its day."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)) and "%" in _section(number_format):
+        return _percent(value, number_format)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
     if isinstance(value, int):
-        return str(value)
+        return _padded(value, number_format)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
         return format(value, ".15g")
     if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        return value.date().isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+_QUOTED = re.compile(r'"([^"]*)"|\\(.)|\[[^\]]*\]|_.|\*.')
+
+
+def _section(number_format: str | None) -> str:
+    """The part of a number format that shows a positive number, without quoted text."""
+    return re.sub(r'"[^"]*"', "", (number_format or "General").split(";")[0])
+
+
+def _percent(value: float, number_format: str) -> str:
+    """A number in a percent format as Excel shows it: ``0.8541`` in ``0.00%`` is ``85.41%``
+    (a published rate is the number shown), rounded half up to the format's decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    fmt = _section(number_format)
+    decimals = len(m.group(1)) if (m := re.search(r"\.([0#]+)", fmt)) else 0
+    shown = (Decimal(repr(float(value))) * 100).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+    )
+    return f"{shown}%"
+
+
+def _padded(value: int, number_format: str) -> str:
+    """A whole number as a digits-only number format shows it: ``0`` placeholders pad with
+    zeros (``00000000``, ``"S"0000000``); formats with decimals, percent, exponents, grouping
+    or dates are left to the stored value."""
+    fmt = (number_format or "General").split(";")[0]
+    if fmt in ("General", "@", "0", ""):
+        return str(value)
+    literal: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        literal.append(m.group(1) if m.group(1) is not None else (m.group(2) or ""))
+        return "\x00"
+
+    shape = re.fullmatch(r"(\x00*)([0#]*0[0#]*)(\x00*)", _QUOTED.sub(keep, fmt))
+    if shape is None:
+        return str(value)
+    before = len(shape.group(1))
+    body = str(abs(value)).rjust(shape.group(2).count("0"), "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{''.join(literal[:before])}{body}{''.join(literal[before:])}"
 
 
 def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | None):  # noqa: ANN001, ANN202
@@ -185,7 +328,8 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
     1-based number) and its header."""
     name = str(path)
     if sheet is None:
-        sheets = list(wb.worksheets)
+        # What Excel shows: a hidden (or very hidden) sheet is read only when named.
+        sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     elif str(sheet) in wb.sheetnames:
         sheets = [wb[str(sheet)]]
     elif str(sheet).isdigit() and 1 <= int(sheet) <= len(wb.sheetnames):
@@ -207,11 +351,21 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
                 raise err from None
             first_problem = first_problem or err
     if first_problem is None:
-        raise InputError(name, [Problem(None, None, None, "no sheet")])
+        hidden = [ws.title for ws in wb.worksheets if ws not in sheets]
+        why = (
+            f"every sheet is hidden ({', '.join(hidden)}): name the one to read with --sheet"
+            if hidden
+            else "no sheet"
+        )
+        raise InputError(name, [Problem(None, None, None, why)])
     if len(sheets) > 1:
         first_problem.problems.append(
             Problem(
-                None, None, None, f"no sheet has the header (sheets: {', '.join(wb.sheetnames)})"
+                None,
+                None,
+                None,
+                f"no visible sheet has the header (sheets: {', '.join(wb.sheetnames)}; a hidden "
+                "one is read only when named with --sheet)",
             )
         )
     raise first_problem
@@ -232,8 +386,18 @@ def _read_xlsx(
         data: dict[str, list[str | None]] = {f: [] for _, f in cols}
         rows: list[int] = []
         start = header.last + 2
-        for n, row in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
-            values = [_xlsx_text(row[j]) if j < len(row) else None for j, _ in cols]
+        first = True
+        for n, row in enumerate(ws.iter_rows(min_row=start), start=start):
+            values = [
+                _xlsx_text(row[j].value, getattr(row[j], "number_format", "General"))
+                if j < len(row)
+                else None
+                for j, _ in cols
+            ]
+            if first and is_units_row([c.value for c in row]):
+                first = False
+                continue  # a units row (時數 / 張數) under the header
+            first = False
             if any(v is not None and v.strip() for v in values):
                 rows.append(n)
                 for (_, f), v in zip(cols, values, strict=True):
@@ -289,10 +453,8 @@ def read_header(
                 return _xlsx_header(wb, path, shapes, sheet)[1].shape
             finally:
                 wb.close()
-        try:
-            return _csv_head(path, None, shapes)[0].shape
-        except _NotUtf8:
-            return _csv_head(path, "cp950", shapes)[0].shape
+        encoding = "utf-8" if _head_is_utf8(path) else _encoding(path)
+        return _csv_head(path, encoding, shapes)[0].shape
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
 
@@ -315,11 +477,13 @@ def read_arrow(
     the first of the first rows that names every one of ``columns`` (``headers.find_header``);
     in an XLSX the first sheet that has one, or ``sheet``.
 
-    Text comes with surrounding blanks removed and empty cells missing. The ``coded`` columns
-    come dictionary-encoded instead, values as written, for ``decode`` to parse once per
-    distinct value: school files repeat a few hundred dates and amounts over millions of rows.
-    CSV is UTF-8 (with or without BOM), or Big5/cp950 when it is not valid UTF-8 (Taiwanese
-    school systems). Parquet keeps its own types. Raises ``InputError`` for a missing or
+    Text comes cleaned as a person reads it (NFKC, no zero-width characters, no surrounding
+    blanks) and empty cells missing. The ``coded`` columns come dictionary-encoded instead,
+    values as written, for ``decode`` to parse once per distinct value: school files repeat a
+    few hundred dates and amounts over millions of rows. CSV is UTF-8 (with or without BOM),
+    or Big5/cp950 (Taiwanese school systems), decided over the whole file (``_encoding``); an
+    XLSX is read as Excel shows it (visible sheets, number formats, a date-time as its day).
+    Parquet keeps its own types. Raises ``InputError`` for a missing or
     unreadable file, a missing column, or two columns that name one field.
     """
     shape = Shape(
@@ -378,11 +542,18 @@ def read_shaped(
             if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
                 why = "UTF-16 text (Excel's Unicode text) is not read: save it as CSV (UTF-8) or .xlsx"
                 raise InputError(name, [Problem(None, None, None, why)])
+        # A file whose first megabyte is UTF-8 is read as UTF-8 at once (Arrow checks the rest
+        # as it reads); only when it is not is the whole file looked at (``_encoding``).
+        encoding = "utf-8" if _head_is_utf8(path) else _encoding(path)
         try:
-            table, first_line, shape = _read_csv_arrow(path, None, shapes)
+            table, first_line, shape = _read_csv_arrow(path, encoding, shapes)
+            table = _prepared(table, name, shape)
         except _NotUtf8:
-            table, first_line, shape = _read_csv_arrow(path, "cp950", shapes)
-        return _prepared(table, name, shape), _lines(first_line, table.num_rows), shape
+            if encoding != "utf-8" or (encoding := _encoding(path)) == "utf-8":
+                raise
+            table, first_line, shape = _read_csv_arrow(path, encoding, shapes)
+            table = _prepared(table, name, shape)
+        return table, _lines(first_line, table.num_rows), shape
     except (
         pa.ArrowInvalid,
         ValueError,
@@ -391,7 +562,8 @@ def read_shaped(
         _NotUtf8,
         zipfile.BadZipFile,
     ) as exc:
-        raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+        why = str(exc).strip() or type(exc).__name__
+        raise InputError(name, [Problem(None, None, None, f"cannot be read: {why}")]) from None
 
 
 def _lines(first: int, n: int) -> pd.RangeIndex:
@@ -477,10 +649,13 @@ def _tidy(col: pa.ChunkedArray) -> bool:
 
 
 def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text without surrounding blanks, empty cells as missing (other types as they are)."""
+    """Text as a person reads it (``headers.clean_text``): NFKC, no zero-width characters, no
+    surrounding blanks, empty cells as missing (other types as they are). A column of plain
+    printable ASCII (``_tidy``) is returned as it is, at the cost of one pass."""
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or _tidy(col):
         return col
-    col = pc.utf8_trim_whitespace(col)
+    col = pc.replace_substring_regex(col, f"[{ZERO_WIDTH}]", "")
+    col = pc.utf8_trim_whitespace(pc.utf8_normalize(col, "NFKC"))
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 

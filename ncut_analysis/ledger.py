@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .io import InputError, Problem
-from .labels import WHOLE_SCHOOL
-from .thresholds import RESULT_CATEGORIES, rate_hundredths
+from .rules import CATEGORIES
+from .thresholds import GROUP, LEVEL, TOTAL, rate_hundredths
 
 __all__ = [
     "KINDS",
     "LedgerError",
     "open_ledger",
+    "check_ledger",
     "find_run",
     "told_passed",
     "previous_run",
@@ -36,10 +37,18 @@ __all__ = [
     "ledger_progress",
 ]
 
-SCHEMA_VERSION = 1
+# 2: counts in long form (a row per run, scope, unit and category), so a term with another set
+# of categories (美學 on its own before 113-2) is recorded as it is. A version-1 file is read as
+# it is and migrated inside the next run's transaction.
+SCHEMA_VERSION = 2
 # passed / not_passed: a student's notice; department: a head's sheet; advisor: a class roster.
 KINDS: tuple[str, ...] = ("passed", "not_passed", "department", "advisor")
-_COUNTS = [f"{c}_passed" for c in RESULT_CATEGORIES]
+# The categories a version-1 file has columns for (its fixed wide table).
+_V1_CATEGORIES = ("resilience", "enhancement", "engagement", "certificate", "all")
+_V1_COUNTS = [f"{c}_passed" for c in _V1_CATEGORIES]
+# Scopes of a counts row: the whole school, or one department.
+SCHOOL_SCOPE, DEPARTMENT_SCOPE = "school", "department"
+_ORDER = {c: i for i, c in enumerate((*CATEGORIES, "all"))}
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,11 +78,13 @@ CREATE TABLE IF NOT EXISTS notices (
 CREATE INDEX IF NOT EXISTS notices_by_student ON notices (recipient, kind, as_of);
 CREATE TABLE IF NOT EXISTS counts (
     run_id INTEGER NOT NULL REFERENCES runs (run_id),
-    college TEXT NOT NULL,
-    department TEXT NOT NULL,          -- '' on the whole-school (全校) row
+    scope TEXT NOT NULL CHECK (scope IN ('school', 'department')),
+    college TEXT NOT NULL,             -- '' on the school's rows
+    department TEXT NOT NULL,          -- '' on the school's rows
+    category TEXT NOT NULL,            -- a result category code of the run's term, or 'all'
     students INTEGER NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in _COUNTS)},
-    PRIMARY KEY (run_id, college, department)
+    passed INTEGER NOT NULL,
+    PRIMARY KEY (run_id, scope, college, department, category)
 );
 """
 
@@ -106,12 +117,43 @@ def open_ledger(path: str | Path) -> sqlite3.Connection:
         raise _error(path, "an SQLite file without the notices ledger's tables")
     if tables:
         row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is None or int(row[0]) not in (1, SCHEMA_VERSION):
             con.close()
             raise _error(
                 path, f"ledger schema {row and row[0]}, this version reads {SCHEMA_VERSION}"
             )
     return con
+
+
+def check_ledger(path: str | Path) -> None:
+    """Read a ledger without changing it, before any slow work: a ``LedgerError`` (one line)
+    for a file that is not SQLite, holds other tables or another schema, or is damaged (SQLite's
+    ``quick_check``: a corrupted page)."""
+    path = Path(path)
+    if not path.is_file():
+        raise _error(path, "the ledger is not a file" if path.exists() else "no such file")
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise _error(path, f"cannot be opened (SQLite: {exc})") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not {"meta", "runs", "notices", "counts"} <= tables:
+            raise _error(path, "an SQLite file without the notices ledger's tables")
+        if tables:
+            row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None or int(row[0]) != SCHEMA_VERSION:
+                raise _error(
+                    path, f"ledger schema {row and row[0]}, this version reads {SCHEMA_VERSION}"
+                )
+        found = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
+        if found != ["ok"]:
+            shown = " ".join(" ".join(found[:3]).split())  # SQLite's report, on one line
+            raise _error(path, f"the ledger is damaged (SQLite: {shown})")
+    except sqlite3.Error as exc:
+        raise _error(path, f"not a notices ledger, or damaged (SQLite: {exc})") from None
+    finally:
+        con.close()
 
 
 def _has_tables(con: sqlite3.Connection) -> bool:
@@ -185,30 +227,83 @@ def recorded_notices(con: sqlite3.Connection, run_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "recipient", "department", "class", "detail"])
 
 
-def _with_rates(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for c in RESULT_CATEGORIES:
+def _version(con: sqlite3.Connection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else SCHEMA_VERSION
+
+
+def _long_counts(con: sqlite3.Connection, where: str = "", args: Sequence = ()) -> list[tuple]:
+    """Counts rows ``(run_id, scope, college, department, category, students, passed)`` of
+    either schema (a version-1 file's wide row read as one row per category)."""
+    if _version(con) >= 2:
+        return con.execute(
+            "SELECT run_id, scope, college, department, category, students, passed "
+            f"FROM counts {where} ORDER BY run_id, rowid",
+            args,
+        ).fetchall()
+    wide = con.execute(
+        f"SELECT run_id, college, department, students, {', '.join(_V1_COUNTS)} FROM counts "
+        f"{where} ORDER BY run_id, rowid",
+        args,
+    ).fetchall()
+    out = []
+    for run_id, college, dept, students, *passed in wide:
+        school = dept == ""  # version 1 named the school's row by its label in ``college``
+        scope = SCHOOL_SCOPE if school else DEPARTMENT_SCOPE
+        for c, n in zip(_V1_CATEGORIES, passed, strict=True):
+            out.append((run_id, scope, "" if school else college, dept, c, students, n))
+    return out
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """A version-1 ledger to version 2, inside the caller's transaction."""
+    rows = _long_counts(con)
+    con.execute("DROP TABLE counts")
+    for stmt in _SCHEMA.split(";"):
+        if "CREATE TABLE IF NOT EXISTS counts" in stmt:
+            con.execute(stmt)
+    con.executemany(
+        "INSERT INTO counts (run_id, scope, college, department, category, students, passed) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _wide(rows: list[tuple], extra: dict[int, dict]) -> pd.DataFrame:
+    """Long counts rows as a ``pass_rates``-shaped table: ``level`` (the school's row
+    ``total``, last within its run), ``college``, ``department``, ``students``, then
+    ``<cat>_passed`` and ``<cat>_rate`` for the categories recorded, in the rules' order."""
+    cats = sorted({r[4] for r in rows}, key=lambda c: _ORDER.get(c, len(_ORDER)))
+    units: dict[tuple, dict] = {}
+    for run_id, scope, college, dept, cat, students, passed in rows:
+        key = (run_id, scope == SCHOOL_SCOPE, college, dept)
+        unit = units.setdefault(
+            key,
+            {
+                **extra.get(run_id, {}),
+                LEVEL: TOTAL if scope == SCHOOL_SCOPE else GROUP,
+                "college": college,
+                "department": dept,
+                "students": int(students),
+            },
+        )
+        unit[f"{cat}_passed"] = int(passed)
+    order = sorted(units, key=lambda k: (k[0], k[1]))  # a run's departments, then its school row
+    cols = [*next(iter(extra.values()), {}).keys(), LEVEL, "college", "department", "students"]
+    out = pd.DataFrame([units[k] for k in order], columns=[*cols, *(f"{c}_passed" for c in cats)])
+    out["students"] = out["students"].astype("int64")
+    for c in cats:
+        out[f"{c}_passed"] = out[f"{c}_passed"].fillna(0).astype("int64")
         h = rate_hundredths(out[f"{c}_passed"], out["students"])
         out[f"{c}_rate"] = np.where(h >= 0, h / 100, np.nan)
     return out
 
 
-def _counts_frame(rows: list, extra: list[str]) -> pd.DataFrame:
-    cols = [*extra, "college", "department", "students", *_COUNTS]
-    out = pd.DataFrame(rows, columns=cols)
-    for c in ["students", *_COUNTS]:
-        out[c] = out[c].astype("int64")
-    return _with_rates(out)
-
-
 def run_counts(con: sqlite3.Connection, run_id: int) -> pd.DataFrame:
-    """A run's pass counts by department as a ``pass_rates`` table (the 全校 row last)."""
-    rows = con.execute(
-        f"SELECT college, department, students, {', '.join(_COUNTS)} FROM counts "
-        "WHERE run_id = ? ORDER BY college = '全校', rowid",
-        (run_id,),
-    ).fetchall()
-    return _counts_frame(rows, [])
+    """A run's pass counts by department as a ``pass_rates`` table (the school's row, ``level``
+    ``total``, last)."""
+    return _wide(_long_counts(con, "WHERE run_id = ?", (run_id,)), {})
 
 
 def add_run(
@@ -237,6 +332,8 @@ def add_run(
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION),),
     )
+    if _version(con) < SCHEMA_VERSION:
+        _migrate(con)
     cur = con.execute(
         "INSERT INTO runs (term, as_of, run_at, program, cohort, students_file, records_file, "
         "out_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -257,13 +354,22 @@ def add_run(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         _notice_rows(run_id, term, as_of, notices),
     )
+    cats = [c[: -len("_passed")] for c in counts.columns if c.endswith("_passed")]
     con.executemany(
-        f"INSERT INTO counts (run_id, college, department, students, {', '.join(_COUNTS)}) "
-        f"VALUES ({', '.join('?' * (4 + len(_COUNTS)))})",
+        "INSERT INTO counts (run_id, scope, college, department, category, students, passed) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (run_id, str(r["college"]), str(r["department"]), int(r["students"]))
-            + tuple(int(r[c]) for c in _COUNTS)
+            (
+                run_id,
+                SCHOOL_SCOPE if r[LEVEL] == TOTAL else DEPARTMENT_SCOPE,
+                "" if r[LEVEL] == TOTAL else str(r["college"]),
+                "" if r[LEVEL] == TOTAL else str(r["department"]),
+                c,
+                int(r["students"]),
+                int(r[f"{c}_passed"]),
+            )
             for _, r in counts.iterrows()
+            for c in cats
         ],
     )
     return run_id
@@ -294,37 +400,41 @@ def ledger_history(
 ) -> pd.DataFrame:
     """Pass counts and rates at every recorded notice, by department, oldest first.
 
-    Columns: ``term``, ``as_of`` (datetime64), ``run_at``, ``college``, ``department`` (the
-    whole-school row: college ``全校``, department ``""``), ``students``, then ``<cat>_passed``
-    for resilience, enhancement, engagement, certificate, all, then ``<cat>_rate`` (percent,
-    half-up to 2 decimals, as ``pass_rates``). ``term`` keeps one term; ``until`` keeps notices
-    dated on or before it.
+    Columns: ``term``, ``as_of`` (datetime64), ``run_at``, ``level`` (``total`` on the school's
+    row, last in each run), ``college``, ``department``, ``students``, then ``<cat>_passed`` and
+    ``<cat>_rate`` (percent, half-up to 2 decimals, as ``pass_rates``) for each category the
+    runs recorded. ``term`` keeps one term; ``until`` keeps notices dated on or before it.
     """
     con, own = _read(ledger)
     try:
-        if not _has_tables(con):
-            rows = []
-        else:
+        runs: dict[int, dict] = {}
+        rows: list[tuple] = []
+        if _has_tables(con):
             where, args = [], []
             if term is not None:
-                where.append("r.term = ?")
+                where.append("term = ?")
                 args.append(term)
             if until is not None:
-                where.append("r.as_of <= ?")
+                where.append("as_of <= ?")
                 args.append(_iso(until))
-            rows = con.execute(
-                f"SELECT r.term, r.as_of, r.run_at, c.college, c.department, c.students, "
-                f"{', '.join('c.' + c for c in _COUNTS)} FROM counts c JOIN runs r USING (run_id) "
-                f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-                "ORDER BY r.as_of, r.run_id, c.college = '全校', c.rowid",
+            cur = con.execute(
+                "SELECT run_id, term, as_of, run_at FROM runs "
+                f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY as_of, run_id",
                 args,
-            ).fetchall()
+            )
+            runs = {r[0]: {"term": r[1], "as_of": r[2], "run_at": r[3]} for r in cur.fetchall()}
+            rank = {run_id: k for k, run_id in enumerate(runs)}
+            rows = [r for r in _long_counts(con) if r[0] in runs]
+            rows.sort(key=lambda r: rank[r[0]])
     finally:
         if own:
             con.close()
-    out = _counts_frame(rows, ["term", "as_of", "run_at"])
+    out = _wide(rows, runs)
+    if out.empty:
+        out = pd.DataFrame(columns=["term", "as_of", "run_at", *out.columns])
+    # runs in date order (run ids are in insertion order)
     out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[s]")
-    return out
+    return out.sort_values("as_of", kind="stable").reset_index(drop=True)
 
 
 def ledger_progress(
@@ -338,10 +448,11 @@ def ledger_progress(
     format (``date, category, passed, students, rate``): the whole school, or one department."""
     hist = ledger_history(ledger, term, until=until)
     rows = (
-        hist[hist["department"] == department]
+        hist[(hist["department"] == department).to_numpy()]
         if department
-        else hist[hist["college"] == WHOLE_SCHOOL]
+        else hist[(hist[LEVEL] == TOTAL).to_numpy()]
     )
+    cats = [c[: -len("_passed")] for c in hist.columns if c.endswith("_passed")]
     parts = [
         pd.DataFrame(
             {
@@ -352,6 +463,8 @@ def ledger_progress(
                 "rate": rows[f"{c}_rate"].to_numpy(),
             }
         )
-        for c in RESULT_CATEGORIES
+        for c in cats
     ]
+    if not parts:
+        return pd.DataFrame(columns=["date", "category", "passed", "students", "rate"])
     return pd.concat(parts, ignore_index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ __all__ = [
     "records_kind",
     "load_published",
     "load_pass_table",
+    "normalize_ids",
+    "WESTERN_COHORTS_ATTR",
 ]
 
 STUDENT_COLUMNS = ("student_id", "name", "college", "department", "class", "cohort", "program")
@@ -59,6 +62,9 @@ CATEGORY_ALIASES: dict[str, str] = {
 _CATEGORY_KEYS = {normalize(s): c for s, c in CATEGORY_ALIASES.items()}
 # The attribute (``DataFrame.attrs``) that marks records built from per-student totals.
 TOTALS_ATTR = "totals"
+# The attribute of a students frame: how many entry years were Western and converted.
+WESTERN_COHORTS_ATTR = "western_cohorts"
+_ROC_EPOCH = 1911
 
 
 def _without(col: pd.Series, pattern: str) -> pd.Series:
@@ -89,10 +95,17 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     spelled = _without(df["cohort"], r"\s*(?:學年度|學年|年)$")
     cohort, p = parse_fixed(spelled, "cohort", scale=1, lo=1)
     problems += p
+    # A Western entry year (2022) is converted to the ROC year (111): an ROC year has two or
+    # three digits until 2911, so a year from 1912 on can only be a Western one.
+    western = (cohort >= _ROC_EPOCH + 1).fillna(False)
+    cohort = cohort.where(~western, cohort - _ROC_EPOCH)
     df = df.assign(cohort=cohort)
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
+    df["student_id"] = pd.arrays.ArrowStringArray(
+        normalize_ids(pa.chunked_array([pa.array(df["student_id"].array)]))
+    )
     # Rows whose id an earlier row already has; the ids listed more than once, every row. Arrow
     # counts the distinct ids first (one hash pass in C++): with none repeated, that is all.
     ids = df["student_id"]
@@ -119,7 +132,9 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     if repeat.any():
         df = df[~repeat]
     df["cohort"] = df["cohort"].astype("int64")
-    return df.reset_index(drop=True)
+    out = df.reset_index(drop=True)
+    out.attrs[WESTERN_COHORTS_ATTR] = int(western.to_numpy()[~repeat].sum())
+    return out
 
 
 def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -186,10 +201,34 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     return out
 
 
+def _has_lower(col: pa.ChunkedArray) -> bool:
+    """Whether any value of a text column holds a byte of ``a``-``z`` (or beyond ASCII, where
+    a lower-case letter may hide): one pass over the bytes, no copy."""
+    for ch in col.chunks:
+        if len(ch) == 0:
+            continue
+        _, offsets, data = ch.buffers()[:3]
+        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
+        off = np.frombuffer(offsets, dtype=width, count=2, offset=ch.offset * width.itemsize)
+        end = np.frombuffer(
+            offsets, dtype=width, count=1, offset=(ch.offset + len(ch)) * width.itemsize
+        )
+        used = np.frombuffer(data, dtype=np.uint8)[off[0] : end[0]] if data else np.zeros(0)
+        if len(used) and (((used >= 0x61) & (used <= 0x7A)).any() or used.max() >= 0x80):
+            return True
+    return False
+
+
+def normalize_ids(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Student ids as they are matched: NFKC (full-width ３Ａ１１１００１ is 3A111001, done when
+    read), upper case (3a111001 is 3A111001). A column of upper-case ASCII is returned as is."""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())  # numeric ids in a typed file
+    return pc.utf8_upper(col) if _has_lower(col) else col
+
+
 def _ids(table: pa.Table, lines: pd.Index) -> tuple[pa.ChunkedArray, list[Problem]]:
-    sid = table.column("student_id")
-    if not (pa.types.is_string(sid.type) or pa.types.is_large_string(sid.type)):
-        sid = sid.cast(pa.string())  # numeric ids in a typed file
+    sid = normalize_ids(table.column("student_id"))
     no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
     return sid, [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
 
@@ -331,8 +370,28 @@ def load_published(path: str | Path, *, sheet: str | int | None = None) -> pd.Da
         out[f"{c}_passed"] = k
         out[f"{c}_rate"] = r  # hundredths of a percent, exact
     _raise(name, problems)
+    _mark_total(out)
     out.index.name = "line"
     return out
+
+
+def _mark_total(table: pd.DataFrame) -> None:
+    """Mark (``level``) the row a published or exported table totals the school on: no
+    department, the college cell spelled as a total (全校, 合計 …); its college becomes empty,
+    as on a computed table's total row."""
+    from .labels import LABELS
+    from .thresholds import GROUP, LEVEL, TOTAL
+
+    spellings = {unicodedata.normalize("NFKC", t) for t in LABELS["total_row"]["spellings"]}
+    college = (
+        table["college"]
+        .fillna("")
+        .astype(str)
+        .map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    )
+    total = (table["department"].fillna("").astype(str) == "") & college.isin(spellings)
+    table.insert(0, LEVEL, pd.array([TOTAL if t else GROUP for t in total], dtype="string"))
+    table.loc[total.to_numpy(), "college"] = ""
 
 
 def load_pass_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -352,4 +411,5 @@ def load_pass_table(path: str | Path, *, sheet: str | int | None = None) -> pd.D
         problems += p
         out[c] = v
     _raise(str(path), problems)
+    _mark_total(out)
     return out.reset_index(drop=True)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .labels import WHOLE_SCHOOL
 from .paths import TEMPLATES_DIR
+from .present import SCHOOL, class_key
 from .rosters import roster_table
 from .rules import TermRules
-from .thresholds import RESULT_CATEGORIES, format_amount, rate_hundredths
+from .thresholds import LEVEL, TOTAL, format_amount, rate_hundredths
 
 if TYPE_CHECKING:
     from .notices import NoticePlan
@@ -59,16 +59,22 @@ def _points(h: int) -> tuple[str, str]:
 
 
 def _category_label(c: str, rules: TermRules) -> str:
-    return "全數通過" if c == "all" else f"{rules.label(c)}（{rules.offices[c]}）"
+    office = rules.offices.get(c)
+    return f"{rules.label(c)}（{office}）" if office else rules.label(c)
 
 
 def _row_of(table: pd.DataFrame, department: str) -> pd.Series | None:
+    """A department's row of a counts table, or (``""``) its total row, the school's."""
     hit = (
-        table[table["department"] == department]
+        table[(table["department"] == department).to_numpy()]
         if department
-        else table[table["college"] == WHOLE_SCHOOL]
+        else table[(table[LEVEL] == TOTAL).to_numpy()]
     )
     return hit.iloc[0] if len(hit) else None
+
+
+def _has(table: pd.DataFrame | None, c: str) -> bool:
+    return table is not None and f"{c}_passed" in table.columns
 
 
 def _hundredths(row: pd.Series | None, c: str) -> int:
@@ -116,7 +122,7 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
     rules, here = ctx.rules, _row_of(ctx.counts, dept)
     school = _row_of(ctx.counts, "")
     versus = []
-    for c in RESULT_CATEGORIES:
+    for c in rules.result_categories:
         h, hs = _hundredths(here, c), _hundredths(school, c)
         gap, gap_class = _points(h - hs)
         versus.append(
@@ -137,7 +143,7 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
             "as_of_roc": roc_date(dt.date.fromisoformat(ctx.previous["as_of"])),
             "term": _term_name(ctx.previous["term"]),
         }
-        for c in RESULT_CATEGORIES:
+        for c in (c for c in rules.result_categories if _has(ctx.previous_counts, c)):
             hb, hn = _hundredths(before, c), _hundredths(here, c)
             d = int(here[f"{c}_passed"]) - int(before[f"{c}_passed"])
             text, cls = _points(hn - hb)
@@ -154,7 +160,8 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
                 }
             )
     classes = []
-    for cls_name, g in status.groupby("class", sort=True):
+    for cls_name in sorted(dict.fromkeys(status["class"]), key=class_key):
+        g = status[(status["class"] == cls_name).to_numpy()]
         failing = g[~g["all_passed"]].sort_values("student_id", kind="stable")
         classes.append(
             {
@@ -188,15 +195,9 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     rules = ctx.rules
     # The paper roster shows the verdicts (「4.5 / 3 通過」) and what is missing; the workbook beside
     # it also has the sortable numbers.
-    keep = [
-        "學號",
-        "姓名",
-        rules.label("all"),
-        *(rules.label(c) for c in rules.threshold_categories),
-        "尚缺",
-    ]
     full = roster_table(status, rules)
-    table = full[[c for c in keep if c in full.columns]]
+    # the printed roster's columns (roster_table says which), without the class: it is the page's
+    table = full.iloc[:, [i for i in full.attrs.get("printed", ()) if i > 0]]
     need = "、".join(
         f"{rules.label(c)} {format_amount(rules.thresholds[c])} {unit(rules, c)}"
         for c in rules.threshold_categories
@@ -239,17 +240,19 @@ def summary_page(
     notified = plan.students.groupby("department")["result"].value_counts()
     counts = []
     for _, r in ctx.counts.iterrows():
-        dept = r["department"]
+        dept = r["department"] if r[LEVEL] != TOTAL else ""
         if dept:
             told_n = int(told.get(dept, 0))
             now = [int(notified.get((dept, k), 0)) for k in (PASSED, NOT_PASSED)]
         else:
             told_n = len(plan.already_told)
             now = [int((plan.students["result"] == k).sum()) for k in (PASSED, NOT_PASSED)]
-        rates = [f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）" for c in RESULT_CATEGORIES]
+        rates = [
+            f"{int(r[f'{c}_passed'])}（{_pct(_hundredths(r, c))}）" for c in rules.result_categories
+        ]
         counts.append(
             {
-                "college": r["college"],
+                "college": r["college"] if dept else SCHOOL.total_label,
                 "department": dept,
                 "students": int(r["students"]),
                 "cells": [*rates, *now, told_n],
@@ -258,7 +261,7 @@ def summary_page(
     return {
         **ctx.common(),
         "title": f"{rules.term} 通知摘要（結算至 {ctx.as_of.isoformat()}）含個人資料，請勿轉寄",
-        "ledger": str(ledger),
+        "ledger": ledger.name,  # its file name: a printout shows no folder of this machine
         "ledger_status": ledger_status,
         "warnings": warnings,
         "produced": produced,
@@ -274,7 +277,7 @@ def summary_page(
             for _, r in plan.regressed.iterrows()
         ],
         "count_header": [
-            *(rules.label(c) for c in RESULT_CATEGORIES),
+            *(rules.label(c) for c in rules.result_categories),
             "通知通過",
             "通知未通過",
             "先前已通知",

@@ -16,6 +16,7 @@ The ledger's transaction is committed only after every file is in place.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
 import sqlite3
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import ledger as lg
-from .io import InputError, Problem, atomic_dir
+from .io import InputError, Problem, atomic_dir, check_output, unique_names
 from .notice_pages import (
     NOT_PASSED,
     PASSED,
@@ -40,10 +41,12 @@ from .notice_pages import (
     unit,
 )
 from .paths import default_records, default_students
+from .population import check_population
+from .present import made_at_text
 from .printing import find_chromium, print_pdfs
-from .rosters import roster_table, write_rosters
+from .rosters import class_groups, missing_text, write_rosters
 from .rules import TermRules, load_term_rules
-from .thresholds import format_amount, student_status, summarise
+from .thresholds import format_amount, shortfall, student_status, summarise
 
 __all__ = [
     "PASSED",
@@ -86,25 +89,15 @@ class NoticePlan:
 
 
 def _shortfalls(status: pd.DataFrame, rules: TermRules) -> dict[str, np.ndarray]:
-    """Units still missing per threshold category (0 where met), exact integers."""
-    out = {}
-    for c in rules.threshold_categories:
-        have = status[f"{c}_units"].to_numpy(dtype=np.int64)
-        if c == rules.aesthetics_into:
-            have = have + status["aesthetics_units"].to_numpy(dtype=np.int64)
-        out[c] = np.maximum(rules.thresholds[c] - have, 0)
-    return out
+    """Units still missing per threshold category (0 where met), exact integers
+    (``thresholds.shortfall``, the one rule of what is missing)."""
+    gaps = shortfall(status, rules)
+    return {c: gaps[c].to_numpy(dtype=np.int64) for c in rules.threshold_categories}
 
 
 def _missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
-    """Student id -> what is missing, in the advisors' roster's words (``rosters.roster_table``)."""
-    if status.empty:
-        return {}
-    table = roster_table(status, rules)
-    return {
-        str(k): ("" if pd.isna(v) else str(v))
-        for k, v in zip(table["學號"], table["尚缺"], strict=True)
-    }
+    """Student id -> what is missing, in the advisors' roster's words (``rosters.missing_text``)."""
+    return missing_text(status, rules) if not status.empty else {}
 
 
 def _notice_text(
@@ -235,8 +228,10 @@ def _write_students(plan: NoticePlan, rules: TermRules, folder: Path) -> None:
     wb.save(folder / "students.xlsx")
 
 
-def _safe_name(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "_"
+# What a notice folder is made of: replaced as a set by each run (other files stay).
+_OUTPUTS = frozenset(
+    {"departments", "advisors", "students.xlsx", "students.csv", "summary.html", "summary.pdf"}
+)
 
 
 @dataclass(frozen=True)
@@ -252,6 +247,7 @@ class NoticeResult:
     classes: int
     already_told: int
     regressed: int
+    population: str = ""  # who was counted and left out (``PopulationReport.describe``)
 
 
 def _input_error(what: str, value: object, why: str) -> InputError:
@@ -299,10 +295,13 @@ def run_notices(
     ledger: str | Path | None = None,
     rules_dir: str | Path | None = None,
     now: dt.datetime | None = None,
+    backfill: bool = False,
 ) -> NoticeResult:
     """The notices of ``term`` as of ``as_of`` into the folder ``out``, recorded in ``ledger``
     (default ``outputs/notices.sqlite``). Running an as-of date already recorded writes the same
-    files again and leaves the ledger as it is."""
+    files again and leaves the ledger as it is; a date before the ledger's latest notice of the
+    population is refused unless ``backfill``. Who was counted and left out is checked first
+    (``population.check_population``) and given in the result."""
     from .io import parse_date
     from .loaders import load_records, load_students
     from .paths import outputs_dir
@@ -313,19 +312,19 @@ def run_notices(
     if day is None:
         raise _input_error("--as-of", as_of, "a date is required (ISO 2026-02-27 or ROC 115/02/27)")
     s_path, r_path = _data_paths(term, students, records)
-    all_students = load_students(s_path)
-    status = student_status(all_students, load_records(r_path), as_of=day, rules=rules)
-    if status.empty:
-        raise _input_error(
-            str(s_path),
-            None,
-            f"no {rules.program} student of cohort {rules.senior_cohort} to notify",
-        )
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise _input_error("--out", out, "exists and is not a folder")
-    run_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    check_output(out, folder=True)
     ledger_path = Path(ledger) if ledger else outputs_dir() / "notices.sqlite"
+    check_output(ledger_path, folder=False, option="--ledger")
+    if ledger_path.exists():
+        lg.check_ledger(ledger_path)
+    all_students = load_students(s_path)
+    all_records = load_records(r_path)
+    population = check_population(
+        all_students, all_records, rules, students_file=s_path, records_file=r_path
+    )
+    status = student_status(all_students, all_records, as_of=day, rules=rules)
+    run_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     created = not ledger_path.exists()
     con = lg.open_ledger(ledger_path)
     try:
@@ -335,6 +334,15 @@ def run_notices(
             raise lg.LedgerError(
                 str(ledger_path), [Problem(None, None, None, f"cannot start a run: {exc}")]
             ) from None
+        later = lg.later_runs(con, rules.program, rules.senior_cohort, day)
+        if later and not backfill and lg.find_run(con, rules.term, day) is None:
+            raise _input_error(
+                "--as-of",
+                day.isoformat(),
+                f"the ledger {ledger_path} already holds a later notice ({'、'.join(later)}): "
+                "a notice dated before it would tell students 通過 again; give --backfill to "
+                "record it anyway",
+            )
         result = _run(
             con,
             rules,
@@ -348,6 +356,7 @@ def run_notices(
             ledger_path,
         )
         con.execute("COMMIT" if result.run_id is not None else "ROLLBACK")
+        result = dataclasses.replace(result, population=population.describe())
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
@@ -381,7 +390,7 @@ def _run(
     ctx = Context(
         rules=rules,
         as_of=as_of,
-        run_at=run_at.strftime("%Y-%m-%d %H:%M UTC"),
+        run_at=made_at_text(run_at),
         counts=counts,
         previous=prev,
         previous_counts=lg.run_counts(con, prev["run_id"]) if prev else None,
@@ -400,11 +409,16 @@ def _run(
             strict=True,
         )
     ]
-    with atomic_dir(out) as tmp, tempfile.TemporaryDirectory(prefix="ncut-notices-") as pages:
+    with (
+        atomic_dir(out, owned=_OUTPUTS.__contains__) as tmp,
+        tempfile.TemporaryDirectory(prefix="ncut-notices-") as pages,
+    ):
         pages = Path(pages)
         jobs = []
         (tmp / "departments").mkdir()
-        for dept, g in status.groupby("department", sort=True):
+        dept_groups = list(status.groupby("department", sort=True))
+        dept_names = unique_names([str(d) for d, _ in dept_groups], default="department")
+        for (dept, g), dept_name in zip(dept_groups, dept_names, strict=True):
             html = pages / f"d_{len(jobs)}.html"
             html.write_text(
                 env.get_template("department.html.j2").render(
@@ -412,7 +426,7 @@ def _run(
                 ),
                 encoding="utf-8",
             )
-            pdf = tmp / "departments" / f"{_safe_name(str(dept))}.pdf"
+            pdf = tmp / "departments" / f"{dept_name}.pdf"
             jobs.append((html, pdf))
             notices.append(
                 {
@@ -424,21 +438,23 @@ def _run(
                 }
             )
         xlsx = write_rosters(status, rules, tmp / "advisors", as_of)
-        for (cls, g), book in zip(status.groupby("class", sort=True), xlsx, strict=True):
+        for group, book in zip(class_groups(status), xlsx, strict=True):
             html = pages / f"a_{len(jobs)}.html"
             html.write_text(
-                env.get_template("advisor.html.j2").render(**advisor_page(ctx, str(cls), g)),
+                env.get_template("advisor.html.j2").render(
+                    **advisor_page(ctx, group.label, group.students)
+                ),
                 encoding="utf-8",
             )
             pdf = tmp / "advisors" / f"{book.stem}.pdf"
             jobs.append((html, pdf))
-            dept = str(g["department"].iloc[0])
             notices.append(
                 {
                     "kind": "advisor",
-                    "recipient": cls,
-                    "department": dept,
-                    "class": cls,
+                    # a class is (department, class): 四年甲班 is in every department
+                    "recipient": f"{group.department}/{group.cls}",
+                    "department": group.department,
+                    "class": group.cls,
                     "detail": f"advisors/{pdf.name}",
                 }
             )

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import InputError, Problem
+from .headers import clean_text
 
 __all__ = [
     "Bad",
@@ -122,7 +123,9 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
 
 # ---------------------------------------------------------------------------- dates
 
-_SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+# A time of day after the date is allowed and dropped (Excel's date-and-time cells).
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+_SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
 _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
 _WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _DATE_HELP = (
@@ -133,7 +136,7 @@ _DATE_HELP = (
 def _one_date(text: object) -> np.datetime64 | None:
     """One ISO or ROC (民國) date: a four-digit year is Common Era, two or three digits ROC
     (year + 1911); seven digits run together are ROC ``YYYMMDD``, eight ``YYYYMMDD``."""
-    t = str(text).strip()
+    t = clean_text(str(text))
     m = _SEP_DATE.match(t) or _COMPACT_DATE.match(t) or _WORDED_DATE.match(t)
     if not m:
         return None
@@ -163,7 +166,9 @@ def decode_dates(
     if isinstance(values, pa.ChunkedArray) and pa.types.is_temporal(values.type):
         values = values.to_pandas()
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("datetime64[s]").to_numpy()
+        # a time of day is dropped: a record of 14:30 on the as-of day counts on that day
+        out = values.astype("datetime64[s]").to_numpy().astype("datetime64[D]")
+        out = out.astype("datetime64[s]")
         nat = np.flatnonzero(np.isnat(out)) if message else []
         return out, [Problem(int(index[k]), column, None, message) for k in nat]
     out = np.empty(len(values), "datetime64[s]")
@@ -204,6 +209,12 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
 # ---------------------------------------------------------------------------- amounts
 
 
+# No single amount, count or total in a school file reaches a million (hours, certificates,
+# students); the bound keeps every value and every sum of up to nine billion of them inside
+# int64 at 1/1000 (a sum that wrapped would turn a pass into 未通過).
+_TOO_LARGE = 1_000_000
+
+
 def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[object], object]:
     """Text read with ``Decimal`` (so ``0.3`` is exactly 300/1000), or a number taken as the
     multiple of 1/scale it stands for, as an int of 1/scale; more decimals than the scale holds
@@ -214,6 +225,8 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
         if value is None or (isinstance(value, float) and value != value):  # NaN: pandas' missing
             return MISSING
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if abs(int(value)) >= _TOO_LARGE:
+                return Bad(f"too large (at most {_TOO_LARGE:,})")
             return int(value) * scale
         if isinstance(value, (float, np.floating)):
             # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther
@@ -221,13 +234,15 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
             x = float(value) * scale
             if not np.isfinite(x):
                 return Bad("not a finite number")
+            if abs(float(value)) >= _TOO_LARGE:
+                return Bad(f"too large (at most {_TOO_LARGE:,})")
             r = round(x)
             return (
                 int(r)
                 if abs(x - r) <= 1e-9 * max(1.0, abs(x))
                 else Bad(f"more than {decimals} decimals")
             )
-        t = str(value).strip()
+        t = clean_text(str(value))  # full-width １．５ is 1.5
         if not t:
             return MISSING
         try:
@@ -236,6 +251,8 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
             return Bad("not a number")
         if not d.is_finite():
             return Bad("not a finite number")
+        if abs(d) >= _TOO_LARGE:  # (before scaling: 1e999999 would take long to expand)
+            return Bad(f"too large (at most {_TOO_LARGE:,})")
         units = d * scale
         if units != units.to_integral_value():
             return Bad(f"more than {decimals} decimals")

@@ -9,7 +9,7 @@ from .thresholds import RESULT_CATEGORIES, rate_hundredths
 
 __all__ = ["reconcile", "RECONCILE_COLUMNS"]
 
-RECONCILE_COLUMNS = ["college", "department", "category", "field", "published", "expected"]
+RECONCILE_COLUMNS = ["level", "college", "department", "category", "field", "published", "expected"]
 
 
 def _hundredths(h: int) -> str:
@@ -27,7 +27,11 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame | None = None) -> 
     rows: list[dict[str, str]] = []
     cats = [c for c in RESULT_CATEGORIES if f"{c}_rate" in published.columns]
     for _, r in published.iterrows():
-        key = {"college": str(r["college"]), "department": str(r["department"] or "")}
+        key = {
+            "level": str(r.get("level", "group")),
+            "college": str(r["college"]),
+            "department": str(r["department"] or ""),
+        }
         for c in cats:
             if pd.isna(r[f"{c}_rate"]) or pd.isna(r[f"{c}_passed"]):
                 continue
@@ -47,16 +51,24 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame | None = None) -> 
         comp["department"] = comp["department"].fillna("").astype(str)
         pub = published.copy()
         pub["department"] = pub["department"].astype(str)
+        for t in (comp, pub):
+            if "level" not in t.columns:
+                t.insert(0, "level", "group")
+            t["level"] = t["level"].astype(str)
         merged = pub.merge(
             comp,
-            on=["college", "department"],
+            on=["level", "college", "department"],
             how="outer",
             suffixes=("", "_c"),
             indicator=True,
             sort=False,
         )
         for _, r in merged.iterrows():
-            key = {"college": str(r["college"]), "department": str(r["department"])}
+            key = {
+                "level": str(r["level"]),
+                "college": str(r["college"]),
+                "department": str(r["department"]),
+            }
             if r["_merge"] != "both":
                 side = "published" if r["_merge"] == "left_only" else "computed"
                 rows.append(

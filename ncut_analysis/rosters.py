@@ -8,23 +8,26 @@ repeated on every page, the class and the as-of date in the page header.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
-from .io import atomic_dir, save_workbook, write_csv
-from .report.xlsx import fill_sheet
+from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
+from .report.xlsx import fill_sheet, text_width
 from .rules import UNIT, TermRules
-from .thresholds import format_amount, student_card
+from .thresholds import format_amount, missing_parts, shortfall, student_card
 
-__all__ = ["roster_table", "write_rosters", "PERSONAL_DATA_NOTE"]
+__all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSONAL_DATA_NOTE"]
 
 PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
 _TOP = Alignment(vertical="top", wrap_text=True)
+_BODY = Alignment(vertical="center", wrap_text=False, shrink_to_fit=False)
+_CENTRED = Alignment(horizontal="center", vertical="center")
 
 
 def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
@@ -33,13 +36,22 @@ def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
     return int(row[f"{c}_units"] + extra)
 
 
-def _missing(row: pd.Series, rules: TermRules) -> str:
-    parts = []
-    for c in rules.threshold_categories:
-        short = rules.thresholds[c] - _effective(row, rules, c)
-        if short > 0:
-            parts.append(f"{rules.label(c)} {format_amount(short)} {rules.unit(c)}")
-    return "；".join(parts)
+def _missing(short: pd.Series, rules: TermRules) -> str:
+    """What a student misses, from their row of ``thresholds.shortfall``."""
+    return "；".join(
+        f"{rules.label(c)} {format_amount(n)} {rules.unit(c)}"
+        for c, n in missing_parts(short, rules)
+    )
+
+
+def missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
+    """Student id -> what is missing, in words (「抗壓 0.01 小時；證照 1 張」; "" when nothing),
+    from ``thresholds.shortfall``: the words the roster and the notices both use."""
+    gaps = shortfall(status, rules)
+    return {
+        str(sid): _missing(short, rules)
+        for sid, (_, short) in zip(status["student_id"], gaps.iterrows(), strict=True)
+    }
 
 
 def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
@@ -47,7 +59,8 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     pass or not per category as ``earned / required`` beside the earned amount as a number (for
     sorting), what is still missing; failing first."""
     rows = []
-    for r in status.to_dict("records"):
+    gaps = shortfall(status, rules)
+    for r, (_, short) in zip(status.to_dict("records"), gaps.iterrows(), strict=True):
         card = student_card(r, rules)
         row = {
             "班級": r["class"],
@@ -59,7 +72,7 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
             row[rules.label(c)] = card[rules.label(c)]
             # exact: thousandths of an hour as a decimal number with at most 3 places
             row[f"{rules.label(c)}（{rules.unit(c)}）"] = _effective(r, rules, c) / UNIT
-        row["尚缺"] = _missing(r, rules)
+        row["尚缺"] = _missing(short, rules)
         row["_fail"] = not r["all_passed"]
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -69,11 +82,48 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     failing = tuple(out["_fail"].tolist())
     out = out.drop(columns="_fail").reset_index(drop=True)
     out.attrs["failing"] = failing  # per row: not passed all four (the rows to mark)
+    # the columns a printed roster shows (the verdicts, not the amounts), by position
+    numbers = {f"{rules.label(c)}（{rules.unit(c)}）" for c in rules.threshold_categories}
+    out.attrs["printed"] = tuple(i for i, c in enumerate(out.columns) if c not in numbers)
+    out.attrs["numbers"] = tuple(i for i, c in enumerate(out.columns) if c in numbers)
     return out
 
 
-def _safe(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "class"
+@dataclass(frozen=True)
+class ClassGroup:
+    """A class as the school knows it: (department, class), never the class name alone (四年甲班
+    is in every department); ``name``: its files' name (``io.unique_names``)."""
+
+    department: str
+    cls: str
+    name: str
+    students: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        """How the class is named to a person: the class, after its department when the class
+        name alone is shared by several departments."""
+        return self.cls if self.name == safe_name(self.cls) else f"{self.department} {self.cls}"
+
+
+def class_groups(status: pd.DataFrame) -> list[ClassGroup]:
+    """The classes of a status table, by (department, class), in that order. A class's files
+    are named by the class; a class name that two departments share is named by both
+    (``化材_四年甲班``), and names that would still meet get a short hash (``unique_names``)."""
+    groups = list(status.groupby(["department", "class"], sort=True, dropna=False))
+    classes = [str(c) for (_, c), _ in groups]
+    shared = {c for c in classes if classes.count(c) > 1}
+    wanted = [f"{d}_{c}" if str(c) in shared else str(c) for (d, c), _ in groups]
+    names = unique_names(wanted, default="class")
+    return [
+        ClassGroup(str(d), str(c), n, g.reset_index(drop=True))
+        for ((d, c), g), n in zip(groups, names, strict=True)
+    ]
+
+
+def _is_roster_file(name: str) -> bool:
+    """The files a rosters folder is made of (replaced as a set by each run)."""
+    return name.lower().endswith((".xlsx", ".csv"))
 
 
 def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
@@ -86,9 +136,11 @@ def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
 def write_rosters(
     status: pd.DataFrame, rules: TermRules, out: str | Path, as_of: dt.date | None = None
 ) -> list[Path]:
-    """Write ``<class>.xlsx`` and ``<class>.csv`` per class into ``out``; returns the xlsx paths.
+    """Write ``<class>.xlsx`` and ``<class>.csv`` per class (department and class:
+    ``class_groups``) into ``out``; returns the xlsx paths, in ``class_groups`` order.
 
-    All files appear together or not at all; other files in ``out`` are left alone.
+    All files appear together or not at all, as one set: an earlier run's roster that this run
+    does not write again (a renamed class) is removed; files of other kinds in ``out`` stay.
     """
     out = Path(out)
     written = []
@@ -99,34 +151,92 @@ def write_rosters(
     )
     if rules.aesthetics_into:
         need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
-    with atomic_dir(out) as tmp:
-        for cls, g in status.groupby("class", sort=True):
+    with atomic_dir(out, owned=_is_roster_file) as tmp:
+        for group in class_groups(status):
+            cls, g, base = group.label, group.students, group.name
             table = roster_table(g, rules)
             table.attrs["formats"] = _formats(table, rules)
-            base = _safe(str(cls))
             write_csv(table, tmp / f"{base}.csv", bom=True)
-            wb = Workbook()
-            ws = wb.active
-            ws.title = "清冊"
             failing = int((~g["all_passed"]).sum())
             title = f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"
-            ws["A1"] = title
-            ws["A1"].font = Font(bold=True, size=14)
-            ws["A2"] = f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
-            fill_sheet(
-                ws,
-                table,
-                header_row=3,
-                body=_TOP,
-                marked=table.attrs.get("failing"),
-                mark=_FAIL_FILL,
+            note = (
+                f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
+                "（各項數值在隱藏的工作表「數值」，取消隱藏即可排序）"
             )
-            ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 12)
-            ws.oddHeader.left.text = f"{cls}　{rules.term}"
-            ws.oddHeader.right.text = stamp
-            ws.oddFooter.left.text = PERSONAL_DATA_NOTE
-            ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
-            ws.page_margins.left = ws.page_margins.right = 0.4
+            wb = _roster_workbook(
+                table, rules, title=title, note=note, header=f"{cls}　{rules.term}", stamp=stamp
+            )
             save_workbook(wb, tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written
+
+
+# The printed roster: one A4 landscape page for a class of up to 60, no type under 8 pt. The
+# page is 595 pt high; 0.3 in margins leave 552 pt: the header row and 60 rows of 9 pt (the
+# title and the notice print in the page's header and footer, not as rows).
+ROSTER_PT = 8  # the table's type
+ROSTER_ROW_PT = 9  # a body row's height
+ROSTER_HEAD_PT = 11
+_MARGIN_IN = 0.3
+
+
+def _roster_workbook(
+    table: pd.DataFrame, rules: TermRules, *, title: str, note: str, header: str, stamp: str
+) -> Workbook:
+    """The advisor's workbook: 「清冊」 to print (each category once, as 「4.5 / 3 通過」, and
+    what is missing), 「數值」 with the same students' amounts as numbers for sorting. Both say
+    they hold personal data (a row above the table and the printed footer)."""
+    shown = table.iloc[:, list(table.attrs["printed"])].copy()
+    shown.attrs = {"failing": table.attrs.get("failing")}
+    values = table.iloc[:, [0, 1, 2, *table.attrs["numbers"]]].copy()
+    values.attrs = {"formats": table.attrs.get("formats", {})}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "清冊"
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=11)
+    ws["A2"] = note
+    ws["A2"].font = Font(size=ROSTER_PT)
+    fill_sheet(
+        ws, shown, header_row=3, body=_BODY, marked=shown.attrs.get("failing"), mark=_FAIL_FILL
+    )
+    text_cols = {rules.label(c) for c in (*rules.threshold_categories, "all")}
+    for j, c in enumerate(shown.columns, start=1):
+        letter = get_column_letter(j)
+        if c in text_cols:  # 「4.5 / 3 通過」 centred: never against its neighbour's text
+            for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
+                row[0].alignment = _CENTRED
+        # widths for the table's own type (a width counts characters of the 11 pt default)
+        chars = max([text_width(c), *(text_width(v) for v in shown[c].astype(str))])
+        ws.column_dimensions[letter].width = round(chars * ROSTER_PT / 11 + 2, 1)
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.font = Font(bold=cell.row == 3, size=ROSTER_PT)
+    ws.row_dimensions[3].height = ROSTER_HEAD_PT
+    for r in range(4, ws.max_row + 1):
+        ws.row_dimensions[r].height = ROSTER_ROW_PT
+    _print_setup(ws, header, stamp, one_page=True)
+    ws.print_area = f"A3:{get_column_letter(len(shown.columns))}{max(ws.max_row, 3)}"
+    ws.oddHeader.center.text = title
+    # the amounts as numbers, to sort by: a sheet of its own, hidden so the roster prints alone
+    vs = wb.create_sheet("數值")
+    vs.sheet_state = "hidden"
+    vs["A1"] = PERSONAL_DATA_NOTE
+    vs["A1"].font = Font(bold=True, color="C00000")
+    fill_sheet(vs, values, header_row=2)
+    _print_setup(vs, header, stamp, one_page=False)
+    return wb
+
+
+def _print_setup(ws, header: str, stamp: str, *, one_page: bool) -> None:  # noqa: ANN001
+    ws.oddHeader.left.text = header
+    ws.oddHeader.right.text = stamp
+    ws.oddFooter.left.text = PERSONAL_DATA_NOTE
+    ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    m = ws.page_margins
+    m.left = m.right = m.top = m.bottom = _MARGIN_IN
+    m.header = m.footer = 0.1

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .io import atomic_dir, write_csv
-from .labels import WHOLE_SCHOOL
 from .loaders import load_published
 from .paths import published_table
 from .rules import THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
+from .thresholds import group_rows, total_row
 
 __all__ = ["synth_term", "write_synth_term", "allocate_all_pass", "pass_patterns"]
 
@@ -134,6 +134,22 @@ def _roc(dates: np.ndarray) -> np.ndarray:
     return ((d.dt.year - 1911).astype(str) + d.dt.strftime("/%m/%d")).to_numpy()
 
 
+_MAX_SCALE = 10_000
+
+
+def _check_options(seed: object, scale: object) -> None:
+    """``seed`` a whole number >= 0 (numpy's generators take no negative seed) and ``scale`` a
+    whole number from 1 to 10,000: ``OptionError`` naming the option and the value."""
+    from .errors import OptionError
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError("--seed", seed, "a seed must be a whole number, 0 or more")
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)):
+        raise OptionError("--scale", scale, "a scale must be a whole number")
+    if not 1 <= scale <= _MAX_SCALE:
+        raise OptionError("--scale", scale, f"a scale must be from 1 to {_MAX_SCALE:,}")
+
+
 def synth_term(
     term: str = "114-1",
     seed: int = 0,
@@ -150,10 +166,11 @@ def synth_term(
     Besides the senior cohort of 日四技, a few students outside the population (a fifth-year
     延修 cohort and 進四技 seniors) with records of their own make the population filter real.
     """
+    _check_options(seed, scale)
     rules = rules or load_term_rules(term)
     pub = load_published(published or published_table(term))
-    depts = pub[pub["college"] != WHOLE_SCHOOL].reset_index(drop=True)
-    school = pub[pub["college"] == WHOLE_SCHOOL].iloc[0]
+    depts = group_rows(pub)
+    school = total_row(pub)
     for c in ("students", *[f"{c}_passed" for c in THRESHOLD_CATEGORIES]):
         depts[c] = depts[c].astype("int64") * scale
     rng = np.random.default_rng(seed)
@@ -257,6 +274,10 @@ def write_synth_term(
     out: str | Path, term: str = "114-1", seed: int = 0, *, scale: int = 1
 ) -> list[Path]:
     """Write ``students.csv`` and ``records.csv`` into ``out`` (atomically, both or neither)."""
+    from .io import check_output
+
+    _check_options(seed, scale)
+    check_output(out, folder=True)
     students, records = synth_term(term, seed, scale=scale)
     out = Path(out)
     with atomic_dir(out) as tmp:

@@ -18,12 +18,19 @@ import pandas as pd
 from . import _engine
 from .errors import OptionError, UnknownStudentsWarning
 from .io import map_threads, parse_date
-from .labels import VERDICT_LABELS, WHOLE_SCHOOL
+from .labels import VERDICT_LABELS
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
 
 __all__ = [
     "RESULT_CATEGORIES",
-    "WHOLE_SCHOOL",
+    "LEVEL",
+    "GROUP",
+    "TOTAL",
+    "group_rows",
+    "total_row",
+    "shortfall",
+    "nudge_units",
+    "missing_parts",
     "UnknownStudentsWarning",
     "result_categories",
     "group_keys",
@@ -46,6 +53,8 @@ __all__ = [
 
 # The shipped terms' result columns; code holding a table or rules asks them instead.
 RESULT_CATEGORIES: tuple[str, ...] = (*THRESHOLD_CATEGORIES, "all")
+# The ``level`` column of a pass-rate table: a group's row, or the total of all counted.
+LEVEL, GROUP, TOTAL = "level", "group", "total"
 _KEYS = ("college", "department", "class")
 _GROUPS = {
     "college": ["college"],
@@ -58,6 +67,16 @@ def result_categories(table: pd.DataFrame) -> tuple[str, ...]:
     """The result categories of a status or pass-rate table, in its column order (the term's
     thresholds, then ``all``): ``<cat>_passed`` columns name them."""
     return tuple(c[: -len("_passed")] for c in table.columns if c.endswith("_passed"))
+
+
+def group_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """A pass-rate table's group rows, without its total."""
+    return table[(table[LEVEL] == GROUP).to_numpy()].reset_index(drop=True)
+
+
+def total_row(table: pd.DataFrame) -> pd.Series:
+    """A pass-rate table's total row (all it counted)."""
+    return table[(table[LEVEL] == TOTAL).to_numpy()].iloc[0]
 
 
 def group_keys(table: pd.DataFrame) -> list[str]:
@@ -222,7 +241,7 @@ def _group_table(
     categories: Sequence[str],
 ) -> pd.DataFrame:
     """Counts per group of ``frame``'s rows (all, or those in the boolean ``rows``), in the order
-    groups first appear, and the whole-school (全校) row. ``flags`` is (students x categories):
+    groups first appear, and the total row (``level`` ``"total"``, its keys empty). ``flags`` is (students x categories):
     the pass flags of each of ``categories`` (the thresholds, then all), one row per student."""
     if by not in _GROUPS:
         raise OptionError("by", by, f"must be one of {', '.join(_GROUPS)}")
@@ -253,8 +272,11 @@ def _group_table(
         rest, code = np.divmod(rest, len(uniq))
         labels[k] = np.asarray(uniq, dtype=object)[code] if ng else np.zeros(0, dtype=object)
     out = pd.DataFrame({k: pd.array(labels[k], dtype="string") for k in keys})
-    total = pd.DataFrame([{**{k: "" for k in keys}, "college": WHOLE_SCHOOL}]).astype("string")
+    total = pd.DataFrame([{k: "" for k in keys}]).astype("string")
     out = pd.concat([out, total], ignore_index=True).fillna("")
+    # What a row covers, as a code: a group, or the total of everything counted (the whole
+    # school, or the one department a report is about). Views word it from the report's scope.
+    out.insert(0, LEVEL, pd.array([GROUP] * ng + [TOTAL], dtype="string"))
     out["students"] = np.r_[students, len(group)].astype(np.int64)
     sums = np.vstack([passed, counted_total])
     for j, c in enumerate(categories):
@@ -264,7 +286,8 @@ def _group_table(
 
 
 def summarise(status: pd.DataFrame, by: str = "department") -> pd.DataFrame:
-    """Pass counts and rates per group of a status table, plus the whole-school (全校) row."""
+    """Pass counts and rates per group of a status table, plus the total row (``level`` is
+    ``"group"`` on each group's row and ``"total"`` on the last)."""
     cats = result_categories(status)
     flags = status[[f"{c}_passed" for c in cats]].to_numpy(dtype=bool)
     return _group_table(status, None, flags, by, cats)
@@ -280,9 +303,9 @@ def pass_rates(
     by: str = "department",
     rules: TermRules | None = None,
 ) -> pd.DataFrame:
-    """The pass-rate table the CLI writes: one row per group and a last 全校 row.
+    """The pass-rate table the CLI writes: one row per group and a last total row.
 
-    Columns: the group columns (``college``, ``department``, ``class`` as ``by`` needs),
+    Columns: ``level`` (``group`` or ``total``), the group columns (``college``, ``department``, ``class`` as ``by`` needs),
     ``students``, then ``<cat>_passed`` and ``<cat>_rate`` (percent, half-up to 2 decimals) for
     each threshold of the term (resilience, enhancement, engagement, certificate since 113-2),
     then all.
@@ -387,21 +410,56 @@ def progress(dates_table: pd.DataFrame, at: Sequence[dt.date]) -> pd.DataFrame:
     return out
 
 
+def nudge_units(rules: TermRules, category: str) -> int | None:
+    """How far short (1/1000 units) a reminder may still carry a student over ``category``'s
+    threshold: the term's first gap band of hours; ``None`` for a category counted in whole
+    items (a certificate has to be earned: no reminder gives it)."""
+    if rules.is_counted(category):
+        return None
+    return int(rules.gap_bands[0]) * UNIT
+
+
+def shortfall(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
+    """What each student of ``status`` (a ``student_status`` table, same order) still misses.
+
+    One column per threshold of the term: the units short (integer 1/1000 h or items; 0 when
+    passed), counting 美學 into its category where the rules merge it; and ``<cat>_nudge``: short,
+    but within ``nudge_units`` (never for a counted category). The one place gaps, cards,
+    rosters and notices learn what is missing."""
+    eff = _effective(status[[f"{c}_units" for c in CATEGORIES]].to_numpy(), rules)
+    out = pd.DataFrame(index=status.index)
+    for c in rules.threshold_categories:
+        short = np.maximum(rules.thresholds[c] - eff[c], 0).astype(np.int64)
+        out[c] = short
+        nudge = nudge_units(rules, c)
+        out[f"{c}_nudge"] = (short > 0) & (short <= nudge) if nudge is not None else False
+    return out
+
+
+def missing_parts(short: pd.Series | dict, rules: TermRules) -> list[tuple[str, int]]:
+    """A student's missing categories as (category, units short), in the term's order, from a
+    row of ``shortfall``."""
+    return [(c, int(short[c])) for c in rules.threshold_categories if int(short[c]) > 0]
+
+
 def gap_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """Among students who have not passed, how far each is from the threshold.
 
     Hours categories in the term's ``gap_bands`` (1, 3, 6: "within 1 h", "within 3 h", "within
-    6 h", then "more"); counted categories (certificates) as 1 short, or more. A nudge moves the
-    first bands. One row per category and band: ``category``, ``lo`` and ``hi`` (the band is
-    ``lo < short <= hi`` in whole hours or items; ``hi`` is ``<NA>`` for the open last band),
-    ``band`` (its label, built from those numbers and the term's unit) and ``students``.
+    6 h", then "more"); counted categories (certificates) as 1 short, or more. One row per
+    category and band: ``category``, ``lo`` and ``hi`` (the band is ``lo < short <= hi`` in whole
+    hours or items; ``hi`` is ``<NA>`` for the open last band), ``band`` (its label, built from
+    those numbers and the term's unit), ``students``, and ``nudge`` (the band is within what a
+    reminder may close, ``nudge_units``; never for a counted category).
     """
     rows = []
-    eff = _effective(status[[f"{c}_units" for c in CATEGORIES]].to_numpy(), rules)
+    gaps = shortfall(status, rules)
     for c in rules.threshold_categories:
-        short = rules.thresholds[c] - eff[c]
+        short = gaps[c].to_numpy()
         short = short[short > 0]
-        edges = [1] if rules.is_counted(c) else list(rules.gap_bands)
+        counted = rules.is_counted(c)
+        edges = [1] if counted else list(rules.gap_bands)
+        nudge = nudge_units(rules, c)
         lo = 0
         for hi in [*edges, None]:
             inside = short > lo * UNIT
@@ -412,8 +470,9 @@ def gap_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
                     "category": c,
                     "lo": lo,
                     "hi": hi,
-                    "band": gap_band_label(lo, hi, rules.unit(c), counted=rules.is_counted(c)),
+                    "band": gap_band_label(lo, hi, rules.unit(c), counted=counted),
                     "students": int(inside.sum()),
+                    "nudge": nudge is not None and hi is not None and hi * UNIT <= nudge,
                 }
             )
             lo = hi
@@ -431,7 +490,7 @@ def gap_band_label(lo: int, hi: int | None, unit: str, *, counted: bool = False)
 
 def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """Change in passed counts and rates between two pass-rate tables of the same grouping."""
-    keys = [k for k in _KEYS if k in now.columns]
+    keys = [LEVEL, *(k for k in _KEYS if k in now.columns)]
     merged = now.merge(before, on=keys, how="left", suffixes=("", "_before"), sort=False)
     out = merged[keys + ["students"]].copy()
     for c in result_categories(now):
@@ -446,7 +505,7 @@ def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 
 def outreach_table(table: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     """Per group, how many students each office still has to reach (not yet passed)."""
-    keys = [k for k in _KEYS if k in table.columns]
+    keys = [LEVEL, *(k for k in _KEYS if k in table.columns)]
     out = table[keys + ["students"]].copy()
     for c in rules.threshold_categories:
         out[c] = table["students"] - table[f"{c}_passed"]

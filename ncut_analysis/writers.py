@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,9 @@ import pyarrow.compute as pc
 __all__ = [
     "atomic_path",
     "atomic_dir",
+    "safe_name",
+    "unique_names",
+    "check_output",
     "write_csv",
     "csv_text",
     "csv_safe",
@@ -78,25 +81,37 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder whose files are moved into ``target`` only if the block succeeds.
+def atomic_dir(target: str | Path, *, owned: Callable[[str], bool] | None = None) -> Iterator[Path]:
+    """Yield a staging folder that becomes ``target`` only if the block succeeds, in one
+    rename: nothing of the run is in ``target`` until all of it is.
 
-    Files already in ``target`` that the block does not write are kept. If the block fails, the
-    folders this call made for ``target`` are removed again (when still empty).
+    ``owned(name)`` says which entries of an existing ``target`` belong to the set the block
+    writes (default: the names the block wrote): those are replaced as a set, so an earlier
+    run's file that this run does not write again (a renamed class's workbook) is gone. Every
+    other entry is kept (carried into the new folder as a hard link before the swap, so a run
+    killed meanwhile loses nothing). A failure leaves ``target`` as it was and removes the
+    folders this call made for it.
     """
     target = Path(target).resolve()
-    made = [p for p in (target, *target.parents) if not p.exists()]
-    target.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target))
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(20, "exists and is not a folder", str(target))
+    _remove_stale_partials(target.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target.parent))
     done = False
     try:
         yield tmp
-        for src in sorted(tmp.rglob("*")):
-            if src.is_file():
-                dst = target / src.relative_to(tmp)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the usual mode
+        if target.exists():
+            written = {p.name for p in tmp.iterdir()}
+            mine = owned or (lambda name: name in written)
+            for old in target.iterdir():
+                if not mine(old.name) and not (tmp / old.name).exists():
+                    _link_tree(old, tmp / old.name)
+            _swap(tmp, target)  # tmp now holds the old set
+        else:
+            os.rename(tmp, target)
         done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -105,6 +120,124 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
                 folder.rmdir()
             except OSError:  # not empty (another run's files), or gone
                 break
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """``src`` at ``dst`` as hard links (a folder: its tree), so that both hold it."""
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True, copy_function=_link_or_copy)
+    elif src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+    else:
+        _link_or_copy(src, dst)
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def _swap(a: Path, b: Path) -> None:
+    """Exchange two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); elsewhere in
+    two renames, the old one moved aside first."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        at_fdcwd, exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), exchange) == 0:
+            return
+    aside = a.with_name(a.name + "-old")
+    os.rename(b, aside)
+    os.rename(a, b)
+    os.rename(aside, a)
+
+
+# Names Windows keeps for devices, with any extension (CON.xlsx is CON).
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def safe_name(name: object, *, default: str = "_") -> str:
+    """A file name (without extension) for a key, safe on Windows, macOS and Linux: NFKC and
+    zero-width cleanup, the characters ``< > : " / \\ | ? *`` and control characters as
+    ``_``, blanks as ``_``, no leading dot (never hidden), no trailing dot or blank, not a
+    device name (``CON``, ``NUL``, ``COM1`` … get a leading ``_``), at most 100 characters."""
+    from .headers import clean_text
+
+    text = clean_text(str(name))
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\s+", "_", text)
+    text = text.lstrip(".").rstrip(". ")
+    text = text[:100].rstrip(". ")
+    if not text:
+        return default
+    if text.split(".")[0].upper() in _RESERVED:
+        text = "_" + text
+    return text
+
+
+def unique_names(keys: Sequence[object], *, default: str = "_") -> list[str]:
+    """``safe_name`` of each key, made unique: keys that would share a name (``x/y`` and
+    ``x_y``; ``A`` and ``a``, one file on Windows and macOS) each get a short hash of the key
+    itself, so a name depends only on its key. The one file-naming rule of every output."""
+    import hashlib
+
+    names = [safe_name(k, default=default) for k in keys]
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n.casefold()] = seen.get(n.casefold(), 0) + 1
+    out = []
+    for k, n in zip(keys, names, strict=True):
+        if seen[n.casefold()] > 1:
+            digest = hashlib.sha1(str(k).encode("utf-8")).hexdigest()[:6]
+            n = f"{n}-{digest}"
+        out.append(n)
+    if len({n.casefold() for n in out}) != len(out):  # the same key twice
+        raise ValueError("unique_names: a key is given twice")
+    return out
+
+
+def check_output(target: str | Path, *, folder: bool, option: str = "--out") -> None:
+    """An output's place checked before the slow work: ``OptionError`` (one line) when it is a
+    folder where a file goes, a file where a folder goes, under a file, or cannot be written
+    (a read-only disk, ``/proc``)."""
+    from .errors import OptionError
+
+    path = Path(target)
+    if path.exists():
+        if folder and not path.is_dir():
+            raise OptionError(option, str(target), "exists and is not a folder")
+        if not folder and path.is_dir():
+            raise OptionError(option, str(target), "is a folder; name the file to write")
+    # A file is written beside itself, and a folder staged beside itself (``atomic_dir``):
+    # the place that must take a new entry is the parent's.
+    above = path.absolute().parent
+    while not above.exists():
+        above = above.parent
+    if not above.is_dir():
+        raise OptionError(option, str(target), f"{above} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".ncut-probe-", dir=above)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OptionError(
+            option, str(target), f"cannot write in {above}: {exc.strerror or exc}"
+        ) from None
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
@@ -195,7 +328,11 @@ def text_as_text(wb):  # noqa: ANN001, ANN201 - an openpyxl Workbook, imported l
 def save_workbook(wb, target: str | Path) -> Path:  # noqa: ANN001 - an openpyxl Workbook
     """Save an openpyxl workbook atomically with no live formula (``text_as_text``). Every
     workbook the package builds cell by cell is saved through here."""
+    from .labels import LABELS
+
     target = Path(target)
+    props = wb.properties  # File > Properties names the school, not the library
+    props.creator = props.lastModifiedBy = LABELS["school"]["name"]
     with atomic_path(target) as tmp:
         text_as_text(wb).save(tmp)
     return target

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -94,8 +97,9 @@ def _wait_for_port(port: int, proc, log_path, timeout: float = 180) -> None:
 
 
 @contextmanager
-def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator[None]:
-    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends."""
+def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Iterator:
+    """Run a Jupyter server process (Voilà or JupyterLab) in ``workdir`` until the block ends;
+    the block gets the ``subprocess.Popen``."""
     import subprocess
 
     log_path = workdir / f"server-{port}.log"
@@ -109,7 +113,7 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
         )
         try:
             _wait_for_port(port, proc, log_path)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:
@@ -117,6 +121,23 @@ def serve(argv: list[str], port: int, workdir, env: dict | None = None) -> Itera
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def kernels(proc) -> list[str]:
+    """The ids of the kernels a server process runs, from its child processes (Voilà has no
+    kernel list API): each ``ipykernel_launcher -f …/kernel-<id>.json``."""
+    import psutil
+
+    ids = []
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            cmd = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if "ipykernel_launcher" in " ".join(cmd):
+            conn = next((c for c in cmd if c.endswith(".json")), "")
+            ids.append(Path(conn).stem.removeprefix("kernel-"))
+    return sorted(ids)
 
 
 # --------------------------------------------------------------------------- explorer checks
@@ -223,3 +244,108 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
         )
         assert summary.startswith(f"{label}｜{college} {dept}｜"), summary
     return checks
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every word's box on every page (``pdftotext -bbox-layout``), and each page's size."""
+    import html as _html
+
+    if not os.path.exists("/usr/bin/pdftotext"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no pdftotext: .ci/run must install poppler-utils")
+        pytest.skip("poppler-utils not installed")
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for sheet in re.findall(r"<page (.*?)</page>", xml, re.S):
+        w, h = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', sheet).groups())
+        words = [
+            (float(a), float(b), float(c), float(d), _html.unescape(t))
+            for a, b, c, d, t in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                sheet,
+            )
+        ]
+        pages.append((w, h, words))
+    return pages
+
+
+def overlapping_words(words: list) -> list[tuple[str, str]]:
+    """Pairs of words whose boxes meet: across, and in the middle third of their height (Noto
+    CJK's boxes are about twice the glyphs' height). A lone glyph's box is rough (a full-width
+    ）beside ；is set tighter than its box): those were looked at on the page image instead."""
+    found = []
+    mids = [
+        (x0, y0 + (y1 - y0) / 3, x1, y1 - (y1 - y0) / 3, t)
+        for x0, y0, x1, y1, t in words
+        if len(t) > 1
+    ]
+    mids.sort()
+    for i, (_x0, y0, x1, y1, t) in enumerate(mids):
+        for u0, v0, _u1, v1, u in mids[i + 1 :]:
+            # full-width punctuation side by side (「）。」) is set up to ½ em tighter: a box
+            # is about 2 em high
+            if u0 >= x1 - (y1 - y0) * 3 / 4:
+                break
+            if min(y1, v1) - max(y0, v0) > 0.5:
+                found.append((t, u))
+    return found
+
+
+# --------------------------------------------------------------------------- plotly toolbars
+
+# Every chart's toolbar as the browser drew it: each button's tooltip (data-title) and the
+# plotly logo link if any.
+TOOLBARS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => ({
+    buttons: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-title') || ''),
+    names: Array.from(g.querySelectorAll('.modebar-btn')).map(b =>
+        b.getAttribute('data-val') || b.getAttribute('data-attr') || ''),
+    logo: g.querySelectorAll('.modebar-btn--logo, a[href*="plotly"]').length}))"""
+
+# English words a reader could see; acronyms that Chinese text keeps (PNG, JSON) are not words.
+_ENGLISH = re.compile(r"[A-Za-z]{2,}")
+_KEPT = {"PNG", "JSON", "SVG"}
+
+
+def english_words(text: str) -> list[str]:
+    """The English words in ``text`` (``PNG`` and the like excepted, as in a file name ``….png``)."""
+    return [w for w in _ENGLISH.findall(text) if w.upper() not in _KEPT]
+
+
+def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
+    """Hover every plotly chart under ``root``, press each button of its toolbar (a download is
+    saved and dropped), and return per chart its buttons' tooltips and whatever English the
+    toolbar or plotly's notifications showed. The caller checks ``pg.seen['blocked']``."""
+    graphs = pg.locator(f"{root} .js-plotly-plot")
+    out = []
+    names: list[str] = []  # a PNG's name is its chart's title: the chart's words, not the toolbar's
+    for i in range(graphs.count()):
+        g = graphs.nth(i)
+        g.scroll_into_view_if_needed()
+        g.locator(".nsewdrag").first.hover()
+        bar = g.locator(".modebar")
+        bar.wait_for(state="attached")
+        titles = [b.get_attribute("data-title") or "" for b in bar.locator(".modebar-btn").all()]
+        seen: list[str] = []
+        for b in bar.locator(".modebar-btn").all():
+            g.locator(".nsewdrag").first.hover()
+            if (b.get_attribute("data-title") or "").startswith("下載"):
+                with pg.expect_download() as dl:
+                    b.click()
+                names.append(dl.value.suggested_filename)
+                assert names[-1].endswith(".png"), names[-1]
+            else:
+                b.click()
+            seen += pg.locator(".notifier-note, .plotly-cloud-dialog").all_inner_texts()
+        for name in names:
+            seen = [t.replace(name, "") for t in seen]
+        out.append(
+            {
+                "titles": titles,
+                "english": english_words(" ".join(titles + seen)),
+                "logo": g.locator(".modebar-btn--logo").count(),
+            }
+        )
+    return out

@@ -326,8 +326,9 @@ def test_admission_command(tmp_path):
         "reason",
         "status_label",
         "reason_label",
+        "tiebreak",  # issue 26: the 比序 scores where a total is shared
     ]
-    assert set(df["status_label"]) <= {"正取", "備取", "未錄取", "資格不符"}
+    assert set(df["status_label"]) <= {"正取", "備取", "未錄取", "不予錄取"}
     assert (df[df["status"] == "waitlisted"].groupby("program").size() == 5).all()
     assert all(t == "" or len(t.split(".")[1]) == 2 for t in df["total"])
     assert (

@@ -12,7 +12,7 @@ import pytest
 from ncut_analysis.briefing import run_term_briefing
 from ncut_analysis.paths import DATA_DIR, NOTEBOOKS_DIR, published_table
 
-from .browser import page
+from .browser import overlapping_words, page, pdf_words
 from .conftest import REPO, STUDENT_HEADER, run_cli, write
 
 pytestmark = pytest.mark.slow
@@ -53,17 +53,17 @@ def test_headline_numbers_in_the_executed_notebook_and_html(default_run):
     html = default_run.read_text(encoding="utf-8")
     for doc in (text, html):
         for s in (
-            "<td>1504</td>",
+            "<td>1,504</td>",  # counts with thousands separators, as in the tables and Excel
             "87.77%",
             "71.21%",
             "59.24%",
             "44.02%",
-            "全數通過人數 443 位（29.45%）",
+            "全校 全數通過人數 443 位（29.45%）",
         ):
             assert s in doc, s
     # the seed's summary as rows: 項目, 大四學生數, 通過人數, 未通過人數, 通過率
     assert re.search(
-        r"精進</td><td class=\"t\">圖書館</td><td>1504</td><td>1071</td><td>433</td><td[^>]*>71.21%",
+        r"精進</td><td class=\"t\">圖書館</td><td>1,504</td><td>1,071</td><td>433</td><td[^>]*>71.21%",
         html,
     )
     assert "資料結算至 2025-12-12" in html
@@ -103,7 +103,7 @@ def test_html_in_a_real_browser_offline(default_run):
         )
         divs = pg.locator(".plotly-graph-div").count()
         drawn = pg.locator(".plotly-graph-div > .plot-container .main-svg").count()
-        assert divs == 5 and drawn >= 5
+        assert divs == 6 and drawn >= 6  # five charts, and the bars' views for paper
         for i in range(divs):
             assert pg.locator(".plotly-graph-div").nth(i).locator(".main-svg").count() > 0
         assert pg.seen["console"] == [] and pg.seen["errors"] == [] and pg.seen["blocked"] == []
@@ -129,6 +129,33 @@ def test_html_in_a_real_browser_offline(default_run):
         assert set(brk) == {"avoid"}
         pdf = pg.pdf(format="A4")
         assert pdf[:4] == b"%PDF"
+
+
+@pytest.mark.browser
+def test_the_briefing_on_a4_paper(default_run, tmp_path):
+    """Issue 25: printed by Chromium on A4, page 1 holds the headline numbers, every word sits
+    on the page clear of every other, and every category's bars reach paper."""
+    pdf = tmp_path / "briefing.pdf"
+    with page() as pg:
+        pg.goto(default_run.as_uri())
+        pg.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')].every(e => e.querySelector('.main-svg'))"
+        )
+        pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
+    pages = pdf_words(pdf)
+    assert len(pages) <= 9
+    first = "".join(t for *_, t in pages[0][2])
+    assert "443" in first and "29.45%" in first and "1,504" in first
+    for k, (w, h, words) in enumerate(pages, start=1):
+        out = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
+        assert not out, (k, out)
+        assert not overlapping_words(words), (k, overlapping_words(words)[:5])
+    text = "".join(t for *_, ws in pages for *_, t in ws)
+    for measure, rate in [("抗壓通過率", "87.77%"), ("精進通過率", "71.21%"),
+                          ("社會接軌通過率", "59.24%"), ("證照通過率", "44.02%"),
+                          ("全數通過率", "29.45%")]:  # fmt: skip
+        assert f"{measure}（虛線：全校{rate}）" in text, measure
+    assert "右上角" not in text and "選單" not in text
 
 
 def _small(tmp_path: Path, dept: str) -> tuple[Path, Path]:

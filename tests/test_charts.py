@@ -82,7 +82,7 @@ def test_rate_bars_one_category(term):
     assert len(fig.data) == 1 and not fig.layout.updatemenus
     assert fig.data[0].name == "社會接軌"
     (line,) = fig.layout.shapes
-    school = term.table[term.table["college"] == "全校"]
+    school = term.table[term.table["level"] == "total"]
     assert line.y0 == pytest.approx(float(school["engagement_rate"].iloc[0]))
     with pytest.raises(ValueError, match="category"):
         charts.rate_bars(term.table, term.rules, "aesthetics")
@@ -102,14 +102,17 @@ def test_clear_of_line_by_hand():
 
 @pytest.mark.parametrize("category", RESULT_CATEGORIES)
 def test_no_label_sits_on_the_school_line(term, category):
-    for look in (charts.PAGE, charts.SLIDE):
-        fig = charts.rate_bars(term.table, term.rules, category, look=look)
-        ref = fig.layout.shapes[0].y0
-        plot_h = charts._plot_height(look, 420)
-        units = look.label * 1.2 / plot_h * 110  # the label's own height, at least
-        for v, pos in zip(fig.data[0].y, fig.data[0].textposition, strict=True):
-            if pos == "outside":
-                assert not (v <= ref < v + units), (category, v, ref)
+    fig = charts.rate_bars(term.table, term.rules, category)
+    ref = fig.layout.shapes[0].y0
+    plot_h = charts._plot_height(charts.PAGE, 420)
+    units = charts.PAGE.label * 1.2 / plot_h * 110  # the label's own height, at least
+    for v, pos in zip(fig.data[0].y, fig.data[0].textposition, strict=True):
+        if pos == "outside":
+            assert not (v <= ref < v + units), (category, v, ref)
+    # on a slide one placement for every label (above its bar, level), the line under them
+    fig = charts.rate_bars(term.table, term.rules, category, look=charts.SLIDE)
+    assert fig.data[0].textposition == "outside" and fig.data[0].textangle == 0
+    assert all(sh.layer == "below" for sh in fig.layout.shapes)
 
 
 def test_slide_figures_are_legible_untitled_and_unfooted(term, adm):
@@ -118,7 +121,7 @@ def test_slide_figures_are_legible_untitled_and_unfooted(term, adm):
     for name, fig in figs.items():
         d = fig.to_dict()
         lay = d["layout"]
-        assert (lay["width"], lay["height"]) == (1920, 1080), name
+        assert (lay["width"], lay["height"]) == charts.SLIDE_PX, name
         assert not lay.get("title", {}).get("text"), f"{name} has its own title"
         assert not lay.get("updatemenus"), name
         texts = [a.get("text", "") for a in lay.get("annotations", [])]
@@ -171,7 +174,10 @@ def test_rank_shift_boundary_only(adm):
     ]
     drawn = sum(sum(1 for y in t.y if y is not None) for t in fig.data) // 2
     assert drawn == int(row["only_normal"]) + int(row["only_special"])
-    assert "資格不符" in fig.layout.yaxis.ticktext
+    assert "不予錄取" in fig.layout.yaxis.ticktext  # the status label (issue 26)
+    # no applicant id in the hover text (issue 24)
+    ids = set(adm.compared["applicant_id"])
+    assert not any(x in ids for t in fig.data for x in (t.text or ()) if x)
 
 
 def test_probability_axis_spans_where_chance_decides(adm):

@@ -23,13 +23,13 @@ def data():
 
 
 @pytest.fixture
-def explorer(data, tmp_path):
-    return ThresholdExplorer(*data, term="114-1", out_dir=tmp_path)
+def explorer(data):
+    return ThresholdExplorer(*data, term="114-1")
 
 
 def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
     assert explorer.as_of.value == dt.date(2025, 12, 12)
-    assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1504 人）" in explorer.summary.value
+    assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1,504 人）" in explorer.summary.value
     assert explorer.flips() == (0, 0)
     bars, curve = explorer.bar_fig, explorer.curve_fig
     assert bars.layout.meta["category"] == "all" and bars.layout.meta["college"] == "（全部）"
@@ -41,7 +41,7 @@ def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
 
 def test_as_of_is_picked_by_month_or_notice_date_in_roc(explorer):
     labels = [label for label, _ in explorer.as_of.options]
-    assert "114/10/31 第8週通知" in labels and "114/12/12 結算日" in labels
+    assert "114/10/31 通知日" in labels and "114/12/12 結算日" in labels
     assert "114/11/30" in labels and len(labels) < 50  # month ends, not weekly stops
     assert all(
         d.day >= 28 or d in (dt.date(2025, 10, 31), dt.date(2025, 12, 12))
@@ -53,10 +53,17 @@ def test_as_of_is_picked_by_month_or_notice_date_in_roc(explorer):
     stops = as_of_stops(dt.date(2025, 9, 15), dt.date(2025, 12, 12), rules)
     assert [lab for lab, _ in stops] == [
         "114/09/30",
-        "114/10/31 第8週通知",
+        "114/10/31 通知日",
         "114/11/30",
         "114/12/12 結算日",
     ]
+    # 114-2 notifies monthly: each of its notice dates is a 通知日, none a 「第8週」
+    spring = na.load_term_rules("114-2")
+    stops = as_of_stops(dt.date(2026, 2, 1), dt.date(2026, 5, 29), spring)
+    named = [lab for lab, _ in stops if lab.endswith("通知日")]
+    assert named == ["115/02/27 通知日", "115/03/31 通知日", "115/04/30 通知日"]
+    assert stops[-1][0] == "115/05/29 結算日"  # the last notice is also the 結算日
+    assert not any("週" in lab for lab, _ in stops)
 
 
 def test_lowering_engagement_to_20_hours(explorer, data):
@@ -120,13 +127,15 @@ def test_explorer_counts_through_the_thresholds_rule(data):
     assert not hasattr(na.explorers, "units_by_week")
 
 
-def test_export_table_is_in_chinese(explorer):
+def test_export_table_is_in_chinese_and_names_every_setting(explorer):
     explorer.college.value = "電資學院"
     explorer.category.value = "certificate"
+    explorer.sliders["engagement"].value = 20
+    explorer.sliders["resilience"].value = 2.5
+    explorer.aesthetics.value = False
     t = explorer.export_table()
     assert list(t.columns) == [
         "項目",
-        "結算日",
         "學院",
         "學系",
         "人數",
@@ -134,9 +143,43 @@ def test_export_table_is_in_chinese(explorer):
         "通過率 %（正式門檻）",
         "通過人數（假設門檻）",
         "通過率 %（假設門檻）",
+        "結算日",
+        "假設門檻：抗壓（小時）",
+        "假設門檻：精進（小時）",
+        "假設門檻：社會接軌（小時）",
+        "假設門檻：證照（張）",
+        "美學併入社會接軌",
     ]
     assert set(t["項目"]) == {"證照"} and set(t["結算日"]) == {"114/12/12"}
     assert int(t["人數"].sum()) == 441
+    # the sliders as set above, on every row; the official 114-1 rules are 3, 3, 24, 1
+    first = t.iloc[0]
+    assert [first[c] for c in t.columns[9:]] == ["2.5", "3", "20", "1", "否"]
+    assert explorer.footnote() == (
+        "結算日 114/12/12｜假設門檻 抗壓 2.5 小時、精進 3 小時、社會接軌 20 小時、證照 1 張"
+        "｜美學併入社會接軌：否"
+    )
+    explorer.aesthetics.value = True
+    assert explorer.footnote().endswith("｜美學併入社會接軌：是")
+    assert set(explorer.export_table()["美學併入社會接軌"]) == {"是"}
+
+
+def test_export_csv_download_is_the_table_formula_safe(explorer):
+    import base64
+    import io
+
+    import pandas as pd
+
+    from ncut_analysis.explorers.common import csv_download
+
+    d = csv_download(pd.DataFrame({"名稱": ["=1+1", "一般"], "n": [1, 2]}), "x.csv")
+    assert d.data.startswith("\ufeff".encode()) and d.media_type == "text/csv"
+    assert d.data.decode("utf-8-sig").splitlines() == ["名稱,n", "'=1+1,1", "一般,2"]
+    link = d.link("下載 CSV")
+    assert "download='x.csv'" in link and base64.b64encode(d.data).decode() in link
+    table = explorer.export_table()
+    back = pd.read_csv(io.BytesIO(csv_download(table, "t.csv").data), encoding="utf-8-sig")
+    assert list(back.columns) == list(table.columns) and len(back) == len(table) == 16
 
 
 def test_export_csv_never_starts_a_formula(tmp_path):
@@ -149,22 +192,29 @@ def test_export_csv_never_starts_a_formula(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_export_writes_a_png_and_a_csv(explorer):
+def test_export_hands_a_png_and_a_csv_to_the_browser_and_writes_nothing(
+    explorer, tmp_path, monkeypatch
+):
+    from ncut_analysis.paths import NOTEBOOKS_DIR, REPO_DIR
+
     from .browser import need_chromium
 
     need_chromium()
-    png, csv = explorer.export()
-    assert png.parent == csv.parent == explorer.out_dir
-    assert png.exists() and png.stat().st_size > 10_000
-    assert csv.read_text(encoding="utf-8-sig").startswith(
-        "項目,結算日,學院,學系,人數,通過人數（正式門檻）"
-    )
-
-
-def test_export_goes_to_the_folder_the_user_is_in(data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert ThresholdExplorer(*data).out_dir == tmp_path
-    assert ThresholdExplorer(*data, out_dir=tmp_path / "mine").out_dir == tmp_path / "mine"
+    before = {p for p in REPO_DIR.rglob("*") if ".venv" not in p.parts and p.is_file()}
+    explorer._on_export()
+    after = {p for p in REPO_DIR.rglob("*") if ".venv" not in p.parts and p.is_file()}
+    new = {p for p in after - before if "__pycache__" not in p.parts}
+    assert new == set() and list(tmp_path.iterdir()) == []
+    assert not list(NOTEBOOKS_DIR.glob("門檻假設分析*"))
+    status = explorer.export_status.value
+    assert status.count("<a class='ncut-download' download=") == 2, status
+    assert "data:image/png;base64," in status and "data:text/csv;base64," in status
+    assert str(REPO_DIR) not in status and str(tmp_path) not in status  # no server path
+    png, csv = explorer.export()
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and len(png.data) > 10_000
+    assert png.name.endswith(".png") and csv.name == png.name[:-4] + ".csv"
+    assert csv.data.decode("utf-8-sig").startswith("項目,學院,學系,人數,通過人數（正式門檻）")
 
 
 def test_rebalance_keeps_whole_percentages_summing_to_100():

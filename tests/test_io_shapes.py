@@ -36,13 +36,13 @@ TOTALS_BODY = [
 EXPECTED = {
     "化材": (3, 1, 2, 2, 1, 1),
     "機械": (1, 1, 0, 0, 1, 0),
-    "全校": (4, 2, 2, 2, 2, 1),
+    "total": (4, 2, 2, 2, 2, 1),
 }
 
 
 def _counts(table: pd.DataFrame) -> dict[str, tuple[int, ...]]:
     cols = ["students", *[f"{c}_passed" for c in RESULT_CATEGORIES]]
-    key = table["department"].where(table["department"] != "", table["college"])
+    key = table["department"].where(table["level"] != "total", "total")
     return {
         k: tuple(int(v) for v in row) for k, row in zip(key, table[cols].to_numpy(), strict=True)
     }

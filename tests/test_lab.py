@@ -1,5 +1,5 @@
 """The threshold explorer in JupyterLab (Run All from the Run menu): every chart follows every
-change, and the page fetches nothing from outside."""
+change, its toolbar is Chinese, and the page fetches nothing from outside."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import pytest
 
 from ncut_analysis.paths import NOTEBOOKS_DIR
 
-from .browser import free_port, page, serve, threshold_explorer_sequence
+from .browser import (
+    free_port,
+    page,
+    press_every_toolbar_button,
+    serve,
+    threshold_explorer_sequence,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -48,5 +54,9 @@ def test_every_chart_follows_ten_rounds_of_changes_in_lab(lab_url):
         pg.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         pg.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         assert threshold_explorer_sequence(pg, rounds=10) == 40
+        # each chart's toolbar: 下載 PNG and 重置 in Chinese, no logo, nothing asked outside
+        bars = press_every_toolbar_button(pg, ".ncut-threshold-explorer")
+        assert [b["titles"] for b in bars] == [["下載圖表為 PNG 圖檔", "重置軸"]] * 2
+        assert all(b["english"] == [] and b["logo"] == 0 for b in bars), bars
         assert pg.seen["blocked"] == [], pg.seen["blocked"]
         assert pg.seen["errors"] == [], pg.seen["errors"]

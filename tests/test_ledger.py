@@ -12,10 +12,10 @@ from ncut_analysis import ledger as lg
 
 
 def counts(students: int, passed: int) -> pd.DataFrame:
-    row = {"college": "工程學院", "department": "化材", "students": students}
+    row = {"level": "group", "college": "工程學院", "department": "化材", "students": students}
     row.update({f"{c}_passed": passed for c in ("resilience", "enhancement", "engagement")})
     row.update(certificate_passed=passed, all_passed=passed)
-    school = {**row, "college": "全校", "department": ""}
+    school = {**row, "level": "total", "college": "", "department": ""}
     return pd.DataFrame([row, school])
 
 
@@ -60,7 +60,7 @@ def test_history_and_told_once_across_terms(tmp_path):
 
     hist = lg.ledger_history(path)
     assert list(hist.columns) == [
-        "term", "as_of", "run_at", "college", "department", "students",
+        "term", "as_of", "run_at", "level", "college", "department", "students",
         "resilience_passed", "enhancement_passed", "engagement_passed", "certificate_passed", "all_passed",
         "resilience_rate", "enhancement_rate", "engagement_rate", "certificate_rate", "all_rate",
     ]  # fmt: skip

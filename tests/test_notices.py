@@ -199,8 +199,8 @@ def test_monthly_cycle_told_once_ledger_idempotent(term114_2, tmp_path, no_brows
     assert "含個人資料" in summary and "已通知「通過」（日後不重複發放）" in summary
     hist = lg.ledger_history(ledger, "114-2")
     assert list(hist["as_of"].dt.date.unique()) == [FEB, MAR]
-    school = hist[hist["college"] == "全校"].set_index(
-        hist[hist["college"] == "全校"]["as_of"].dt.date
+    school = hist[hist["level"] == "total"].set_index(
+        hist[hist["level"] == "total"]["as_of"].dt.date
     )
     assert school.loc[FEB, "all_passed"] == 1 and school.loc[MAR, "all_passed"] == 2
     assert school.loc[MAR, "students"] == 5 and school.loc[MAR, "all_rate"] == 40.0
@@ -444,7 +444,7 @@ def test_a_run_killed_midway_leaves_the_ledger(term114_2, tmp_path):
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:  # kill once the first PDFs are in the partial folder
-            if any(out.glob(".partial-*/departments/*.pdf")):
+            if any(out.parent.glob(".partial-*/departments/*.pdf")):
                 break
             assert proc.poll() is None, "the run ended before it could be killed"
             time.sleep(0.05)
@@ -454,7 +454,7 @@ def test_a_run_killed_midway_leaves_the_ledger(term114_2, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     assert dump(ledger) == before
-    assert not (out / "students.csv").exists() and not (out / "summary.pdf").exists()
+    assert not out.exists()  # all or none: nothing of the killed run is in --out
     # The next run goes through and records March.
     again = cli(*common, "--as-of", "2026-03-31", "--ledger", str(ledger), "--out", str(out))
     assert again.returncode == 0, again.stderr
@@ -482,3 +482,26 @@ def test_the_briefing_shows_the_rates_at_each_earlier_notice(term114_2, tmp_path
     html = TermBriefing(report=rep, output_dir=tmp_path / "b").notice_history().data
     assert "2026-02-27" in html and "40.00%" in html
     assert "歷次通知" in rep.tables()
+
+
+def test_a_class_name_two_departments_share_is_two_classes(tmp_path, no_browser):
+    # 四年甲班 in 化材 and in 機械: two advisors, two files, two ledger rows; a department whose
+    # name would be an unsafe file name gets a safe one.
+    s = write(tmp_path / "s.csv", "\n".join([STUDENT_HEADER,
+        "A1,甲生,工程學院,化材,四年甲班,111,日四技", "B1,乙生,工程學院,機械,四年甲班,111,日四技",
+        "C1,丙生,工程學院,CON,四年乙班,111,日四技"]) + "\n")  # fmt: skip
+    r = write(tmp_path / "r.csv", "student_id,category,amount,date\nA1,抗壓,3,2025-10-01\n")
+    res = run((s, r), tmp_path, FEB)
+    assert res.classes == 3
+    out = tmp_path / FEB.isoformat()
+    assert sorted(p.name for p in (out / "advisors").glob("*.pdf")) == [
+        "化材_四年甲班.pdf", "四年乙班.pdf", "機械_四年甲班.pdf"]  # fmt: skip
+    assert sorted(p.name for p in (out / "departments").glob("*.pdf")) == [
+        "_CON.pdf", "化材.pdf", "機械.pdf"]  # fmt: skip
+    con = sqlite3.connect(tmp_path / "notices.sqlite")
+    got = con.execute(
+        "SELECT recipient, department, class FROM notices WHERE kind = 'advisor' ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert got == [("CON/四年乙班", "CON", "四年乙班"), ("化材/四年甲班", "化材", "四年甲班"),
+                   ("機械/四年甲班", "機械", "四年甲班")]  # fmt: skip

@@ -33,6 +33,7 @@ def test_counts_checked_against_a_computed_table(tiny):
     found = reconcile(pub, computed)
     assert found.to_dict("records") == [
         {
+            "level": "group",
             "college": "工程學院",
             "department": "化材",
             "category": "certificate",

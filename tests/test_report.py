@@ -8,7 +8,6 @@ import pytest
 
 import ncut_analysis as na
 from ncut_analysis.errors import InputError, NcutError, OptionError, RulesError
-from ncut_analysis.labels import WHOLE_SCHOOL
 from ncut_analysis.paths import RULES_DIR
 from ncut_analysis.report import TermBriefing, TermReport, resolve_term_params
 from ncut_analysis.report.xlsx import write_workbook
@@ -61,7 +60,7 @@ def test_a_pre_113_2_term_has_five_categories(pre_113_2):
     s, r = na.load_students(students), na.load_records(records)
     table = na.pass_rates(s, r, rules=rules)
     school = table.iloc[-1]
-    assert school["college"] == WHOLE_SCHOOL and school["students"] == 2
+    assert school["level"] == "total" and school["students"] == 2
     assert school["engagement_passed"] == 2  # 22 h is enough under the old rules, 美學 not added
     assert school["aesthetics_passed"] == 1 and school["aesthetics_rate"] == 50.0
     assert school["all_passed"] == 1
@@ -177,7 +176,9 @@ def test_workbook_cells_are_typed_formatted_and_never_formulas(tmp_path):
     assert ws["D2"].is_date and ws["D2"].number_format == "yyyy-mm-dd"
     assert ws["E2"].value == 1 and ws["E2"].number_format == "#,##0"
     assert ws.column_dimensions["A"].width >= 20
-    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    # five narrow columns fit a portrait page at 100 %
+    assert ws.page_setup.orientation == "portrait" and ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.fitToWidth == 1
 
 
 def test_links_follow_from_where_the_notebook_runs(tiny, tmp_path, monkeypatch):

@@ -43,7 +43,8 @@ def no_kernel(monkeypatch) -> list:
     [
         (["--as-of", "2025-02-30"], "2025-02-30"),
         (["--department", "不存在系"], "department '不存在系': no such department"),
-        (["--students", "nowhere.csv"], "students 'nowhere.csv': no such file"),
+        (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv: file not found"),
+        (["--students", "nowhere.csv"], "--students 'nowhere.csv' needs --records too"),
         (["--term", "120-1"], "no rules file for term 120-1"),
         (["--compare-as-of", "2026-01-01"], "must be before as_of"),
     ],
@@ -71,10 +72,10 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):
     (dead / "half.html").write_text("x")
     live = tmp_path / f".partial-{os.getpid()}-xyz"  # a run still going on (this process)
     live.mkdir()
-    with atomic_dir(tmp_path) as stage:
+    with atomic_dir(tmp_path / "out") as stage:  # (staged beside the folder it becomes)
         (stage / "a.txt").write_text("a")
     assert not dead.exists() and live.exists()
-    assert (tmp_path / "a.txt").read_text() == "a"
+    assert (tmp_path / "out" / "a.txt").read_text() == "a"
 
 
 def test_a_failed_run_leaves_no_folder_it_made(tmp_path):
@@ -108,7 +109,11 @@ def test_an_interrupted_run_leaves_nothing_half_written(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(folder.glob(".partial-*/term_briefing.ipynb")):
+
+    def staged() -> list:  # (a run is staged beside the folder it becomes)
+        return list(folder.parent.glob(".partial-*/term_briefing.ipynb"))
+
+    while time.monotonic() < deadline and not staged():
         time.sleep(0.1)  # until papermill has started writing the notebook (the kernel is up)
     proc.send_signal(signal.SIGINT)
     t0 = time.monotonic()

@@ -40,19 +40,20 @@ def slides(tmp_path_factory):
     return out, files
 
 
-def test_every_chart_is_a_1920x1080_png_and_an_svg(slides):
+def test_every_chart_is_a_png_at_twice_the_slide_canvas_and_an_svg(slides):
     out, files = slides
     pngs = sorted(out.glob("*.png"))
-    assert len(pngs) == 9 and len(sorted(out.glob("*.svg"))) == 9
+    # the heatmap of 16 departments in two slides of 8 rows
+    assert len(pngs) == 10 and len(sorted(out.glob("*.svg"))) == 10
     for p in pngs:
         im = Image.open(p).convert("RGB")
-        assert im.size == (1920, 1080), p.name
+        assert im.size == (2 * charts.SLIDE_PX[0], 2 * charts.SLIDE_PX[1]), p.name
         a = np.asarray(im)
         inked = (a < 200).any(axis=2).mean()  # share of pixels that are not (near) white
         assert inked > 0.01 and len(np.unique(a.reshape(-1, 3), axis=0)) > 50, (
             f"{p.name} looks blank"
         )
-    assert "<svg" in (out / "rate_heatmap.svg").read_text(encoding="utf-8")[:500]
+    assert "<svg" in (out / "rate_heatmap_1.svg").read_text(encoding="utf-8")[:500]
 
 
 def _title_of(slide) -> str:
@@ -64,20 +65,25 @@ def test_the_deck(slides):
     prs = Presentation(out / "deck.pptx")
     assert round(prs.slide_width / prs.slide_height, 3) == round(16 / 9, 3)
     slides_ = list(prs.slides)
-    assert len(slides_) == 1 + 9 + 2  # title, one per chart, the table in two (rates, counts)
+    # title, one per chart, the table (rates, counts) at 18 pt: two slides each
+    assert len(slides_) == 1 + 10 + 4
     title = " ".join(sh.text_frame.text for sh in slides_[0].shapes if sh.has_text_frame)
-    assert "114-1" in title and "2025-12-12" in title and "1504" in title
+    assert "114-1" in title and "2025-12-12" in title and "1,504" in title
     titles = [_title_of(s) for s in slides_[1:10]]
-    assert titles[0] == "證照通過率最低：景觀 2.50%"  # the seed's lowest certificate rate
+    assert titles[0] == "證照通過率最低：景觀 2.50%（1/2）"  # the seed's lowest certificate rate
     assert "抗壓通過率：最高 冷凍 95.28%，最低 健管 62.16%" in titles
-    assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in slides_[1:10])  # a picture each
-    for s in slides_[1:10]:  # the full sentence is in the notes
+    assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in slides_[1:11])  # a picture each
+    for s in slides_[1:11]:  # the full sentence is in the notes
         assert _title_of(s) in s.notes_slide.notes_text_frame.text
-    rates, counts = ([sh for sh in s.shapes if sh.has_table][0].table for s in slides_[10:])
-    assert _title_of(slides_[10]) == "各學院、學系通過率（114-1）"
-    assert _title_of(slides_[11]) == "各學院、學系通過人數（114-1）"
-    assert len(rates.rows) == 18 and rates.cell(0, 0).text == "學院"
-    assert rates.cell(17, 0).text == "全校" and rates.cell(17, 2).text == "1,504"
+    rates, rates2, counts, _ = (
+        [sh for sh in s.shapes if sh.has_table][0].table for s in slides_[11:]
+    )
+    assert _title_of(slides_[11]) == "各學院、學系通過率（114-1）（1/2）"
+    assert _title_of(slides_[13]) == "各學院、學系通過人數（114-1）（1/2）"
+    # 17 rows at 18 pt in two slides (header repeated), the school's total last
+    assert len(rates.rows) + len(rates2.rows) == 17 + 2 and rates.cell(0, 0).text == "學院"
+    last = len(rates2.rows) - 1
+    assert rates2.cell(last, 0).text == "全校" and rates2.cell(last, 2).text == "1,504"
     assert [rates.cell(1, j).text for j in range(4)] == ["工程學院", "化材", "155", "87.10%"]
     assert counts.cell(1, 3).text == "135" and counts.cell(0, 3).text == "抗壓"
     footer = [sh.text_frame.text for sh in slides_[1].shapes if sh.has_text_frame][-1]
@@ -188,7 +194,7 @@ def test_tables_fit_at_14pt_with_numbers_right_aligned(slides, tmp_path_factory)
                     for word in re.findall(r"[A-Za-z]+", t.cell(0, j).text):
                         need = text_em(word, bold=True) * size * 12700 + 2 * int(0.08 * 914400)
                         assert col.width >= need, (k, word)
-    assert n_tables == 4
+    assert n_tables == 6  # the term's two tables in two slides each, the admission's two
 
 
 def test_admission_deck_is_titled_for_the_admission(slides, tmp_path_factory):
@@ -200,7 +206,7 @@ def test_admission_deck_is_titled_for_the_admission(slides, tmp_path_factory):
         "109 學年度招生模擬：錄取最低分與名單重疊",
     ]
     notes = [s.notes_slide.notes_text_frame.text for s in list(prs.slides)[2:5]]
-    assert all("Spearman" in n for n in notes)
+    assert all("斯皮爾曼" in n and "Spearman" not in n for n in notes)
 
 
 def test_slide_style_is_legible_and_colour_blind_safe():
@@ -253,11 +259,57 @@ def test_admission_slides(slides, tmp_path_factory):
     out = _admission(tmp_path_factory)
     files = _ADM["files"]
     pngs = sorted(out.glob("*.png"))
-    assert len(pngs) == 6 and all(Image.open(p).size == (1920, 1080) for p in pngs)
+    size = (2 * charts.SLIDE_PX[0], 2 * charts.SLIDE_PX[1])
+    assert len(pngs) == 6 and all(Image.open(p).size == size for p in pngs)
     prs = Presentation(out / "deck.pptx")
     assert len(prs.slides) == 1 + 6 + 2 and (out / "deck.pptx") in files
     titles = [_title_of(s) for s in list(prs.slides)[1:7]]
-    assert titles[0].startswith("資格不符：一般模式 ")
+    assert titles[0].startswith("不予錄取：一般模式 ")  # the status label (issue 26)
     assert titles[1].startswith("工具機與精密模具設計製造四技專班：") and "移入" in titles[1]
     (table,) = [sh for sh in list(prs.slides)[-2].shapes if sh.has_table]
     assert table.table.cell(1, 0).text == "工具機與精密模具設計製造四技專班"
+
+
+def _placed_min_pt(prs, out) -> list[tuple[str, float]]:
+    """Per chart slide: the smallest font size in its SVG, as placed on the slide (pt)."""
+    found = []
+    by_png = {p.read_bytes(): p.with_suffix(".svg") for p in out.glob("*.png")}
+    for s in prs.slides:
+        for sh in s.shapes:
+            if sh.shape_type != 13:
+                continue
+            svg = by_png[sh.image.blob]  # the picture is the chart's PNG, byte for byte
+            name = svg.stem
+            text = svg.read_text(encoding="utf-8")
+            width_px = float(re.search(r'<svg[^>]*width="([\d.]+)"', text).group(1))
+            sizes = [float(v) for v in re.findall(r"font-size:\s*([\d.]+)px", text)]
+            pt_per_px = sh.width / 12700 / width_px
+            found.append((name, min(sizes) * pt_per_px))
+    return found
+
+
+def test_every_slide_chart_reads_from_the_back_of_the_room(slides, tmp_path_factory):
+    """Issue 25: the smallest text of every chart, in both decks, is at least 18 pt as placed
+    on its slide, and every picture fills at least half the area under its slide's title."""
+    term_out, _ = slides
+    for out, n in ((term_out, 10), (_admission(tmp_path_factory), 6)):
+        prs = Presentation(out / "deck.pptx")
+        sizes = _placed_min_pt(prs, out)
+        assert len(sizes) == n
+        assert all(pt >= 18 for _, pt in sizes), sizes
+        for s in list(prs.slides)[1 : n + 1]:
+            title = s.shapes.title
+            under = (prs.slide_height - (title.top + title.height)) * prs.slide_width
+            (pic,) = [sh for sh in s.shapes if sh.shape_type == 13]
+            assert pic.width * pic.height >= 0.5 * under, _title_of(s)
+
+
+def test_heatmap_text_passes_wcag_aa():
+    from plotly.colors import sample_colorscale
+
+    # by hand: white on black is 21:1, black on white 21:1, mid grey #777777 picks black (4.69)
+    assert round(charts.contrast_ratio("#ffffff", "#000000")) == 21
+    assert charts.text_on("#777777") == "#000000" and charts.text_on("#00204c") == "#ffffff"
+    for v in np.linspace(0, 1, 101):
+        fill = sample_colorscale(charts.RATE_SCALE, [v])[0]
+        assert charts.contrast_ratio(fill, charts.text_on(fill)) >= 4.5, fill

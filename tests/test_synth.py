@@ -15,6 +15,7 @@ def published_counts() -> pd.DataFrame:
     p = na.load_published(PUBLISHED)
     return p[
         [
+            "level",
             "college",
             "department",
             "students",
@@ -38,7 +39,7 @@ def test_synthetic_data_reproduces_the_published_table(tmp_path, seed):
     got = t[published_counts().columns].reset_index(drop=True)
     got["department"] = got["department"].astype(object)
     exp = published_counts()
-    for c in exp.columns[2:]:
+    for c in exp.columns[3:]:
         exp[c] = exp[c].astype("int64")
     pd.testing.assert_frame_equal(got.astype(str), exp.astype(str))
     assert t.iloc[-1]["all_passed"] == 443  # the published 全數通過人數
@@ -95,7 +96,7 @@ def test_pass_patterns_hit_the_margins_and_the_all_four_count():
 
 def test_all_pass_shares_stay_within_each_department(tmp_path):
     counts = published_counts()
-    counts = counts[counts["college"] != "全校"]
+    counts = counts[counts["level"] == "group"].drop(columns="level")
     lo = np.maximum(0, counts.iloc[:, 3:].sum(axis=1) - 3 * counts["students"])
     hi = counts.iloc[:, 3:].min(axis=1)
     for seed in range(5):

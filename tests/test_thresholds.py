@@ -68,7 +68,8 @@ def test_as_of_counts_the_day_itself_not_the_day_after(data):
 
 def test_pass_rates_table_by_department(data):
     t = na.pass_rates(*data, term="114-1", as_of="2025-12-12")
-    assert list(t.columns[:3]) == ["college", "department", "students"]
+    assert list(t.columns[:4]) == ["level", "college", "department", "students"]
+    assert list(t["level"]) == ["group", "group", "total"]
     assert list(t["department"]) == ["化材", "機械", ""]
     row = t.iloc[0]  # 化材: S1, S2, S3
     assert (
@@ -77,16 +78,22 @@ def test_pass_rates_table_by_department(data):
     assert row["engagement_passed"] == 2 and row["engagement_rate"] == 66.67
     assert row["all_passed"] == 1
     whole = t.iloc[-1]
-    assert whole["college"] == "全校" and whole["students"] == 4 and whole["resilience_passed"] == 2
+    assert (
+        whole["level"] == "total"
+        and whole["college"] == ""
+        and whole["students"] == 4
+        and whole["resilience_passed"] == 2
+    )
     assert whole["resilience_rate"] == 50.0 and whole["certificate_passed"] == 2
 
 
 def test_pass_rates_by_class_and_college(data):
     by_class = na.pass_rates(*data, by="class")
-    assert list(by_class.columns[:4]) == ["college", "department", "class", "students"]
+    assert list(by_class.columns[:5]) == ["level", "college", "department", "class", "students"]
     assert list(by_class["class"]) == ["化材四甲", "化材四乙", "機械四甲", ""]
     by_college = na.pass_rates(*data, by="college")
-    assert list(by_college["college"]) == ["工程學院", "全校"]
+    assert list(by_college["college"]) == ["工程學院", ""]
+    assert list(by_college["level"]) == ["group", "total"]
     assert "department" not in by_college.columns
 
 

@@ -13,7 +13,18 @@ from __future__ import annotations
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS
 from .compare import compare_modes, rank_correlations
 from .diff import DIFF_COLUMNS, admission_diff
-from .labels import CHANGE_LABELS, ITEM_LABELS, MODE_LABELS, REASON_LABELS, STATUS_LABELS
+from .labels import (
+    CHANGE_LABELS,
+    GROUP_LABELS,
+    ITEM_LABELS,
+    MODE_LABELS,
+    REASON_GROUPS,
+    REASON_LABELS,
+    RESULT_LABELS,
+    STATUS_LABELS,
+    reason_label,
+)
+from .numbers import NumberError, read_decimal, read_units
 from .options import (
     OptionError,
     check_draws,
@@ -30,6 +41,7 @@ from .rank import (
     minimum_standards,
     rank_admission,
     reason_counts,
+    total_decimals,
 )
 from .score import (
     MODES,
@@ -61,6 +73,14 @@ __all__ = [
     "REASON_LABELS",
     "ITEM_LABELS",
     "CHANGE_LABELS",
+    "REASON_GROUPS",
+    "GROUP_LABELS",
+    "RESULT_LABELS",
+    "reason_label",
+    "total_decimals",
+    "NumberError",
+    "read_decimal",
+    "read_units",
     "MODE_LABELS",
     "OptionError",
     "SmallPoolWarning",

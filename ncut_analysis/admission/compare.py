@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import AdmissionRules
-from .rank import MinTotal, SmallPoolWarning, _rules, rank_admission
+from .rank import MinTotal, SmallPoolWarning, _rules, rank_admission, total_decimals
 from .score import MODES
 
 __all__ = ["compare_modes", "rank_correlations"]
@@ -113,4 +113,8 @@ def compare_modes(
                 "kendall": round(tau, 4),
             }
         )
+    # the decimals that show every exact total of either mode (issue 26)
+    m.attrs["total_decimals"] = max(
+        total_decimals(n["total_units"]), total_decimals(s["total_units"])
+    )
     return {"applicants": m, "summary": pd.DataFrame(rows)}

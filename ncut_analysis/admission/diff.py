@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules
-from .labels import CHANGE_LABELS, ITEM_LABELS, STATUS_LABELS
+from .labels import CHANGE_LABELS, ITEM_LABELS, RESULT_LABELS, STATUS_LABELS
 from .pool import load_applicants
-from .rank import MinTotal, SmallPoolWarning, _rules, rank_admission
+from .rank import MinTotal, SmallPoolWarning, _rules, rank_admission, total_decimals
 from .score import SCORE_SCALE
 
 __all__ = ["DIFF_COLUMNS", "admission_diff"]
@@ -31,6 +31,8 @@ DIFF_COLUMNS = [
     "total_after",
     "status_label_before",
     "status_label_after",
+    "result",
+    "result_label",
     "why",
 ]
 _COMPARED = ("program", "birth_date", *NORMAL_ITEMS, *SPECIAL_ITEMS, "excluded")
@@ -76,14 +78,19 @@ def admission_diff(
     rules: AdmissionRules | None = None,
 ) -> pd.DataFrame:
     """Re-rank both applicant frames or files (before and after 複查) and list every applicant whose
-    status, rank or waitlist number changed, the programs one after another in the rules' order.
+    total, status, rank or waitlist number changed, the programs one after another in the rules'
+    order, with 附表一's 處理結果 (``result``, ``result_label``: 「分數更正，名次不變」 …).
 
     Columns (``DIFF_COLUMNS``): ``applicant_id, program``, ``change`` (code: ``in`` newly
     admitted, ``out`` no longer admitted, ``status`` another status change, ``rank``,
     ``waitlist_no``, ``added`` / ``removed`` when in one file only) and ``change_label``
     (Chinese), before and after side by side (status, rank, waitlist number, total, status
-    label), and ``why``: the applicant's own fields that changed (e.g. ``面試 70 → 76``), or
-    ``其他考生成績異動`` when only others' scores changed.
+    label), ``result`` (a key of ``RESULT_LABELS``: ``corrected_same``, ``corrected_rank``,
+    ``corrected_status`` when the applicant's own total changed; ``others_rank``,
+    ``others_status`` when only others' did; ``added``, ``removed``) and ``result_label``, and
+    ``why``: the applicant's own fields that changed (e.g. ``面試 70 → 76``), or
+    ``其他考生成績異動`` when only others' scores changed. Totals are exact; the frame's
+    ``attrs["total_decimals"]`` says how many decimals show them all.
     """
     rules = _rules(year, rules)
     if isinstance(before, (str, Path)):
@@ -94,7 +101,7 @@ def admission_diff(
         warnings.simplefilter("ignore", SmallPoolWarning)
         rb = rank_admission(before, mode, rules=rules, min_total=min_total, waitlist=waitlist)
         ra = rank_admission(after, mode, rules=rules, min_total=min_total, waitlist=waitlist)
-    cols = ["applicant_id", "program", "status", "rank", "waitlist_no", "total"]
+    cols = ["applicant_id", "program", "status", "rank", "waitlist_no", "total", "total_units"]
     m = rb[cols].merge(
         ra[cols], on="applicant_id", how="outer", suffixes=("_before", "_after"), sort=False
     )
@@ -105,7 +112,11 @@ def admission_diff(
         return (x.isna() != y.isna()) | (x.notna() & y.notna() & (x != y)).fillna(False)
 
     status_ch = differs("status")
-    changed = status_ch | differs("rank") | differs("waitlist_no")
+    placed = status_ch | differs("rank") | differs("waitlist_no")
+    own_total = differs("total_units")
+    changed = placed | own_total
+    decimals = max(total_decimals(rb["total_units"]), total_decimals(ra["total_units"]))
+    m = m.assign(_placed=placed, _own=own_total, _status=status_ch)
     m = m[changed.to_numpy(dtype=bool)].copy()
     adm_b = m["status_before"] == "admitted"
     adm_a = m["status_after"] == "admitted"
@@ -117,10 +128,31 @@ def admission_diff(
             adm_b & ~adm_a,
             m["status_before"] != m["status_after"],
             differs("rank").loc[m.index],
+            differs("waitlist_no").loc[m.index],
         ],
-        ["added", "removed", "in", "out", "status", "rank"],
-        "waitlist_no",
+        ["added", "removed", "in", "out", "status", "rank", "waitlist_no"],
+        "total",
     )
+    m["result"] = np.select(
+        [
+            m["change"] == "added",
+            m["change"] == "removed",
+            m["_own"] & m["_status"],
+            m["_own"] & m["_placed"],
+            m["_own"],
+            m["_status"],
+        ],
+        [
+            "added",
+            "removed",
+            "corrected_status",
+            "corrected_rank",
+            "corrected_same",
+            "others_status",
+        ],
+        "others_rank",
+    )
+    m["result_label"] = m["result"].map(RESULT_LABELS)
     m["change_label"] = m["change"].map(CHANGE_LABELS)
     for s in ("before", "after"):
         m[f"status_label_{s}"] = m[f"status_{s}"].map(STATUS_LABELS)
@@ -138,4 +170,6 @@ def admission_diff(
         _p=m["program"].map(order),
         _r=m["rank_after"].fillna(m["rank_before"]).astype("Float64"),
     ).sort_values(["_p", "_r", "applicant_id"], na_position="last", kind="stable")
-    return m[DIFF_COLUMNS].reset_index(drop=True)
+    out = m[DIFF_COLUMNS].reset_index(drop=True)
+    out.attrs["total_decimals"] = decimals
+    return out

@@ -7,14 +7,13 @@ one line naming the option and the value.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ..errors import OptionError
 from ..rules import AdmissionRules
+from .numbers import NumberError, read_decimal
 
 __all__ = [
     "OptionError",
@@ -29,31 +28,25 @@ __all__ = [
 TOTAL_SCALE = 100_000  # a total in 1/100000 point (scores in 1/1000 x whole percentages)
 
 
-def _number(option: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise OptionError(option, value, "not a number")
+def _decimal(option: str, value: Any, signed: bool = False, decimals: int = 3) -> Decimal:
+    """The option read by the one strict reader (``numbers``: NFKC, plain digits, at most
+    ``decimals`` decimals)."""
     try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise OptionError(option, value, "not a number") from None
-    if not math.isfinite(x):
-        raise OptionError(option, value, "not a finite number")
-    return x
+        return read_decimal(value, decimals=decimals, signed=signed)
+    except NumberError as e:
+        raise OptionError(option, value, str(e)) from None
+
+
+def _number(option: str, value: Any) -> float:
+    # A model parameter (noise SD, no-show probability), not a score: up to 6 decimals.
+    return float(_decimal(option, value, signed=True, decimals=6))
 
 
 def _integer(option: str, value: Any) -> int:
-    if isinstance(value, bool):
+    d = _decimal(option, value, signed=True)
+    if d != d.to_integral_value():
         raise OptionError(option, value, "not an integer")
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        if math.isfinite(float(value)) and float(value) == int(value):
-            return int(value)
-        raise OptionError(option, value, "not an integer")
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise OptionError(option, value, "not an integer") from None
+    return int(d)
 
 
 def check_no_show(value: Any, option: str = "no_show") -> float:
@@ -99,17 +92,17 @@ def check_seed(value: Any, option: str = "seed") -> int:
 
 
 def _units(option: str, value: Any, shown: Any) -> int:
-    """A minimum total 0–100 in exact units (a float such as 60.1 is read as the decimal it
-    prints as); a total at or above it qualifies, so a fraction of a unit rounds up."""
-    if isinstance(value, bool):
-        raise OptionError(option, shown, "the minimum total must be a number from 0 to 100")
+    """A minimum total 0–100 in exact units, read strictly (at most 3 decimals; a float such
+    as 60.1 is the decimal it prints as)."""
     try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        d = Decimal("NaN")
-    if not d.is_finite() or d < 0 or d > 100:
+        d = read_decimal(value, decimals=3)
+    except NumberError as e:
+        raise OptionError(
+            option, shown, f"{e}: the minimum total must be a number from 0 to 100"
+        ) from None
+    if d > 100:
         raise OptionError(option, shown, "the minimum total must be a number from 0 to 100")
-    return int((d * TOTAL_SCALE).to_integral_value(rounding="ROUND_CEILING"))
+    return int(d * TOTAL_SCALE)
 
 
 def min_total_units(
@@ -121,27 +114,31 @@ def min_total_units(
 
     ``value``: one number for every program; a mapping {program: number}; or a string, either
     one number (``"60"``) or ``"precision-machinery=60,hvac-energy=55"``. Programs are named by
-    id, Chinese class name or short name (機械, 電機, 冷凍); a program not named has no minimum (0).
+    id, Chinese class name or short name (機械, 電機, 冷凍); a program not named has no minimum (0);
+    a program named twice (under any of its names) is an error.
     """
     out = {p.id: 0 for p in rules.programs}
     if value is None:
         return out
+    pairs: list[tuple[Any, Any]] | None = None
     if isinstance(value, str) and ("=" in value or "＝" in value):
-        pairs: dict[str, str] = {}
+        pairs = []
         for part in value.replace("，", ",").split(","):
             if not part.strip():
                 continue
             key, sep, v = part.replace("＝", "=").partition("=")
             if not sep:
                 raise OptionError(option, value, f"{part.strip()!r} is not PROGRAM=NUMBER")
-            pairs[key.strip()] = v.strip()
-        value = pairs
-    if isinstance(value, Mapping):
+            pairs.append((key.strip(), v.strip()))
+    elif isinstance(value, Mapping):
+        pairs = list(value.items())
+    if pairs is not None:
         names = {}
         for p in rules.programs:
             for k in (p.id, p.name, p.short):
                 names[k] = p.id
-        for key, v in value.items():
+        seen: dict[str, str] = {}
+        for key, v in pairs:
             pid = names.get(str(key).strip())
             if pid is None:
                 raise OptionError(
@@ -149,6 +146,13 @@ def min_total_units(
                     key,
                     f"unknown program (use one of {', '.join(p.id for p in rules.programs)})",
                 )
+            if pid in seen:
+                raise OptionError(
+                    option,
+                    value,
+                    f"{pid} is given twice ({seen[pid]} and {key}={v}): name each class once",
+                )
+            seen[pid] = f"{key}={v}"
             out[pid] = _units(option, v, f"{key}={v}")
         return out
     units = _units(option, value, value)

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import InputError, Problem, parse_dates, parse_fixed, read_table
+from ..io import InputError, Problem, parse_dates, read_table
+from ..parsing import MISSING, Bad, decode
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, load_admission_rules
+from .numbers import NumberError, read_units
 from .score import SCORE_SCALE
 
 __all__ = ["APPLICANT_COLUMNS", "OPTIONAL_COLUMNS", "load_applicants", "synth_applicants"]
@@ -24,10 +26,34 @@ def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:
     return rules if rules is not None else load_admission_rules(year)
 
 
+def _score(value: object) -> object:
+    """One score cell by the strict reader (``numbers``): units of 1/1000 point, 0–100."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return MISSING
+    if isinstance(value, str) and not value.strip():
+        return MISSING
+    try:
+        units = read_units(value, SCORE_SCALE)
+    except NumberError as e:
+        return Bad(str(e))
+    return Bad("above 100") if units > 100 * SCORE_SCALE else units
+
+
+def _scores(values: pd.Series, column: str) -> tuple[pd.Series, list[Problem]]:
+    out = np.zeros(len(values), np.int64)
+    valid = np.zeros(len(values), bool)
+    problems = decode(
+        values, _score, out, column=column, index=values.index, fill=0, missing=None, valid=valid
+    )
+    return pd.Series(pd.arrays.IntegerArray(out, ~valid), index=values.index), problems
+
+
 def load_applicants(
     path: str | Path, *, year: int = 109, rules: AdmissionRules | None = None
 ) -> pd.DataFrame:
     """Applicants, validated: scores 0–100 (empty = absent) as exact ``Int64`` of 1/1000 point,
+    read by the one strict reader (``numbers``: NFKC, then plain digits, at most 3 decimals); a
+    birth date after the year's exam date is an error with its line;
     ``program`` as the program id (Chinese class names accepted), ``birth_date`` a date or NaT
     (an empty birth date loads; the ranking disqualifies it), and ``excluded``: the optional
     column ``excluded`` or ``不予錄取原因`` (the office's reason, empty = none).
@@ -57,11 +83,21 @@ def load_applicants(
     )
     born, p = parse_dates(df["birth_date"], "birth_date", required=False)
     problems += p
+    if rules.exam_date is not None:
+        exam = pd.Timestamp(rules.exam_date)
+        problems += [
+            Problem(
+                int(i),
+                "birth_date",
+                str(df["birth_date"][i]),
+                f"born after the exam date ({rules.exam_date.isoformat()}): not a possible "
+                "birth date",
+            )
+            for i in born.index[born.notna() & (born > exam)]
+        ]
     out["birth_date"] = born
     for item in (*NORMAL_ITEMS, *SPECIAL_ITEMS):
-        v, p = parse_fixed(
-            df[item], item, scale=SCORE_SCALE, lo=0, hi=100 * SCORE_SCALE, required=False
-        )
+        v, p = _scores(df[item], item)
         problems += p
         out[item] = v
     given = [c for c in OPTIONAL_COLUMNS if c in df.columns]

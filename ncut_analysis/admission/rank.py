@@ -11,9 +11,16 @@ import pandas as pd
 
 from ..errors import SmallPoolWarning
 from ..rules import AdmissionRules, Program, load_admission_rules
-from .labels import REASON_LABELS, STATUS_LABELS
+from .labels import ITEM_LABELS, REASON_GROUPS, STATUS_LABELS, reason_label
 from .options import OptionError, check_waitlist, min_total_units
-from .score import TOTAL_SCALE, ProgramScores, check_mode, competition_rank, score_program
+from .score import (
+    SCORE_SCALE,
+    TOTAL_SCALE,
+    ProgramScores,
+    check_mode,
+    competition_rank,
+    score_program,
+)
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -21,6 +28,7 @@ __all__ = [
     "rank_admission",
     "reason_counts",
     "minimum_standards",
+    "total_decimals",
 ]
 
 RESULT_COLUMNS = [
@@ -35,6 +43,7 @@ RESULT_COLUMNS = [
     "reason",
     "status_label",
     "reason_label",
+    "tiebreak",
 ]
 MinTotal = float | str | Mapping[str, float | str] | None
 
@@ -52,9 +61,36 @@ def _with_quota(program: Program, quotas: Mapping[str, int] | None) -> Program:
     return dataclasses.replace(program, quota=int(q))
 
 
-def _hundredths(units: np.ndarray) -> np.ndarray:
-    """Exact totals shown half-up to 2 decimals (totals are >= 0)."""
-    return ((units + TOTAL_SCALE // 200) // (TOTAL_SCALE // 100)) / 100
+def total_decimals(units: np.ndarray | pd.Series, least: int = 2) -> int:
+    """How many decimals show every one of these exact totals (1/100000 point) exactly: the
+    scores' own precision times whole-percent weights (integers: up to 2 decimals; one decimal:
+    up to 3), at least ``least``. A list printed with them never shows two different totals
+    alike, nor a total below the minimum standard as equal to it."""
+    u = pd.Series(units).dropna().astype("int64").to_numpy()
+    top = len(str(TOTAL_SCALE)) - 1
+    for d in range(least, top):
+        if not (u % 10 ** (top - d)).any():
+            return d
+    return top
+
+
+def _score_text(v: int) -> str:
+    return f"{v / SCORE_SCALE:g}"
+
+
+def _tiebreak_text(sc: ProgramScores, rows: np.ndarray) -> list[str]:
+    """「比序：筆試 62、面試 80、書面審查 75」 for ``rows``: the scores that order equal totals."""
+    names = [ITEM_LABELS[sc.items[k]] for k in sc.tiebreak]
+    return [
+        "比序："
+        + "、".join(
+            f"{n} {_score_text(int(v)) if p else '缺'}"
+            for n, v, p in zip(
+                names, sc.scores[r, sc.tiebreak], sc.present[r, sc.tiebreak], strict=True
+            )
+        )
+        for r in rows
+    ]
 
 
 def _decide(
@@ -79,7 +115,7 @@ def _decide(
     shown = f"{min_units / TOTAL_SCALE:g}"
     code[below] = "below_minimum"
     note[below] = f"below the minimum total {shown}"
-    label[below] = f"{REASON_LABELS['below_minimum']}：{shown} 分"
+    label[below] = reason_label("below_minimum", f"{shown} 分")
     admitted = qualified & (rank <= p.quota)
     n_adm = int(admitted.sum())
     status[admitted] = "admitted"
@@ -87,20 +123,27 @@ def _decide(
         tied = admitted & (rank == rank[admitted].max())
         code[tied] = "tied_at_quota"
         note[tied] = f"tied at the quota: {n_adm} admitted for {p.quota} places"
-        label[tied] = f"{REASON_LABELS['tied_at_quota']}：{n_adm} 人錄取 {p.quota} 個名額"
+        label[tied] = reason_label("tied_at_quota", f"{n_adm} 人錄取 {p.quota} 個名額")
     wl_no = np.where(qualified & ~admitted, rank - n_adm, 0)
     on_list = qualified & ~admitted & ((waitlist is None) | (wl_no <= (waitlist or 0)))
     status[on_list] = "waitlisted"
     beyond = qualified & ~admitted & ~on_list
     code[beyond] = "beyond_waitlist"
     note[beyond] = f"beyond the waitlist of {waitlist}"
-    label[beyond] = f"{REASON_LABELS['beyond_waitlist']}：備取 {waitlist} 名"
+    label[beyond] = reason_label("beyond_waitlist", f"備取 {waitlist} 名")
+    # A total another ranked applicant shares: the 比序 scores that order them are shown.
+    shared = np.zeros(n, bool)
+    if len(ranked):
+        _, inverse, counts = np.unique(total[ranked], return_inverse=True, return_counts=True)
+        shared[ranked] = counts[inverse] > 1
+    tiebreak = np.full(n, "", dtype=object)
+    tiebreak[shared] = _tiebreak_text(sc, np.flatnonzero(shared))
     frame = pd.DataFrame(
         {
             "applicant_id": sc.applicant_id,
             "program": p.id,
             "mode": sc.mode,
-            "total": np.where(el, _hundredths(total), np.nan),
+            "total": np.where(el, total / TOTAL_SCALE, np.nan),
             "rank": pd.array(np.where(el, rank, 0), dtype="Int64"),
             "status": status,
             "waitlist_no": pd.array(np.where(on_list, wl_no, 0), dtype="Int64"),
@@ -108,6 +151,8 @@ def _decide(
             "reason": note,
             "status_label": [STATUS_LABELS[s] for s in status],
             "reason_label": label,
+            "tiebreak": tiebreak,
+            "reason_group": [REASON_GROUPS.get(c, "") for c in code],
             "total_units": pd.array(np.where(el, total, 0), dtype="Int64"),
         }
     )
@@ -136,12 +181,16 @@ def rank_admission(
     length per program (None: everyone qualified). ``weights`` ({program id: {item: percent}})
     and ``quotas`` ({program id: n}) are what-ifs for the explorers.
 
-    Returns one row per applicant: ``applicant_id, program, mode, total`` (half-up to 2
-    decimals, NaN when disqualified), ``rank`` (competition rank by the full key among the
+    Returns one row per applicant: ``applicant_id, program, mode, total`` (the exact total as
+    a float that prints as its decimal, e.g. 54.997; NaN when disqualified; ``total_decimals``
+    says how many decimals a list needs), ``rank`` (competition rank by the full key among the
     program's ranked applicants), ``status`` (code: admitted, waitlisted, not_admitted,
     disqualified), ``waitlist_no``, ``reason_code`` (see ``labels.REASON_LABELS``), ``reason``
     (an English note; for ``excluded`` the office's own text), ``status_label`` and
-    ``reason_label`` (Chinese, what users see) and ``total_units`` (the exact total in 1/100000
+    ``reason_label`` (Chinese, what users see: the brochure's name of the reason, then the
+    detail), ``tiebreak`` (for a total shared with another ranked applicant of the class, the
+    比序 scores that order them), ``reason_group`` (the brochure's reason, a key of
+    ``labels.GROUP_LABELS``) and ``total_units`` (the exact total in 1/100000
     point). Rows come per program in the rules' order, best first (ties in input order), then
     the disqualified. A program with fewer applicants than the brochure's minimum gives a
     ``SmallPoolWarning``. Bad option values raise ``OptionError`` (an ``InputError``).
@@ -166,7 +215,7 @@ def rank_admission(
         r, best_first = _decide(sc, mins[program.id], waitlist)
         rest = np.flatnonzero(~sc.eligible)
         frames.append(r.iloc[np.r_[best_first, rest]])
-    cols = [*RESULT_COLUMNS, "total_units"]
+    cols = [*RESULT_COLUMNS, "reason_group", "total_units"]
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
@@ -188,8 +237,8 @@ def reason_counts(ranking: pd.DataFrame, *, rules: AdmissionRules | None = None)
     c = r.groupby(["program", "mode", "status", "reason_code"], sort=False).size()
     out = c.rename("count").reset_index()
     prog = {p.id: i for i, p in enumerate(rules.programs)}
-    reasons = {k: i for i, k in enumerate(REASON_LABELS)}
-    out["reason_label"] = out["reason_code"].map(REASON_LABELS)
+    reasons = {k: i for i, k in enumerate(REASON_GROUPS)}
+    out["reason_label"] = out["reason_code"].map(reason_label)
     out = out.assign(_p=out["program"].map(prog), _r=out["reason_code"].map(reasons)).sort_values(
         ["_p", "mode", "_r", "status"], kind="stable"
     )

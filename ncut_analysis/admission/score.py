@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, Program
-from .labels import REASON_LABELS
+from .labels import reason_label
 from .options import OptionError
 
 __all__ = [
@@ -89,9 +89,10 @@ class ProgramScores:
 
     ``scores`` (n × items, int64 1/1000 point, absent = 0) and ``present`` per item;
     ``weights`` (whole percent per item); ``tiebreak`` (positions into ``items`` in 比序 order);
-    ``noisy`` (items the scorers' noise applies to: 面試 in normal mode, every review item in
-    the special state); ``reason_code`` ("" for an applicant who is ranked), ``reason`` (the
-    English note, or the office's own text for ``excluded``) and ``reason_label`` (Chinese).
+    ``noisy`` (items the scorers' noise applies to: those the rules file lists as scored by
+    people, the same in either state); ``reason_code`` ("" for an applicant who is ranked),
+    ``reason`` (the English note, or the office's own text for ``excluded``) and
+    ``reason_label`` (Chinese: the brochure's reason, then the detail).
     """
 
     program: Program
@@ -137,9 +138,10 @@ def score_program(
 ) -> ProgramScores:
     """Score one program's applicants (a frame of ``load_applicants``) and decide who is ranked.
 
-    Not ranked (disqualified), first reason that applies: birth date missing, over or under the
-    15–29 window (參.二), the office's ``excluded`` text, then in normal mode 筆試 absent or 0,
-    not among the top ``interview_top`` written scores (ties with the last one invited),
+    Not ranked (disqualified), first reason that applies (the precedence of ``REASON_LABELS``):
+    the office's ``excluded`` text, birth date missing, over or under the 15–29 window (參.二),
+    then in normal mode 筆試 absent or 0, not among the top ``interview_top`` written scores
+    (ties with the last one invited),
     面試 absent or 0, 書面審查 absent or 0 (柒.四); in the special state no review item at all,
     or a review total of 0 (柒.四: the review is the only scored part).
     """
@@ -158,12 +160,15 @@ def score_program(
             return
         code[m] = c
         note[m] = text if isinstance(text, str) else text[m]
-        lab = REASON_LABELS[c]
         if isinstance(detail, str):
-            label[m] = f"{lab}：{detail}" if detail else lab
+            label[m] = reason_label(c, detail)
         else:
-            label[m] = [f"{lab}：{x}" if x else lab for x in detail[m]]
+            label[m] = [reason_label(c, x) for x in detail[m]]
 
+    # The office's decision by hand comes first: it is what the applicant was told.
+    if "excluded" in g.columns:
+        ex = g["excluded"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+        out(ex != "", "excluded", ex, ex)
     born = pd.to_datetime(g["birth_date"]).to_numpy() if n else np.zeros(0, "datetime64[s]")
     nat = pd.isna(born)
     out(nat, "birth_date_missing", "birth date missing (the 15–29 window cannot be checked)")
@@ -181,9 +186,6 @@ def score_program(
         f"{rules.year + 1911})",
         f"{late.isoformat()} 以後出生",
     )
-    if "excluded" in g.columns:
-        ex = g["excluded"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
-        out(ex != "", "excluded", ex, ex)
 
     raw = np.column_stack([g[i].to_numpy(dtype="float64", na_value=np.nan) for i in items]).reshape(
         n, len(items)
@@ -210,7 +212,8 @@ def score_program(
                     "not_invited",
                     f"not invited to the interview (written below {_fmt(int(cut), SCORE_SCALE)}, "
                     f"the top-{program.interview_top} cut)",
-                    f"筆試低於 {_fmt(int(cut), SCORE_SCALE)} 分，前 {program.interview_top} 名參加面試",
+                    f"筆試前 {program.interview_top} 名參加面試，含與第 {program.interview_top} "
+                    f"名同分者：{_fmt(int(cut), SCORE_SCALE)} 分以上",
                 )
         for item, c, text in (
             ("interview", "interview_absent", "interview absent or 0"),
@@ -218,7 +221,6 @@ def score_program(
         ):
             k = col[item]
             out(~present[:, k] | (raw[:, k] == 0), c, text)
-        noisy = np.array([i == "interview" for i in items])
     else:
         out(
             ~present.any(axis=1),
@@ -226,7 +228,7 @@ def score_program(
             "no review documents (all seven items missing)",
         )
         out(scores @ wv == 0, "review_total_zero", "document review total 0")
-        noisy = np.ones(len(items), dtype=bool)
+    noisy = np.array([i in rules.scored_by_people for i in items], dtype=bool)
     tb = np.array([items.index(i) for i in _tiebreak(program, mode, rules)], dtype=np.intp)
     return ProgramScores(
         program=program,

@@ -101,8 +101,9 @@ def admission_probability(
 ) -> pd.DataFrame:
     """Probability of admission when scorers add noise of standard deviation ``sd`` points.
 
-    Normal mode perturbs the interview score, the special state each review item present; who
-    is ranked does not change. Each draw is ranked with the program's full key (total, then
+    Each present item scored by people (the rules file's ``[noise] scored_by_people``: in 109
+    面試 and 書面審查, and the special state's review items but 統測 and 在校成績) gets its own
+    normal noise, the same in either state; who is ranked does not change. Each draw is ranked with the program's full key (total, then
     比序) and admits a competition rank within the quota at or above the minimum total, as
     ``rank_admission`` does; ``sd=0`` reproduces the ranking exactly. Draws are vectorised.
 

@@ -3,7 +3,7 @@ briefing, the slide PNG and the explorers. One style lives here (fonts, palette,
 
 Each chart function takes its variants as parameters (``rate_bars(table, rules,
 category="engagement")``) and a ``look``: ``PAGE`` (the default: the HTML briefing's figure,
-700 px wide, with its own title and dropdowns) or ``SLIDE`` (1920×1080, type legible from the back
+700 px wide, with its own title and dropdowns) or ``SLIDE`` (1200×520 placed 12.33 in wide: 26 px is 19 pt, legible from the back
 of a room, no title, no footer, no dropdown: the slide carries those). ``SLIDE.with_chrome(footer=
 "…")`` gives a stand-alone picture (title and footer inside), e.g. for an explorer's export."""
 
@@ -25,15 +25,26 @@ from .base import (
     PALETTE,
     RATE_SCALE,
     SLIDE,
+    SLIDE_PX,
     WIDTH,
     Look,
     _clear_of_line,
     _label,
     _plot_height,
+    contrast_ratio,
     slide_style,
+    stack,
+    text_on,
 )
 from .explore import probability_bars, ranking_bars, whatif_bars, whatif_progress
-from .term import college_all_pass, gap_chart, progress_chart, rate_bars, rate_heatmap
+from .term import (
+    college_all_pass,
+    gap_chart,
+    progress_chart,
+    rate_bars,
+    rate_bars_grid,
+    rate_heatmap,
+)
 
 __all__ = [
     "FONT_FAMILY",
@@ -44,6 +55,9 @@ __all__ = [
     "Look",
     "PAGE",
     "SLIDE",
+    "SLIDE_PX",
+    "contrast_ratio",
+    "text_on",
     "MODE_LABELS",
     "STATUS_LABELS",
     "STATUS_COLORS",
@@ -51,6 +65,7 @@ __all__ = [
     "OVERLAP_COLORS",
     "rate_heatmap",
     "rate_bars",
+    "rate_bars_grid",
     "college_all_pass",
     "gap_chart",
     "progress_chart",
@@ -63,6 +78,7 @@ __all__ = [
     "ranking_bars",
     "probability_bars",
     "slide_style",
+    "stack",
     "_clear_of_line",
     "_label",
     "_plot_height",

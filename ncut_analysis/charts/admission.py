@@ -82,7 +82,8 @@ def rank_shift_chart(
 
     ``boundary_only``: only the applicants whose admission changes with the mode (moved out:
     admitted only in the normal mode; moved in: only in the special state), thick lines, and an
-    applicant without a rank in one mode (disqualified there) drawn at a 「資格不符」 row below."""
+    applicant without a rank in one mode (disqualified there) drawn at a 「不予錄取」 row below.
+    The hover text gives the two ranks, never the applicant's id."""
     fig = go.Figure()
     groups = ["only_normal", "only_special"] if boundary_only else list(OVERLAP_LABELS)
     names = (
@@ -101,13 +102,18 @@ def rank_shift_chart(
             g = g.dropna(subset=["rank_normal", "rank_special"])
         for grp in groups:
             sub = g[g["overlap"] == grp]
+            # No applicant id anywhere in the figure (issue 24): ranks are enough.
             xs, ys, text = [], [], []
             for _, r in sub.iterrows():
                 a = int(r["rank_normal"]) if pd.notna(r["rank_normal"]) else dq_y
                 b = int(r["rank_special"]) if pd.notna(r["rank_special"]) else dq_y
                 xs += [MODE_LABELS["normal"], MODE_LABELS["special"], None]
                 ys += [a, b, None]
-                text += [r["applicant_id"], r["applicant_id"], None]
+                ranks = [
+                    f"第 {int(v)} 名" if pd.notna(v) else STATUS_LABELS["disqualified"]
+                    for v in (r["rank_normal"], r["rank_special"])
+                ]
+                text += [f"{ranks[0]} → {ranks[1]}"] * 2 + [None]
             wide = boundary_only or look.slide
             fig.add_scatter(
                 x=xs,
@@ -121,7 +127,7 @@ def rank_shift_chart(
                 visible=k == 0,
                 legendgroup=grp,
                 showlegend=True,
-                hovertemplate="%{text}：第 %{y} 名<extra></extra>",
+                hovertemplate=f"{names[grp]}：%{{text}}<extra></extra>",
             )
     n = len(groups)
     buttons = [
@@ -135,13 +141,17 @@ def rank_shift_chart(
         }
         for k, (_pid, name) in enumerate(programs)
     ]
-    if len(programs) > 1:
-        fig.update_layout(updatemenus=[_menu(buttons)])
+    if len(programs) > 1:  # on screen only: on paper every class is drawn (``stack``)
+        fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
     fig.update_yaxes(autorange="reversed", title="名次", zeroline=False)
     if boundary_only and dq_y is not None and len(programs) == 1:
-        step = 10 if dq_y > 40 else 5
+        # on a slide the ticks are 26 px apart at least (a 400 px plot over up to 160 ranks)
+        step = (20 if dq_y > 80 else 10) if look.slide else (10 if dq_y > 40 else 5)
         ticks = list(range(step, dq_y - 2, step))
-        fig.update_yaxes(tickvals=[1, *ticks, dq_y], ticktext=["1", *map(str, ticks), "資格不符"])
+        fig.update_yaxes(
+            tickvals=[1, *ticks, dq_y],
+            ticktext=["1", *map(str, ticks), STATUS_LABELS["disqualified"]],
+        )
     fig.update_layout(legend={"orientation": "h", "y": -0.12})
     fig.update_xaxes(range=[-0.15, 1.15])
     title = f"排名變化：{programs[0][1]}（一般 → 特殊狀態）" if programs else "排名變化"
@@ -190,7 +200,7 @@ def probability_chart(
             fig.update_xaxes(range=rng)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
     return _base(
-        fig, f"評分雜訊（SD {sd:g} 分，{draws} 次模擬）下的錄取機率", height=460, look=look
+        fig, f"評分雜訊（標準差 {sd:g} 分，{draws:,} 次模擬）下的錄取機率", height=460, look=look
     )
 
 

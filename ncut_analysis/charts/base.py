@@ -4,14 +4,18 @@ helpers the chart functions share."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..labels import WHOLE_SCHOOL
 from ..rules import TermRules
+from ..thresholds import group_rows
 
 # One font stack for every view: 微軟正黑體 (what an office PC has) first, then Noto Sans CJK TC
 # (Linux, the PNG export); the rest keep other systems tidy.
@@ -55,19 +59,83 @@ class Look:
 
 
 PAGE = Look()
-# At 1920×1080 shown at ≥ 70 % of a 1920 px wide screen (the picture under a two-line slide
-# title), 22 px stays ≥ 15 px: legible from the back of a room.
+# Drawn for the slide, not scaled down from a screen: the canvas has the shape of the area under
+# a slide's title (``slides.layout.picture_box``: 12.33 in wide) and is placed at 0.74 pt a px,
+# so 26 px type is 19 pt as projected, never below 18; exported at twice the pixels for sharpness.
+SLIDE_PX = (1200, 520)
 SLIDE = Look(
-    width=1920,
-    height=1080,
+    width=SLIDE_PX[0],
+    height=SLIDE_PX[1],
     text=26,
-    tick=24,
-    label=24,
-    note=22,
-    title=40,
+    tick=26,
+    label=26,
+    note=26,
+    title=34,
     chrome=False,
     slide=True,
 )
+
+
+# ---------------------------------------------------------------------------- the toolbar
+
+LOCALE = "zh-TW"
+# What a reader needs on a chart's toolbar: a PNG of it, and back to the chart as it came after
+# a drag-to-zoom. Named explicitly, so no button plotly.js adds by default appears (plotly.js 4
+# adds "Share chart...", which uploads the figure to Plotly Cloud).
+MODEBAR_BUTTONS = [["toImage", "resetScale2d"]]
+# plotly.js's own zh-TW locale (plotly.js-locales 3.7.0) lacks what plotly.js 3.8/4.x added;
+# these complete it (tests/test_charts.py checks every modebar string of both bundles).
+_LOCALE_ADDITIONS = {
+    "Download plot as JSON": "下載圖表為 JSON 檔",
+    "Image download succeeded": "圖片下載完成",
+    "JSON download succeeded": "JSON 下載完成",
+    "Preparing image - this may take a few seconds": "正在準備圖片，請稍候",
+    "Share chart...": "分享圖表…",
+    "Sorry, there was a problem downloading your JSON file!": "抱歉，下載 JSON 檔時發生問題！",
+    "Sorry, there was a problem downloading your image!": "抱歉，下載圖片時發生問題！",
+}
+
+
+@functools.cache
+def _locale_json() -> str:
+    path = Path(__file__).with_name("plotly_locale_zh_tw.json")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    locale = {
+        "dictionary": {**raw["dictionary"], **_LOCALE_ADDITIONS},
+        "format": raw["format"],
+    }
+    return json.dumps(locale, ensure_ascii=False)
+
+
+def plotly_locale() -> dict[str, Any]:
+    """plotly.js's zh-TW locale (dictionary and date format), completed for plotly.js 4."""
+    return json.loads(_locale_json())
+
+
+def plotly_config(*, filename: str = "圖表", responsive: bool = False) -> dict[str, Any]:
+    """The one ``config`` of every figure a reader sees (HTML briefings, JupyterLab, Voilà):
+    a toolbar of 下載 PNG and 重置 with Chinese tooltips, no plotly logo link, nothing that
+    talks to Plotly's cloud. The locale travels inside the config, so each page has it inline
+    and asks no server for it."""
+    return {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "modeBarButtons": [list(group) for group in MODEBAR_BUTTONS],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "locale": LOCALE,
+        "locales": {LOCALE: plotly_locale()},
+        "responsive": responsive,
+    }
+
+
+def chart_filename(title: str) -> str:
+    """A download name from a chart's title: its text without markup or characters a file
+    system rejects (``/ \\ : * ? " < > |``), at most 60 characters."""
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", title or "")
+    text = re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_.")
+    return text[:60] or "圖表"
 
 
 def _label(rules: TermRules, c: str) -> str:
@@ -78,10 +146,10 @@ def _margins(look: Look, height: int) -> dict:
     if not look.slide:
         return {"l": 70, "r": 20, "t": 100, "b": 60}
     return {
-        "l": 140,
-        "r": 60,
-        "t": 140 if look.chrome else 40,
-        "b": 240 if look.footer else 120,
+        "l": 80,
+        "r": 30,
+        "t": 80 if look.chrome else 24,
+        "b": 130 if look.footer else 70,
     }
 
 
@@ -159,7 +227,8 @@ def _menu(buttons: list[dict]) -> dict:
 
 
 def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["college"] != WHOLE_SCHOOL].reset_index(drop=True)
+    """A pass-rate table's group rows (its total row is drawn as a reference, not a bar)."""
+    return group_rows(table) if "level" in table.columns else table.reset_index(drop=True)
 
 
 def _group_label(table: pd.DataFrame) -> pd.Series:
@@ -168,6 +237,58 @@ def _group_label(table: pd.DataFrame) -> pd.Series:
     if "department" in table.columns:
         return table["department"].astype(str)
     return table["college"].astype(str)
+
+
+def stack(figs: Sequence[go.Figure], *, height_each: int = 260, look: Look = PAGE) -> go.Figure:
+    """Figures one under another as one (small multiples), each keeping its title, traces and
+    axes: what a dropdown's views are on paper (``meta.medium`` "paper")."""
+    from plotly.subplots import make_subplots
+
+    out = make_subplots(
+        rows=len(figs),
+        cols=1,
+        vertical_spacing=min(0.3 / max(len(figs), 1), 0.12),
+        subplot_titles=[f.layout.title.text or "" for f in figs],
+    )
+    keep = ("range", "autorange", "tickvals", "ticktext", "title", "type", "zeroline", "tickformat")
+    for k, f in enumerate(figs, start=1):
+        for trace in f.data:
+            out.add_trace(
+                trace.update(visible=True, showlegend=trace.showlegend and k == 1), row=k, col=1
+            )
+        for axis, getter in (("xaxis", out.update_xaxes), ("yaxis", out.update_yaxes)):
+            props = f.layout[axis].to_plotly_json()
+            getter({p: v for p, v in props.items() if p in keep}, row=k, col=1)
+    out.update_annotations(font={"size": look.text}, xanchor="left", x=0)
+    out.update_layout(meta={"medium": "paper"}, legend=figs[0].layout.legend if figs else None)
+    return _base(out, "", height=60 + height_each * len(figs), look=look)
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG 2 relative luminance of ``rgb(r, g, b)`` or ``#rrggbb``."""
+    if rgb.startswith("#"):
+        parts = [int(rgb[i : i + 2], 16) for i in (1, 3, 5)]
+    else:
+        parts = [float(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    lin = [
+        c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parts
+    ]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21; AA for text is 4.5)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill``: always at least 4.58:1 (WCAG AA)."""
+    return (
+        "#000000"
+        if contrast_ratio(fill, "#000000") >= contrast_ratio(fill, "#ffffff")
+        else "#ffffff"
+    )
 
 
 def _clear_of_line(values: Sequence[float], ref: float | None, label_units: float) -> list[str]:

@@ -9,8 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..errors import OptionError
-from ..labels import WHOLE_SCHOOL
+from ..labels import LABELS
+from ..present import SCHOOL, count, percent, scope_text
 from ..rules import TermRules
+from ..thresholds import total_row
 from .base import (
     CATEGORY_COLORS,
     PAGE,
@@ -24,11 +26,15 @@ from .base import (
     _menu,
     _plot_height,
     _reference_note,
+    text_on,
 )
 
 
-def rate_heatmap(table: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.Figure:
-    """Pass rate per group (rows) and category (columns), with a dropdown to pick a college."""
+def rate_heatmap(
+    table: pd.DataFrame, rules: TermRules, *, title: str = "各系各項通過率", look: Look = PAGE
+) -> go.Figure:
+    """Pass rate per group (rows) and category (columns), with a dropdown to pick a college;
+    ``title`` names what the rows are (a report words it for its scope)."""
     rows = _dept_rows(table)
     cats = list(rules.result_categories)
 
@@ -73,15 +79,36 @@ def rate_heatmap(table: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) ->
         fig.update_layout(updatemenus=[_menu(buttons)])
     fig.update_yaxes(autorange="reversed", type="category")
     if look.slide:
+        # Each cell's value in black or white, whichever passes WCAG AA on its fill.
+        from plotly.colors import sample_colorscale
+
         fig.update_traces(
-            textfont={"size": look.label},
+            texttemplate=None,
+            text=None,
             colorbar={
                 "title": {"font": {"size": look.text}},
                 "tickfont": {"size": look.tick},
             },
         )
+        x = [_label(rules, c) for c in cats]
+        for yi, (name, row) in enumerate(zip(full["y"], full["z"], strict=True)):
+            for xi, v in enumerate(row):
+                fill = sample_colorscale(RATE_SCALE, [min(max(float(v), 0), 100) / 100])[0]
+                fig.add_annotation(
+                    x=x[xi], y=name, text=full["text"][yi][xi], showarrow=False,
+                    font={"size": look.label, "color": text_on(fill)},
+                )  # fmt: skip
         fig.update_xaxes(side="top")  # the categories read first, above the grid
-    return _base(fig, "各系各項通過率", height=max(360, 60 + 26 * len(rows)), look=look)
+    return _base(fig, title, height=max(360, 60 + 26 * len(rows)), look=look)
+
+
+# A reference line per comparison: the first dashed, the second dotted.
+_REF_DASH = ("dash", "dot")
+
+
+def _school_refs(table: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """Without a report's scope: a whole-school table's total row, named 全校."""
+    return [(SCHOOL.total_label, total_row(table))] if "level" in table.columns else []
 
 
 def rate_bars(
@@ -89,22 +116,26 @@ def rate_bars(
     rules: TermRules,
     category: str | None = None,
     *,
+    refs: Sequence[tuple[str, pd.Series]] | None = None,
     look: Look = PAGE,
 ) -> go.Figure:
-    """Pass rate per group with the whole-school rate as a dashed line: one ``category``
-    (``resilience`` … ``all``), or all of them behind a dropdown (``None``, the briefing's view).
-    A data label that would sit on the dashed line goes inside its bar instead."""
+    """Pass rate per group with reference lines: one ``category`` (``resilience`` … ``all``), or
+    all of them behind a dropdown (``None``, the briefing's view). ``refs`` are (name, total row)
+    pairs, each drawn as a line and named with its rate (the report's ``references()``; by
+    default a whole-school table's own total, 全校). A data label that would sit on the first
+    line goes inside its bar instead."""
     if category is not None and category not in rules.result_categories:
         raise OptionError("category", category, f"one of {', '.join(rules.result_categories)}")
     rows = _dept_rows(table)
-    school = table[table["college"] == WHOLE_SCHOOL]
+    refs = list(_school_refs(table) if refs is None else refs)[: len(_REF_DASH)]
     x = list(_group_label(rows))
     fig = go.Figure()
     cats = [category] if category else list(rules.result_categories)
     ymax = 110
     label_units = (look.label * 1.5) / max(_plot_height(look, 420), 1) * ymax
-    refs = {c: (float(school[f"{c}_rate"].iloc[0]) if len(school) else None) for c in cats}
+    values = {c: [(name, float(r[f"{c}_rate"])) for name, r in refs] for c in cats}
     for i, c in enumerate(cats):
+        first = values[c][0][1] if values[c] else None
         fig.add_bar(
             x=x,
             y=rows[f"{c}_rate"],
@@ -112,31 +143,38 @@ def rate_bars(
             visible=i == 0,
             marker_color=CATEGORY_COLORS[c],
             text=[f"{v:.1f}" for v in rows[f"{c}_rate"]],
-            textposition=_clear_of_line(rows[f"{c}_rate"], refs[c], label_units),
+            textposition=(
+                "outside" if look.slide else _clear_of_line(rows[f"{c}_rate"], first, label_units)
+            ),
+            textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
         )
-    shapes = []
-    for c in cats:
-        ref = refs[c]
-        shapes.append(
-            []
-            if ref is None
-            else [
-                {
-                    "type": "line",
-                    "xref": "paper",
-                    "x0": 0,
-                    "x1": 1,
-                    "y0": ref,
-                    "y1": ref,
-                    "line": {"dash": "dash", "color": "#555", "width": 3 if look.slide else 1},
-                }
-            ]
+    shapes = {
+        c: [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": v,
+                "y1": v,
+                "line": {"dash": dash, "color": "#555", "width": 2 if look.slide else 1},
+                "layer": "below",  # under the bars and their labels, never through a label
+            }
+            for (_, v), dash in zip(values[c], _REF_DASH, strict=False)
+        ]
+        for c in cats
+    }
+
+    def title(c: str) -> str:
+        lines = "；".join(
+            scope_text("reference", line=scope_text(f"line_{dash}"), name=n, rate=percent(v))
+            for (n, v), dash in zip(values[c], _REF_DASH, strict=False)
         )
-    school_rate = {c: (f" {refs[c]:.2f}%" if refs[c] is not None else "") for c in cats}
-    titles = {c: f"{rules.measure(c)}（虛線：全校{school_rate[c]}）" for c in cats}
+        return f"{rules.measure(c)}（{lines}）" if lines else rules.measure(c)
+
     if len(cats) > 1:
         buttons = [
             {
@@ -144,71 +182,140 @@ def rate_bars(
                 "method": "update",
                 "args": [
                     {"visible": [j == i for j in range(len(cats))]},
-                    {"shapes": shapes[i], "title.text": titles[c]},
+                    {"shapes": shapes[c], "title.text": title(c)},
                 ],
             }
             for i, c in enumerate(cats)
         ]
-        fig.update_layout(updatemenus=[_menu(buttons)])
-    fig.update_layout(shapes=shapes[0], showlegend=False)
+        # on screen only: on paper every view is drawn (``rate_bars_grid``)
+        fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
+    fig.update_layout(shapes=shapes[cats[0]], showlegend=False)
     fig.update_yaxes(range=[0, ymax], title="通過率 %")
     if look.slide:
         fig.update_traces(textfont={"size": look.label})
-        fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
-    out = _base(fig, titles[cats[0]], look=look)
-    if look.slide and refs[cats[0]] is not None:
-        _reference_note(out, refs[cats[0]], f"全校<br>{refs[cats[0]]:.2f}%", look)
+        # wide bars, so that a rate's label fits above its bar at slide size
+        fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"}, bargap=0.06)
+    out = _base(fig, title(cats[0]), look=look)
+    if look.slide:
+        for name, v in values[cats[0]]:
+            _reference_note(out, v, f"{name}<br>{percent(v)}", look)
     return out
 
 
-def college_all_pass(
-    table_by_college: pd.DataFrame, rules: TermRules, *, look: Look = PAGE
+def rate_bars_grid(
+    table: pd.DataFrame,
+    rules: TermRules,
+    *,
+    refs: Sequence[tuple[str, pd.Series]] | None = None,
+    look: Look = PAGE,
 ) -> go.Figure:
-    """All-four pass rate per college, the whole school as a reference line."""
-    rows = _dept_rows(table_by_college)
-    school = table_by_college[table_by_college["college"] == WHOLE_SCHOOL]
-    ref = float(school["all_rate"].iloc[0]) if len(school) else None
+    """Every category's ``rate_bars`` as small multiples, one under another: what the
+    dropdown's views are on paper (``meta.medium`` "paper")."""
+    from plotly.subplots import make_subplots
+
+    cats = list(rules.result_categories)
+    singles = [rate_bars(table, rules, c, refs=refs, look=look) for c in cats]
+    fig = make_subplots(
+        rows=len(cats),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[s.layout.title.text for s in singles],
+    )
+    for k, single in enumerate(singles, start=1):
+        for trace in single.data:
+            fig.add_trace(trace.update(visible=True), row=k, col=1)
+        for shape in single.layout.shapes:
+            fig.add_hline(
+                y=shape.y0, line_dash=shape.line.dash, line_color=shape.line.color,
+                line_width=shape.line.width, row=k, col=1,
+            )  # fmt: skip
+        fig.update_yaxes(range=[0, 110], row=k, col=1)
+    fig.update_annotations(font={"size": look.text}, xanchor="left", x=0)
+    fig.update_layout(showlegend=False, meta={"medium": "paper"})
+    return _base(fig, "", height=60 + 175 * len(cats), look=look)
+
+
+def college_all_pass(
+    comparison: pd.DataFrame,
+    rules: TermRules,
+    *,
+    refs: Sequence[tuple[str, pd.Series]] | None = None,
+    look: Look = PAGE,
+) -> go.Figure:
+    """The all-four pass rate of the units a reader compares, a bar each: a report's
+    ``comparison()`` (``name``, ``students``, ``all_passed``, ``all_rate``: the colleges of the
+    school, or a department beside its college and the school), or a ``summarise(..., "college")``
+    table, whose total is drawn as the 全校 line. ``refs``: reference lines, as ``rate_bars``."""
+    if "name" in comparison.columns:
+        rows = comparison.reset_index(drop=True)
+        names = rows["name"]
+    else:
+        rows = _dept_rows(comparison)
+        names = rows["college"]
+        refs = _school_refs(comparison) if refs is None else refs
+    refs = list(refs or [])[: len(_REF_DASH)]
+    first = float(refs[0][1]["all_rate"]) if refs else None
     label_units = (look.label * 1.3 * 2 + 8) / max(_plot_height(look, 380), 1) * 100
     fig = go.Figure(
         go.Bar(
-            x=rows["college"],
+            x=names,
             y=rows["all_rate"],
             marker_color=CATEGORY_COLORS["all"],
             text=[
-                f"{v:.2f}%<br>{p} / {n} 人"
+                f"{percent(v)}<br>{count(p)} / {count(n)} 人"
                 for v, p, n in zip(
                     rows["all_rate"], rows["all_passed"], rows["students"], strict=True
                 )
             ],
-            textposition=_clear_of_line(rows["all_rate"], ref, label_units),
+            textposition=(
+                "outside" if look.slide else _clear_of_line(rows["all_rate"], first, label_units)
+            ),
+            textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
             hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
         )
     )
-    title = f"各學院{rules.measure('all')}"
-    if ref is not None:
-        fig.add_hline(y=ref, line_dash="dash", line_color="#555", line_width=3 if look.slide else 1)
-        title += f"（虛線：全校 {ref:.2f}%）"
+    title = (
+        "、".join(map(str, names)) if "name" in comparison.columns and len(rows) <= 3 else "各學院"
+    )
+    title = f"{title}{'的' if len(rows) <= 3 and 'name' in comparison.columns else ''}{rules.measure('all')}"
+    notes = []
+    for (name, r), dash in zip(refs, _REF_DASH, strict=False):
+        v = float(r["all_rate"])
+        fig.add_hline(
+            y=v, line_dash=dash, line_color="#555", line_width=2 if look.slide else 1, layer="below"
+        )
+        line = scope_text(f"line_{dash}")
+        notes.append(scope_text("reference", line=line, name=name, rate=percent(v)))
+    if notes:
+        title += f"（{'；'.join(notes)}）"
     fig.update_yaxes(range=[0, 100], title="通過率 %")
     if look.slide:
         fig.update_traces(textfont={"size": look.label})
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
     out = _base(fig, title, height=380, look=look)
-    if look.slide and ref is not None:
-        _reference_note(out, ref, f"全校<br>{ref:.2f}%", look)
+    if look.slide:
+        for name, r in refs:
+            v = float(r["all_rate"])
+            _reference_note(out, v, f"{name}<br>{percent(v)}", look)
     return out
 
 
 def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.Figure:
-    """Students who have not passed, by how far they are from each threshold (stacked)."""
+    """Students who have not passed, by how far they are from each threshold (stacked). The
+    bands a reminder may close (``gaps["nudge"]``) are dark; the rest lighter; a counted
+    category's bands (證照: a certificate has to be earned) grey, never a nudge."""
     fig = go.Figure()
     order = list(dict.fromkeys(gaps["band"]))
-    # Near bands dark, far bands light: the nudgeable students stand out.
-    shades = {
-        b: s for b, s in zip(order, ["#08519c", "#3182bd", "#6baed6", "#c6dbef"], strict=False)
-    }
-    shades.update({"差 1 張": "#08519c", "差 2 張以上": "#c6dbef"})
+    blues = iter(["#08519c", "#3182bd", "#6baed6", "#c6dbef"])
+    greys = iter(["#969696", "#d9d9d9"])
+    shades = {}
+    for band in order:
+        sub = gaps[gaps["band"] == band]
+        counted = all(rules.is_counted(c) for c in sub["category"])
+        shades[band] = next(greys if counted else blues, "#eeeeee")
     for band in order:
         sub = gaps[gaps["band"] == band]
         fig.add_bar(
@@ -216,7 +323,7 @@ def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.
             x=sub["students"],
             name=band,
             orientation="h",
-            marker_color=shades.get(band),
+            marker_color=shades[band],
             text=sub["students"],
             textposition="inside",
             hovertemplate=f"{band}：%{{x}} 人<extra></extra>",
@@ -230,7 +337,9 @@ def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.
         fig.update_traces(textfont={"size": look.label}, insidetextanchor="middle")
         # A count too big for its segment is left out rather than shrunk to a smudge.
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
-    return _base(fig, "未通過者距門檻還差多少（深色：一推就過）", height=430, look=look)
+    hours = rules.gap_bands[0]
+    legend = LABELS["shortfall"]["nudge_legend"].format(hours=hours)
+    return _base(fig, f"未通過者距門檻還差多少（{legend}）", height=430, look=look)
 
 
 def progress_chart(
@@ -240,10 +349,12 @@ def progress_chart(
     as_of: dt.date | None = None,
     marks: Sequence[tuple[dt.date, str]] = (),
     start: dt.date | None = None,
+    title: str = "各項通過率的進展（每週）",
     look: Look = PAGE,
 ) -> go.Figure:
     """Pass rate per category as of each week, with dated markers (notice date, deadline);
-    ``start``: where the axis begins (default: the first week)."""
+    ``start``: where the axis begins (default: the first week); ``title`` as the report words
+    it for its scope."""
     fig = go.Figure()
     for c in rules.result_categories:
         sub = prog[prog["category"] == c]
@@ -263,7 +374,7 @@ def progress_chart(
         # Labels staggered in height: the notice date and the settlement date are weeks apart.
         fig.add_annotation(
             x=x,
-            y=1.0 - 0.14 * (k % 3),
+            y=1.0 - (0.2 if look.slide else 0.14) * (k % 3),
             xref="x",
             yref="paper",
             text=f"{text}<br>{day.isoformat()}",
@@ -283,4 +394,4 @@ def progress_chart(
     fig.update_xaxes(tickformat="%Y年%-m月")
     fig.update_yaxes(range=[0, 100], title="通過率 %")
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return _base(fig, "各項通過率的進展（每週）", height=440, look=look)
+    return _base(fig, title, height=440, look=look)

@@ -1,9 +1,14 @@
 """The admission explorer: one program's ranking under what-if weights (kept summing to 100),
 minimum total, quota and scorer noise, with who enters and leaves the admitted list compared with
-the brochure's weights."""
+the brochure's weights.
+
+Applicant ids are personal data: the charts never show them (a bar is a rank), and the table and
+the list of who enters and leaves show them only when the analyst ticks 「顯示准考證號碼」, with a
+notice on the page while they are shown (issue 24)."""
 
 from __future__ import annotations
 
+import html
 import warnings
 
 import ipywidgets as W
@@ -12,7 +17,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, paths
-from ..admission import NORMAL_ITEMS, SPECIAL_ITEMS, admission_probability, rank_admission
+from ..admission import (
+    NORMAL_ITEMS,
+    SPECIAL_ITEMS,
+    admission_probability,
+    rank_admission,
+    total_decimals,
+)
 from ..admission.labels import ITEM_LABELS, STATUS_LABELS
 from ..rules import AdmissionRules, load_admission_rules
 from .common import _ROW, _WRAP, _show, _style
@@ -39,12 +50,30 @@ def rebalance(values: dict[str, int], changed: str, new: int) -> dict[str, int]:
     return {k: out[k] for k in values}
 
 
+PERSONAL_DATA_NOTICE = (
+    "本頁正顯示准考證號碼與成績，屬個人資料：僅供招生委員會作業使用，請勿截圖、轉寄或公開。"
+)
+NO_IDS_NOTE = "本頁以名次呈現，不顯示准考證號碼；需要核對考生時，勾選「顯示准考證號碼」。"
+
+
+def rank_labels(ranks: list[object]) -> list[str]:
+    """「第 3 名」 per applicant in order, unique (an unbreakable tie: 「第 3 名（同名次 2）」), for
+    a category axis that must not show an applicant's id."""
+    seen: dict[str, int] = {}
+    out = []
+    for r in ranks:
+        base = "未排名" if pd.isna(r) else f"第 {int(r)} 名"
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base}（同名次 {seen[base]}）")
+    return out
+
+
 def _names(ids: list[str], most: int = 10) -> str:
     """``（A、B、C）``, at most ``most`` names and 等; empty for no one."""
     if not ids:
         return ""
     more = "等" if len(ids) > most else ""
-    return f"（{'、'.join(ids[:most])}{more}）"
+    return f"（{'、'.join(html.escape(str(i)) for i in ids[:most])}{more}）"
 
 
 class AdmissionExplorer:
@@ -100,8 +129,16 @@ class AdmissionExplorer:
             value=self._prog().quota, min=1, max=150, description="名額（人）", **wide
         )
         self.noise = W.FloatSlider(
-            value=3, min=0, max=15, step=0.5, description="評分雜訊 SD", **wide
+            value=3, min=0, max=15, step=0.5, description="評分雜訊標準差", **wide
         )
+        # ids are shown only on request, with the notice (issue 24)
+        self.show_ids = W.Checkbox(
+            value=False,
+            description="顯示准考證號碼（個人資料）",
+            indent=False,
+            layout=W.Layout(width="auto"),
+        )
+        self.notice = W.HTML(layout=W.Layout(width="100%"))
         self.summary = W.HTML(layout=W.Layout(width="100%"))
         self.table_html = W.HTML(layout=W.Layout(width="100%"))
         self.rank_out = W.Output(layout=W.Layout(width="100%", min_height="360px"))
@@ -118,7 +155,7 @@ class AdmissionExplorer:
         self.mode.observe(self._on_mode, names="value")
         for k, s in self.weight.items():
             s.observe(lambda ch, k=k: self._on_weight(k, ch), names="value")
-        for w in (self.min_total, self.quota, self.noise):
+        for w in (self.min_total, self.quota, self.noise, self.show_ids):
             w.observe(lambda _ch: self.refresh(), names="value")
 
     def _prog(self):  # noqa: ANN202
@@ -197,20 +234,22 @@ class AdmissionExplorer:
         return sorted(now - before), sorted(before - now)
 
     def top_table(self, ranked: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-        """The first ``n`` of the ranking with Chinese headers and status labels."""
+        """The first ``n`` of the ranking with Chinese headers and status labels: the exact total
+        (as many decimals as the program's totals need) and the 比序 scores where a total is
+        shared; the applicant's id only while 「顯示准考證號碼」 is ticked."""
         top = ranked.head(n)
+        d = total_decimals(ranked["total_units"])
         status = [
             f"備取 {int(w)}" if s == "waitlisted" and pd.notna(w) else STATUS_LABELS.get(s, s)
             for s, w in zip(top["status"], top["waitlist_no"], strict=True)
         ]
-        return pd.DataFrame(
-            {
-                "名次": [("" if pd.isna(v) else int(v)) for v in top["rank"]],
-                "申請人": top["applicant_id"].tolist(),
-                "總成績": [f"{v:.2f}" for v in top["total"]],
-                "錄取狀態": status,
-            }
-        )
+        out = {"名次": [("" if pd.isna(v) else int(v)) for v in top["rank"]]}
+        if self.show_ids.value:
+            out["准考證號碼"] = top["applicant_id"].tolist()
+        out["總成績"] = ["" if pd.isna(v) else f"{v:.{d}f}" for v in top["total"]]
+        out["錄取狀態"] = status
+        out["同分比序"] = top["tiebreak"].fillna("").tolist()
+        return pd.DataFrame(out)
 
     def selection(self) -> dict[str, str]:
         return {
@@ -227,6 +266,8 @@ class AdmissionExplorer:
         enter, leave = self.changes(ranked)
         adm = r[r["status"] == "admitted"]
         cutoff = float(adm["total"].min()) if len(adm) else float("nan")
+        d = total_decimals(ranked["total_units"])
+        ids = self.show_ids.value
         pid = self._prog().id
         prob = admission_probability(
             self.applicants[self.applicants["program"] == pid],
@@ -241,20 +282,21 @@ class AdmissionExplorer:
         )
         sel = self.selection()
         name = self._prog().name
-        cut = f"{cutoff:.2f}" if cutoff == cutoff else "—"
+        cut = f"{cutoff:.{d}f}" if cutoff == cutoff else "—"
         self.rank_fig = charts.ranking_bars(
-            r["applicant_id"].tolist(),
+            rank_labels(r["rank"].tolist()),
             r["total"].tolist(),
             r["status"].tolist(),
             title=f"{name}：排名與錄取狀態（錄取最低分 {cut}）",
             meta={**sel, "chart": "ranking"},
         )
-        pr = prob.sort_values(["p_admitted", "applicant_id"], ascending=[False, True])
+        pr = prob.merge(ranked[["applicant_id", "rank"]], on="applicant_id", how="left")
+        pr = pr.sort_values(["p_admitted", "rank"], ascending=[False, True], kind="stable")
         pr = pr[pr["p_admitted"] > 0]
         self.prob_fig = charts.probability_bars(
-            pr["applicant_id"].tolist(),
+            rank_labels(pr["rank"].tolist()),
             pr["p_admitted"].tolist(),
-            title=f"{name}：評分雜訊 SD {self.noise.value:g} 分下的錄取機率"
+            title=f"{name}：評分雜訊（標準差 {self.noise.value:g} 分）下的錄取機率"
             f"（{self.draws} 次模擬，只列機率大於 0 者）",
             meta={**sel, "chart": "probability"},
         )
@@ -265,8 +307,15 @@ class AdmissionExplorer:
         self.summary.value = (
             f"<div style='{_WRAP}'>正取 {counts.get('admitted', 0)} 人，備取 "
             f"{counts.get('waitlisted', 0)} 人，未錄取 {counts.get('not_admitted', 0)} 人，"
-            f"資格不符 {dq} 人；錄取最低分 {cut}。與簡章權重相比：新進正取 {len(enter)} 人"
-            f"{_names(enter)}，退出正取 {len(leave)} 人{_names(leave)}。</div>"
+            f"{STATUS_LABELS['disqualified']} {dq} 人；錄取最低分 {cut}。與簡章權重相比：新進正取 "
+            f"{len(enter)} 人{_names(enter) if ids else ''}，退出正取 {len(leave)} 人"
+            f"{_names(leave) if ids else ''}。</div>"
+        )
+        self.notice.value = (
+            f"<div class='ncut-personal-data' style='{_WRAP};color:#c00000;font-weight:bold'>"
+            f"{PERSONAL_DATA_NOTICE}</div>"
+            if ids
+            else f"<div style='{_WRAP};color:#555'>{NO_IDS_NOTE}</div>"
         )
         self.table_html.value = self.top_table(ranked).to_html(index=False, escape=True)
 
@@ -277,6 +326,8 @@ class AdmissionExplorer:
                 W.HBox([self.program, self.mode], layout=W.Layout(**_ROW)),
                 W.HBox([self.min_total, self.quota, self.noise], layout=W.Layout(**_ROW)),
                 W.VBox([self.weight[i] for i in (*NORMAL_ITEMS, *SPECIAL_ITEMS)]),
+                self.show_ids,
+                self.notice,
                 self.summary,
                 self.rank_out,
                 self.prob_out,

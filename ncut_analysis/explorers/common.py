@@ -1,5 +1,5 @@
 """What both explorers share: the page's row layout and CSS, a figure shown in an
-``ipywidgets.Output``, the CSV export, and the command that serves an explorer notebook with Voilà.
+``ipywidgets.Output``, the export as browser downloads (PNG and CSV), and the command that serves an explorer notebook with Voilà.
 
 Each chart is a plain plotly figure (from ``charts``) shown in an ``ipywidgets.Output`` whose
 whole content is replaced on every change, one comm message per chart. Not a ``go.FigureWidget``:
@@ -12,7 +12,11 @@ jupyterlab-plotly renderer, loaded once like any extension, with no such timeout
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as W
@@ -20,7 +24,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import paths
+from ..charts.base import chart_filename, plotly_config
 from ..io import write_csv
+from ..writers import csv_safe
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -30,16 +36,26 @@ _WRAP = "white-space:normal;overflow-wrap:anywhere;word-break:break-word;max-wid
 
 
 # Voilà's lab template without the Font Awesome CDN links (see its index.html.j2), found
-# through JUPYTER_PATH.
+# through JUPYTER_PATH (and installed where a plain `voila` finds it).
 VOILA_TEMPLATE = "ncut_explorer"
 VOILA_JUPYTER_PATH = paths.TEMPLATES_DIR / "jupyter"
+# The server's settings: a token, 127.0.0.1, idle kernels culled, a kernel cap (README:
+# "Serving the explorers to colleagues").
+VOILA_CONFIG = paths.REPO_DIR / "voila.json"
 
 
 def voila_command(
-    notebook: str | Path, *, port: int = 8866, ip: str = "127.0.0.1"
+    notebook: str | Path,
+    *,
+    port: int = 8866,
+    ip: str | None = None,
+    token: str | None = None,
+    extra: Sequence[str] = (),
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and the environment additions that serve an explorer notebook with
-    Voilà, offline (no CDN request)."""
+    Voilà as ``make voila`` does: offline (no CDN request) and with the settings of
+    ``voila.json`` (and no other Voilà config file). ``ip`` and ``token`` override the file's
+    127.0.0.1 and generated token; ``extra``: more options (``--Class.trait=value``)."""
     import os
     import sys
 
@@ -51,10 +67,12 @@ def voila_command(
         "-m",
         "voila",
         str(notebook),
+        f"--Voila.config_file_paths={VOILA_CONFIG.parent}",
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={ip}",
-        f"--template={VOILA_TEMPLATE}",
+        *([f"--Voila.ip={ip}"] if ip else []),
+        *([f"--Voila.token={token}"] if token is not None else []),
+        *extra,
     ]
     return argv, {"JUPYTER_PATH": path}
 
@@ -73,8 +91,8 @@ def _show(out: W.Output, fig: go.Figure) -> None:
     """Replace the Output's content with the figure, in one state change (no clear-then-append
     window); drawn by the plotly mime renderer, resized with its container."""
     spec = json.loads(fig.to_json())
-    spec["config"] = {"responsive": True, "displaylogo": False}
     title = fig.layout.title.text or ""
+    spec["config"] = plotly_config(filename=chart_filename(title), responsive=True)
     out.outputs = (
         {
             "output_type": "display_data",
@@ -82,6 +100,43 @@ def _show(out: W.Output, fig: go.Figure) -> None:
             "metadata": {},
         },
     )
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the explorer hands to the reader's browser: its name, media type and bytes."""
+
+    name: str
+    media_type: str
+    data: bytes
+
+    def link(self, text: str) -> str:
+        """An ``<a download>`` carrying the file as a data: URI: the browser saves it where its
+        user keeps downloads; the server writes nothing."""
+        b64 = base64.b64encode(self.data).decode("ascii")
+        return (
+            f"<a class='ncut-download' download='{html.escape(self.name, quote=True)}' "
+            f"href='data:{self.media_type};base64,{b64}'>{html.escape(text)}</a>"
+        )
+
+
+def csv_download(df: pd.DataFrame, name: str) -> Download:
+    """A frame as the explorers' CSV (UTF-8 with BOM, for Excel), every text cell safe to open
+    in a spreadsheet (``writers.csv_safe``, as every CSV the package writes)."""
+    text = csv_safe(df).to_csv(index=False, lineterminator="\n")
+    return Download(name, "text/csv", text.encode("utf-8-sig"))
+
+
+def png_download(fig: go.Figure, name: str) -> Download:
+    """A figure as a slide-ready PNG (1920×1080), through the slides' one kaleido export; its
+    scratch folder is a temporary one, removed at once."""
+    import tempfile
+
+    from ..slides import SlideChart, export_images
+
+    with tempfile.TemporaryDirectory(prefix="ncut-export-") as tmp:
+        (png,) = export_images([SlideChart("chart", fig, "")], Path(tmp))
+        return Download(name, "image/png", png.read_bytes())
 
 
 def write_export_csv(df: pd.DataFrame, target: Path) -> Path:

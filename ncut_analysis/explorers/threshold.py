@@ -5,7 +5,7 @@ by side, and the current view exported as a slide-ready PNG and a CSV."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import html
 
 import ipywidgets as W
 import numpy as np
@@ -15,9 +15,10 @@ import plotly.graph_objects as go
 from .. import charts, paths
 from ..labels import WHOLE_SCHOOL
 from ..loaders import load_records, load_students
+from ..present import count
 from ..rules import UNIT, TermRules, load_term_rules
 from ..thresholds import pass_flags, population, rate_hundredths, units_as_of
-from .common import _ROW, _WRAP, _show, _style, write_export_csv
+from .common import _ROW, _WRAP, Download, _show, _style, csv_download, png_download
 
 ALL = "（全部）"  # the college and department dropdowns: no filter
 
@@ -31,7 +32,9 @@ def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[s
     """The as-of days an analyst picks from: every month's end from ``first``'s month to
     ``last``'s, and the term's notice date and 結算日, labelled in ROC (the notice date and the
     結算日 named), in date order."""
-    named = {rules.notice_date: "第8週通知", rules.settlement_date: "結算日"}
+    # every notice date of the term (114-1: weeks 8 and 16; 114-2: monthly), named as such
+    named = {d: "通知日" for d in (*rules.notice_dates, rules.notice_date) if d <= last}
+    named[rules.settlement_date] = "結算日"
     ends = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), last, freq="ME")
     days = {d.date() for d in ends} | {p.date() for p in [pd.Timestamp(last)]} | set(named)
     out = []
@@ -44,7 +47,8 @@ def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[s
 class ThresholdExplorer:
     """What-if rules for the graduation thresholds, by college, department and as-of date.
 
-    ``out_dir``: where 匯出 writes; by default the folder the notebook runs in.
+    匯出 hands the current view to the reader's browser as two downloads (PNG and CSV); the
+    server writes nothing, so a served explorer leaves no file in the repository.
     """
 
     def __init__(
@@ -54,10 +58,8 @@ class ThresholdExplorer:
         *,
         term: str = "114-1",
         rules: TermRules | None = None,
-        out_dir: str | Path | None = None,
     ) -> None:
         self.rules = r = rules or load_term_rules(term)
-        self.out_dir = Path(out_dir) if out_dir else Path.cwd()
         first = records["date"].min().date() if len(records) else r.settlement_date
         last = max(records["date"].max().date() if len(records) else first, r.settlement_date)
         first = min(first, r.notice_date, r.settlement_date)
@@ -116,6 +118,7 @@ class ThresholdExplorer:
             layout=W.Layout(width="auto", max_width="100%"),
         )
         self.export_status = W.HTML(layout=W.Layout(width="100%"))
+        self.export_status.add_class("ncut-export")
         self.bar_out = W.Output(layout=W.Layout(width="100%", min_height="380px"))
         self.curve_out = W.Output(layout=W.Layout(width="100%", min_height="340px"))
         self.bar_out.add_class("ncut-bars")
@@ -212,14 +215,25 @@ class ThresholdExplorer:
         out["rate_whatif"] = rate_hundredths(out["passed_whatif"], out["students"]) / 100
         return out.rename(columns={key: "group"})
 
+    def settings(self) -> tuple[str, list[tuple[str, str, str]], tuple[str, bool]]:
+        """Every hypothetical setting of the current view: the as-of date (ROC), each what-if
+        threshold as (category, value, unit), and (the 美學 switch's words, merged or not).
+        The CSV's columns and the PNG's footnote are both written from this."""
+        r = self.rules
+        thresholds = [
+            (r.label(c), f"{v / UNIT:g}", r.unit(c)) for c, v in self.thresholds().items()
+        ]
+        merged = f"{r.label('aesthetics')}併入{r.label('engagement')}"
+        return roc_date(self.as_of.value), thresholds, (merged, bool(self.aesthetics.value))
+
     def export_table(self) -> pd.DataFrame:
-        """``table()`` as the CSV shows it: Chinese headers, the selection in the first columns."""
+        """``table()`` as the CSV shows it: Chinese headers, the category and college first,
+        then the groups' counts, then every hypothetical setting (``settings()``) on each row."""
         t = self.table()
         sel = self.selection()
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "項目": self._cat_label(),
-                "結算日": roc_date(self.as_of.value),
                 "學院": sel["college"],
                 "班級" if self.group_key() == "class" else "學系": t["group"],
                 "人數": t["students"],
@@ -228,6 +242,21 @@ class ThresholdExplorer:
                 "通過人數（假設門檻）": t["passed_whatif"],
                 "通過率 %（假設門檻）": t["rate_whatif"],
             }
+        )
+        day, thresholds, (merged, on) = self.settings()
+        out["結算日"] = day
+        for label, value, unit in thresholds:
+            out[f"假設門檻：{label}（{unit}）"] = value
+        out[merged] = "是" if on else "否"
+        return out
+
+    def footnote(self) -> str:
+        """The PNG's footnote: every hypothetical setting (``settings()``)."""
+        day, thresholds, (merged, on) = self.settings()
+        return (
+            f"結算日 {day}｜假設門檻 "
+            + "、".join(f"{label} {value} {unit}" for label, value, unit in thresholds)
+            + f"｜{merged}：{'是' if on else '否'}"
         )
 
     def _curve(self) -> tuple[list[dt.date], list[float], list[float]]:
@@ -260,7 +289,7 @@ class ThresholdExplorer:
             t["group"].tolist(),
             t["rate_official"].tolist(),
             t["rate_whatif"].tolist(),
-            title=f"{rate}：{self._scope()}（{day}）正式門檻 vs 假設門檻",
+            title=f"{rate}：{self._scope()}（{day}）正式門檻與假設門檻",
             meta={**sel, "chart": "bars"},
         )
         days, official, whatif = self._curve()
@@ -309,36 +338,31 @@ class ThresholdExplorer:
         self.summary.value = (
             f"<div style='{_WRAP}'><b>{self._cat_label()}</b>｜{where or WHOLE_SCHOOL}｜"
             f"{roc_date(self.as_of.value)}：正式門檻 {off} 人通過，假設門檻 {wi} 人通過"
-            f"（共 {int(m.sum())} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
+            f"（共 {count(int(m.sum()))} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
             f"{down} 人由通過變未通過。</div>"
         )
 
-    def export(self) -> tuple[Path, Path]:
-        """The current bar chart as a slide-ready PNG and its table as CSV, into ``out_dir``."""
-        from ..slides import SlideChart, export_images
-
+    def export(self) -> tuple[Download, Download]:
+        """The current bar chart as a slide-ready PNG (the settings in its footnote) and its
+        table as CSV (the settings in its columns), in memory, for the reader's browser."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"門檻假設分析_{self._cat_label()}_{stamp}"
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        csv = write_export_csv(self.export_table(), self.out_dir / f"{name}.csv")
         fig = go.Figure(self.bar_fig)
         fig.update_layout(width=charts.WIDTH, meta=None)
-        fig = charts.slide_style(
-            fig,
-            footer=f"結算日 {roc_date(self.as_of.value)}｜假設門檻 "
-            + "、".join(f"{self.rules.label(c)} {s.value:g}" for c, s in self.sliders.items()),
-        )
-        (png,) = export_images([SlideChart(name, fig, "")], self.out_dir)
-        return png, csv
+        fig = charts.slide_style(fig, footer=self.footnote())
+        return png_download(fig, f"{name}.png"), csv_download(self.export_table(), f"{name}.csv")
 
     def _on_export(self, _button: W.Button | None = None) -> None:
         self.export_status.value = f"<div style='{_WRAP}'>匯出中…</div>"
         try:
             png, csv = self.export()
         except Exception as e:  # noqa: BLE001 - shown to the user instead of a silent log
-            msg = f"匯出失敗：{e}"
+            msg = f"匯出失敗：{html.escape(str(e))}"
         else:
-            msg = f"已匯出 {png.name} 與 {csv.name}（資料夾：{self.out_dir}）"
+            msg = (
+                f"已完成，請下載：{png.link('下載 PNG 圖檔')}　{csv.link('下載 CSV 表格')}"
+                f"（{html.escape(png.name)}、{html.escape(csv.name)}）"
+            )
         self.export_status.value = f"<div style='{_WRAP}'>{msg}</div>"
 
     def widget(self) -> W.Widget:
@@ -384,11 +408,9 @@ class ThresholdExplorer:
         students: str = "",
         records: str = "",
         term: str = "114-1",
-        out_dir: str | Path | None = None,
     ) -> ThresholdExplorer:
         return cls(
             load_students(students or paths.default_students(term)),
             load_records(records or paths.default_records(term)),
             term=term,
-            out_dir=out_dir or None,
         )

@@ -14,12 +14,22 @@ import pandas as pd
 
 from .. import paths
 from ..errors import SmallPoolWarning
-from ..labels import MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
+from ..labels import LABELS, MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
 from .term import _formats, taipei_now
 
-__all__ = ["AdmissionReport", "MODES"]
+_STAT = LABELS["statistic"]
+PARAM_VALUE_NONE = "無"  # an option not set, as the parameter block shows it
+
+__all__ = ["AdmissionReport", "MODES", "PERSONAL_DATA_NOTE"]
 
 MODES = ("normal", "special")
+# On every sheet that lists applicants (the rosters' mechanism: ``attrs["personal_data"]``).
+PERSONAL_DATA_NOTE = "含個人資料（准考證號碼與成績），僅供招生委員會作業使用，請勿轉寄或公開。"
+
+
+def _personal(df: pd.DataFrame) -> pd.DataFrame:
+    df.attrs["personal_data"] = PERSONAL_DATA_NOTE
+    return df
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,45 @@ class AdmissionReport:
     def ranking(self, mode: str) -> pd.DataFrame:
         return self.normal if mode == "normal" else self.special
 
+    @property
+    def decimals(self) -> int:
+        """The decimals that show every exact total of both modes and every minimum standard
+        as it is (issue 26): a list never shows two different totals alike, nor a total below
+        the minimum as equal to it."""
+        from ..admission import total_decimals
+
+        units = pd.concat(
+            [
+                self.normal["total_units"],
+                self.special["total_units"],
+                self.standards["min_total_units"],
+            ],
+            ignore_index=True,
+        )
+        return total_decimals(units)
+
+    @property
+    def score_format(self) -> str:
+        """The workbook's number format of a total: ``0.00`` or as many decimals as needed."""
+        return "0." + "0" * self.decimals
+
+    def noise_statement(self) -> str:
+        """The Monte Carlo's noise model in words, from the rules file's ``[noise]``."""
+        from ..admission import ITEM_LABELS, NORMAL_ITEMS, SPECIAL_ITEMS
+
+        people = self.rules.scored_by_people
+
+        def named(items: tuple[str, ...], keep: bool) -> str:
+            return "、".join(ITEM_LABELS[i] for i in items if (i in people) == keep) or "無"
+
+        return (
+            f"評分雜訊只加在由人評分的項目：一般模式 {named(NORMAL_ITEMS, True)}；特殊狀態 "
+            f"{named(SPECIAL_ITEMS, True)}。每一項各自加上平均 0、標準差 {self.sd:g} 分的常態雜訊，"
+            f"四捨五入到 0.001 分並限制在 0–100 分，缺項仍為缺；機器閱卷或照紀錄登錄的項目不變"
+            f"（一般模式 {named(NORMAL_ITEMS, False)}；特殊狀態 {named(SPECIAL_ITEMS, False)}）。"
+            "兩種模式用同一規則（招生規則檔的 [noise]），每次模擬都以完整比序重新排名。"
+        )
+
     # -- numbers the views state
 
     def probability_counts(self) -> pd.DataFrame:
@@ -175,7 +224,11 @@ class AdmissionReport:
         s = self.summary
         out = pd.DataFrame({"專班": s["name"], "名額": s["quota"], "報名人數": s["applicants"]})
         std = self.standards.set_index("program")["min_total"]
-        out["最低錄取標準"] = s["program"].map(std).astype(float)
+        # 柒.一's standard as the parameters word it: a class with none reads 無, not 0.00
+        none = PARAM_VALUE_NONE
+        out["最低錄取標準"] = [
+            none if pd.isna(v) or float(v) == 0 else float(v) for v in s["program"].map(std)
+        ]
         for m in MODES:
             lab = MODE_LABELS[m]
             out[f"{lab}｜{STATUS_LABELS['admitted']}"] = s[f"admitted_{m}"]
@@ -185,29 +238,32 @@ class AdmissionReport:
         out["兩者皆正取"] = s["both"]
         out["僅一般正取"] = s["only_normal"]
         out["僅特殊正取"] = s["only_special"]
-        out["Spearman 等級相關"] = s["spearman"].astype(float)
-        out["Kendall 等級相關"] = s["kendall"].astype(float)
+        out[_STAT["spearman"]] = s["spearman"].astype(float)
+        out[_STAT["kendall"]] = s["kendall"].astype(float)
         out.attrs["formats"] = {
-            "最低錄取標準": "score",
-            **{f"{MODE_LABELS[m]}｜錄取最低分": "score" for m in MODES},
-            "Spearman 等級相關": "corr",
-            "Kendall 等級相關": "corr",
+            "最低錄取標準": self.score_format,
+            **{f"{MODE_LABELS[m]}｜錄取最低分": self.score_format for m in MODES},
+            _STAT["spearman"]: "corr",
+            _STAT["kendall"]: "corr",
         }
         return out
 
     def disqualified_frame(self) -> pd.DataFrame:
-        """Per program and mode, the disqualified applicants by reason (counted by code)."""
-        from ..admission import REASON_LABELS
+        """Per program and mode, the applicants not ranked (不予錄取) by the brochure's reason
+        (counted by code, grouped as ``GROUP_LABELS`` names them), each counted once under the
+        first reason of the precedence."""
+        from ..admission import GROUP_LABELS, REASON_GROUPS
 
         d = self.reasons[self.reasons["status"] == "disqualified"]
-        codes = [c for c in REASON_LABELS if c in set(d["reason_code"])]
+        d = d.assign(group=d["reason_code"].map(REASON_GROUPS))
+        groups = [k for k in GROUP_LABELS if k in set(d["group"])]
         rows = []
         for m in MODES:
             for pid, name in self.programs():
-                g = d[(d["program"] == pid) & (d["mode"] == m)].set_index("reason_code")["count"]
+                g = d[(d["program"] == pid) & (d["mode"] == m)].groupby("group")["count"].sum()
                 row = {"專班": name, "模式": MODE_LABELS[m]}
-                for c in codes:
-                    row[REASON_LABELS[c]] = int(g.get(c, 0))
+                for k in groups:
+                    row[GROUP_LABELS[k]] = int(g.get(k, 0))
                 row["合計"] = int(g.sum())
                 rows.append(row)
         return pd.DataFrame(rows)
@@ -244,10 +300,11 @@ class AdmissionReport:
         )
 
     def applicants_frame(self, mode: str) -> pd.DataFrame:
-        """One mode's ranking with Chinese headings and labels (the workbook's sheet)."""
+        """One mode's ranking with Chinese headings and labels (the workbook's sheet): the exact
+        total, and the 比序 scores wherever a total is shared, so the order explains itself."""
         r = self.ranking(mode)
         names = {p.id: p.name for p in self.rules.programs}
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "准考證號碼": r["applicant_id"],
                 "專班": r["program"].map(names),
@@ -255,9 +312,11 @@ class AdmissionReport:
                 "名次": r["rank"],
                 "結果": r["status"].map(dict(STATUS_LABELS)),
                 "備取序": r["waitlist_no"],
+                "同分比序": r["tiebreak"].fillna(""),
                 "原因": r["reason_label"].fillna(""),
             }
-        ).pipe(_formats, {"總分": "score"})
+        )
+        return _personal(_formats(out, {"總分": self.score_format}))
 
     def compared_frame(self) -> pd.DataFrame:
         """Each applicant under both modes, side by side (the workbook's 比較 sheet)."""
@@ -272,30 +331,34 @@ class AdmissionReport:
             out[f"{lab}｜結果"] = c[f"status_{m}"].map(status)
         out["正取重疊"] = c["overlap"].map(dict(OVERLAP_LABELS))
         out["名次變化（正數為前進）"] = c["rank_shift"]
-        return _formats(out, {f"{MODE_LABELS[m]}｜總分": "score" for m in MODES})
+        return _personal(
+            _formats(out, {f"{MODE_LABELS[m]}｜總分": self.score_format for m in MODES})
+        )
 
     def probability_by_applicant(self) -> pd.DataFrame:
         """Each ranked applicant's admission probability under scorer noise, per mode."""
         p = self.prob.dropna(subset=["rank"])
         names = {q.id: q.name for q in self.rules.programs}
-        return _formats(
-            pd.DataFrame(
-                {
-                    "准考證號碼": p["applicant_id"],
-                    "專班": p["program"].map(names),
-                    "模式": p["mode"].map(dict(MODE_LABELS)),
-                    "無雜訊名次": p["rank"],
-                    "無雜訊正取": p["admitted_without_noise"].map({True: "是", False: "否"}),
-                    "正取機率": p["p_admitted"].astype(float),
-                }
-            ),
-            {"正取機率": "share"},
+        return _personal(
+            _formats(
+                pd.DataFrame(
+                    {
+                        "准考證號碼": p["applicant_id"],
+                        "專班": p["program"].map(names),
+                        "模式": p["mode"].map(dict(MODE_LABELS)),
+                        "無雜訊名次": p["rank"],
+                        "無雜訊正取": p["admitted_without_noise"].map({True: "是", False: "否"}),
+                        "正取機率": p["p_admitted"].astype(float),
+                    }
+                ),
+                {"正取機率": "share"},
+            )
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
             "總覽": self.summary_frame(),
-            "資格不符": self.disqualified_frame(),
+            "不予錄取原因": self.disqualified_frame(),
             f"{MODE_LABELS['normal']}模式": self.applicants_frame("normal"),
             MODE_LABELS["special"]: self.applicants_frame("special"),
             "比較": self.compared_frame(),

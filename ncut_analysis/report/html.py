@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import charts, paths
-from ..labels import MEASURE_LABELS, MODE_LABELS, PARAM_LABELS, WHOLE_SCHOOL
+from ..labels import LABELS, MEASURE_LABELS, MODE_LABELS, PARAM_LABELS
+from ..present import count, made_at_text, percent
 from .admission import MODES, AdmissionReport
 from .term import TermReport
 from .xlsx import write_workbook
@@ -50,12 +51,14 @@ def _rate_cell(rate: float) -> str:
     if rate is None or np.isnan(rate):
         return "<td>–</td>"
     alpha = max(0.0, min(1.0, rate / 100)) * 0.55
-    return f'<td style="background: rgba(0,114,178,{alpha:.3f})">{rate:.2f}%</td>'
+    return f'<td style="background: rgba(0,114,178,{alpha:.3f})">{percent(rate)}</td>'
 
 
 def _cell(v: Any) -> str:
     if isinstance(v, float | np.floating) and not np.isnan(v) and not float(v).is_integer():
-        return f"<td>{float(v):.2f}</td>"
+        return f"<td>{float(v):,.2f}</td>"
+    if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+        return f"<td>{count(v)}</td>"
     return f"<td>{_e(v)}</td>"
 
 
@@ -65,27 +68,29 @@ def html_table(
     rate_cols: tuple[str, ...] = (),
     text_cols: tuple[str, ...] = (),
     formats: dict[str, str] | None = None,
-    total_first_col: str | None = None,
+    total_rows: list[bool] | tuple[bool, ...] | None = None,
     caption: str = "",
 ) -> str:
     """A plain HTML table with every value escaped; rate columns coloured by their value;
-    ``formats`` maps a column to a format spec (``"+.2f"``, ``".1%"``)."""
+    ``formats`` maps a column to a format spec (``"+.2f"``, ``".1%"``); ``total_rows`` marks
+    the rows drawn as totals (a frame's ``attrs["total"]`` by default)."""
     formats = formats or {}
     head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    totals = list(total_rows or df.attrs.get("total") or [False] * len(df))
     body = []
-    for _, r in df.iterrows():
+    for i, (_, r) in enumerate(df.iterrows()):
         cells = []
         for c in df.columns:
             v = r[c]
             if c in rate_cols:
                 cells.append(_rate_cell(float(v)))
-            elif c in formats and not pd.isna(v):
+            elif c in formats and isinstance(v, int | float | np.number) and not pd.isna(v):
                 cells.append(f"<td>{_e(format(v, formats[c]))}</td>")
             elif c in text_cols or isinstance(v, str):
                 cells.append(f'<td class="t">{_e(v)}</td>')
             else:
                 cells.append(_cell(v))
-        cls = ' class="total"' if total_first_col and r[total_first_col] == WHOLE_SCHOOL else ""
+        cls = ' class="total"' if totals[i] else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     return (
@@ -109,6 +114,46 @@ def grouped_table(
     ``total_rows`` marks the rows drawn as totals (by default none)."""
     formats = formats or {}
     totals = total_rows or [False] * len(df)
+    ncols = len(keys) + sum(len(cols) for _, cols in blocks)
+    if ncols > _PORTRAIT_COLUMNS:
+        # On screen the whole table; on A4 the same rows in parts that fit the page's width,
+        # the leading one-column blocks (大四學生數) repeated in each.
+        kw = {"rate_cols": rate_cols, "formats": formats, "span_first": span_first}
+        lead = []
+        for b in blocks:
+            if len(b[1]) > 1:
+                break
+            lead.append(b)
+        rest, parts, part = blocks[len(lead) :], [], []
+        room = _PORTRAIT_COLUMNS - len(keys) - sum(len(c) for _, c in lead)
+        for b in rest:
+            if part and sum(len(c) for _, c in part) + len(b[1]) > room:
+                parts.append(part)
+                part = []
+            part.append(b)
+        parts.append(part)
+        paper = "".join(
+            grouped_table(df, keys, lead + p, total_rows=totals, **kw) for p in parts if p
+        )
+        full = _table_html(df, keys, blocks, totals=totals, **kw)
+        return (
+            f'<div class="ncut-screen-only">{full}</div><div class="ncut-print-table">{paper}</div>'
+        )
+    return _table_html(
+        df, keys, blocks, rate_cols=rate_cols, formats=formats, span_first=span_first, totals=totals
+    )
+
+
+def _table_html(
+    df: pd.DataFrame,
+    keys: list[str],
+    blocks: list[tuple[str, list[tuple[str, str]]]],
+    *,
+    rate_cols: tuple[str, ...],
+    formats: dict[str, str],
+    span_first: bool,
+    totals: list[bool],
+) -> str:
     head1 = "".join(f'<th rowspan="2">{_e(k)}</th>' for k in keys)
     head1 += "".join(
         f'<th colspan="{len(cols)}">{_e(title)}</th>'
@@ -137,7 +182,7 @@ def grouped_table(
                 v = r[col]
                 if col in rate_cols:
                     cells.append(_rate_cell(float(v)))
-                elif col in formats and not pd.isna(v):
+                elif col in formats and isinstance(v, int | float | np.number) and not pd.isna(v):
                     cells.append(f"<td>{_e(format(v, formats[col]))}</td>")
                 else:
                     cells.append(_cell(v))
@@ -147,6 +192,11 @@ def grouped_table(
         f'<div class="ncut-table-wrap"><table class="ncut"><thead><tr>{head1}</tr><tr>{head2}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+# A table with more columns than this prints in parts (A4 portrait holds about nine columns of
+# counts and rates at 9 pt beside its key columns).
+_PORTRAIT_COLUMNS = 9
 
 
 def _html(text: str):  # noqa: ANN202 - IPython is only there in a kernel
@@ -165,7 +215,7 @@ def _params_block(params: dict[str, str], made_at: str, note: str) -> str:
 
 
 def _made_at(report: Any) -> str:
-    return report.made_at.strftime("%Y-%m-%d %H:%M") + "（臺北時間）"
+    return made_at_text(report.made_at)
 
 
 def _link(target: Path, text: str) -> str:
@@ -210,44 +260,93 @@ class TermBriefing:
         return getattr(self.report, name)
 
     def _keys(self, df: pd.DataFrame) -> list[str]:
-        return [k for k in df.columns if k in ("學院", "學系", "班級")]
+        names = {LABELS["group"][k] for k in ("college", "department", "class")}
+        return [k for k in df.columns if k in names]
 
     def _totals(self, df: pd.DataFrame) -> list[bool]:
-        return [i == len(df) - 1 for i in range(len(df))]
+        return list(df.attrs.get("total") or [False] * len(df))
+
+    def _scope(self) -> str:
+        return self.report.scope.label
 
     # -- what the notebook displays
 
     def header(self):  # noqa: ANN201
         """Title, the parameters the briefing was made with, and when it was made."""
         r = self.report
-        scope = f"{r.department} " if r.department else ""
+        scope = "" if r.scope.is_school else f"{r.scope.label} "
         return _html(
             f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.term)} {_e(scope)}學生自主學習畢業門檻 通過率簡報</h1>"
             f"<p class='sub'>{_e(r.as_of_text())}；門檻期限 {_e(r.deadline.isoformat())}；"
             f"製表時間 {_e(_made_at(r))}</p></div>"
-            + _params_block(
-                r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生，所有數字皆由資料計算"
-            )
+            + f"<p class='ncut-summary'>{_e(self.summary_text())}</p>"
+            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
         )
 
+    def summary_text(self) -> str:
+        """The briefing in one paragraph (page 1 of the printout): the scope's seniors, the
+        all-passed count and each category's rate, the change since the comparison date, and
+        for a department the school's all-passed rate."""
+        r = self.report
+        t = r.total
+        rates = "、".join(f"{r.label(c)} {percent(t[f'{c}_rate'])}" for c in r.categories[:-1])
+        text = (
+            f"{r.scope.label}大四學生 {count(t['students'])} 人，"
+            f"{r.rules.measure('all', 'passed')} {count(t['all_passed'])} 人"
+            f"（{percent(t['all_rate'])}）；{rates}。"
+        )
+        if not r.scope.is_school and r.school_total is not None:
+            text += f"全校{r.rules.measure('all')} {percent(r.school_total['all_rate'])}。"
+        delta = r.all_rate_change()
+        if delta is not None and r.compare_as_of:
+            trend = "上升" if delta >= 0 else "下降"
+            text += (
+                f"自 {r.compare_as_of.isoformat()} 起{r.rules.measure('all')}{trend} "
+                f"{abs(delta):.2f} 個百分點。"
+            )
+        return text
+
     def headline(self):  # noqa: ANN201
-        """The 「大四學生通過率」 summary table and the all-passed count."""
+        """The 「大四學生通過率」 summary table and the all-passed count, for the report's scope;
+        a department's beside the school's (and its college's) true rates."""
         r = self.report
         h = r.headline_frame()
         rate = f"{MEASURE_LABELS['rate']}（%）"
-        body = html_table(h.iloc[:-1], rate_cols=(rate,))
-        total = r.school
+        body = f"<p><b>{_e(r.scope.label)}</b></p>" + html_table(h.iloc[:-1], rate_cols=(rate,))
+        total = r.total
         note = (
-            f"<p><b>{_e(r.rules.measure('all', 'passed'))} {int(total['all_passed'])} 位（{total['all_rate']:.2f}%）</b>；"
+            f"<p><b>{_e(r.scope.label)} {_e(r.rules.measure('all', 'passed'))} "
+            f"{count(total['all_passed'])} 位（{percent(total['all_rate'])}）</b>；"
             f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
-            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {int(total['students'])} 人。</p>"
+            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {count(total['students'])} 人。</p>"
         )
+        if not r.scope.is_school:
+            note += self._compare_note()
         if r.skipped_records:
             note += (
-                f"<p class='ncut-warn'>有 {r.skipped_records} 筆紀錄的學號不在學生名單中，"
+                f"<p class='ncut-warn'>有 {count(r.skipped_records)} 筆紀錄的學號不在學生名單中，"
                 f"未予計入。</p>"
             )
         return _html(body + note)
+
+    def _compare_note(self) -> str:
+        """A department's rates beside its college's and the school's (each its own count)."""
+        r = self.report
+        rows = [(name, t) for name, t in r.references()[1:]]
+        if r.college_total is not None:
+            rows.insert(0, (r.scope.college, r.college_total))
+        head = "".join(f"<th>{_e(r.label(c))}</th>" for c in r.categories)
+        body = "".join(
+            f"<tr><td class='t'>{_e(name)}（{count(t['students'])} 人）</td>"
+            + "".join(_rate_cell(float(t[f"{c}_rate"])) for c in r.categories)
+            + "</tr>"
+            for name, t in [(r.scope.label, r.total), *rows]
+        )
+        return (
+            f"<p>與{_e(r.scope.college)}、全校比較（{MEASURE_LABELS['rate']}）：</p>"
+            f"<div class='ncut-table-wrap'><table class='ncut'><thead><tr><th></th>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table></div>"
+        )
 
     def department_table(self):  # noqa: ANN201
         """College × department (or, for one department, by class), as the seed's slides, with
@@ -261,21 +360,32 @@ class TermBriefing:
             for c in r.categories
         ]
         rate_cols = tuple(r.col(c, "rate") for c in r.categories)
+        caption = f"<p><b>{_e(r.scope.label)} {_e(r.scope.groups_label)}通過率</b></p>"
         return _html(
-            grouped_table(
+            caption
+            + grouped_table(
                 df, self._keys(df), blocks, rate_cols=rate_cols, total_rows=self._totals(df)
             )
             + f"<p class='ncut-note'>備註：此表{_e(r.as_of_text())}。</p>"
         )
 
     def fig_heatmap(self):  # noqa: ANN201
-        return charts.rate_heatmap(self.report.table, self.report.rules)
+        r = self.report
+        return charts.rate_heatmap(r.table, r.rules, title=r.chart_title("heatmap"))
 
     def fig_rate_bars(self):  # noqa: ANN201
-        return charts.rate_bars(self.report.table, self.report.rules)
+        r = self.report
+        return charts.rate_bars(r.table, r.rules, refs=r.references())
+
+    def fig_rate_bars_paper(self):  # noqa: ANN201
+        """On paper, every category's bars (the screen's dropdown cannot be pressed there)."""
+        r = self.report
+        return charts.rate_bars_grid(r.table, r.rules, refs=r.references())
 
     def fig_college(self):  # noqa: ANN201
-        return charts.college_all_pass(self.report.by_college, self.report.rules)
+        r = self.report
+        refs = None if not r.scope.is_school else r.references()
+        return charts.college_all_pass(r.comparison(), r.rules, refs=refs)
 
     def fig_gaps(self):  # noqa: ANN201
         return charts.gap_chart(self.report.gaps, self.report.rules)
@@ -290,14 +400,41 @@ class TermBriefing:
         if r.compare_as_of:
             marks.insert(0, (r.compare_as_of, "比較日"))
         return charts.progress_chart(
-            r.progress, r.rules, as_of=r.as_of, marks=marks, start=r.progress_start()
+            r.progress,
+            r.rules,
+            as_of=r.as_of,
+            marks=marks,
+            start=r.progress_start(),
+            title=r.chart_title("progress"),
         )
 
     def gap_summary(self):  # noqa: ANN201
-        """In words: who a nudge would move."""
+        """In words: who a reminder may move (hours within the first band), and, apart, who
+        still needs a whole item (a certificate: no reminder gives it)."""
         r = self.report
-        parts = [f"{r.label(c)} {n} 人（{_e(band)}）" for c, (band, n) in r.near_misses().items()]
-        return _html("<p>只差一點就通過：" + "；".join(parts) + "。</p>")
+        words = LABELS["shortfall"]
+        g = r.gaps
+        nudged = g[g["nudge"]]
+        hours = r.rules.gap_bands[0]
+        parts = [f"{r.label(row.category)} {count(row.students)} 人" for row in nudged.itertuples()]
+        text = (
+            f"{words['nudge']}（{words['nudge_hours'].format(hours=hours)}）："
+            + ("、".join(parts) if parts else words["none"])
+            + "。"
+        )
+        for c in r.rules.threshold_categories:
+            if not r.rules.is_counted(c):
+                continue
+            sub = g[g["category"] == c]
+            first = sub.iloc[0]
+            text += (
+                f"{r.label(c)}：{count(first['students'])} 人"
+                + words["counted"].format(
+                    n=int(first["hi"]), unit=r.rules.unit(c), label=r.label(c)
+                )
+                + "。"
+            )
+        return _html(f"<p>{_e(text)}</p>")
 
     def change(self):  # noqa: ANN201
         r = self.report
@@ -305,7 +442,7 @@ class TermBriefing:
         if not r.has_dates:
             return _html(_NO_DATES)
         if df is None:
-            return _html("<p class='ncut-note'>未指定比較日期（compare_as_of）。</p>")
+            return _html("<p class='ncut-note'>未指定比較日期，略過變化。</p>")
         blocks = [
             (
                 r.label(c),
@@ -315,7 +452,7 @@ class TermBriefing:
         ]
         fmt = {r.col(c, "rate_change"): "+.2f" for c in r.categories}
         return _html(
-            f"<p>自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
+            f"<p>{_e(r.scope.label)}自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
             f"（通過率以百分點計）：</p>"
             + grouped_table(df, self._keys(df), blocks, formats=fmt, total_rows=self._totals(df))
         )
@@ -327,26 +464,27 @@ class TermBriefing:
         keys = self._keys(o)
         folder = self.output_dir / "rosters"
         return _html(
-            "<p>各承辦單位尚待聯繫的未通過人數：</p>"
+            f"<p>{_e(r.scope.label)}各承辦單位尚待聯繫的未通過人數：</p>"
             + grouped_table(
                 o,
                 keys,
                 [(c, [("", c)]) for c in o.columns if c not in keys],
                 total_rows=self._totals(o),
             )  # fmt: skip
-            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, 'rosters/')} 資料夾"
-            "（每班一個 .xlsx 與 .csv；含個人資料，請勿轉寄）。</p>"
+            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, '導師清冊')} 資料夾"
+            "（每班一個 Excel 與 CSV 檔；含個人資料，請勿轉寄）。</p>"
         )
 
     def reconcile_findings(self):  # noqa: ANN201
         r = self.report
         df = r.reconcile_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供公告表（published），略過核對。</p>")
+            return _html("<p class='ncut-note'>未提供公告表，略過核對。</p>")
+        what = "公告表中" if r.scope.is_school else f"公告表中{r.scope.label}的列"
         if df.empty:
-            return _html("<p>公告表與其自身人數、重算結果完全一致。</p>")
+            return _html(f"<p>{_e(what)}與其自身人數、重算結果完全一致。</p>")
         return _html(
-            f"<p>公告表中有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
+            f"<p>{_e(what)}有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
             + html_table(df)
         )
 
@@ -355,13 +493,14 @@ class TermBriefing:
         r = self.report
         df = r.notices_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供通知紀錄（ledger），略過歷次通知。</p>")
+            return _html("<p class='ncut-note'>未提供通知紀錄，略過歷次通知。</p>")
         if df.empty:
             return _html("<p class='ncut-note'>通知紀錄中尚無本學期在結算日以前的通知。</p>")
         rates = tuple(r.col(c, "rate") for c in r.categories if r.col(c, "rate") in df.columns)
         shown = df.assign(**{"通知日期": [d.isoformat() for d in df["通知日期"]]})
         return _html(
-            f"<p>每次寄發通知時（依通知紀錄 {_e(r.params.get('通知紀錄', ''))}）的通過率：</p>"
+            f"<p>{_e(r.scope.label)}每次寄發通知時（依通知紀錄 "
+            f"{_e(r.params.get(PARAM_LABELS['ledger'], ''))}）的通過率：</p>"
             + html_table(shown, rate_cols=rates)
         )
 
@@ -371,11 +510,11 @@ class TermBriefing:
 
         r = self.report
         target = self.output_dir / name
-        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope} 自主學習畢業門檻")
+        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope.label} 自主學習畢業門檻")
         rosters = write_rosters(r.status, r.rules, self.output_dir / "rosters", r.as_of)
         return _html(
-            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, name)}；"
-            f"導師清冊 {len(rosters)} 班。</p>"
+            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, '簡報表格（Excel）')}；"
+            f"導師清冊 {count(len(rosters))} 班。</p>"
         )
 
     write_xlsx = write_files
@@ -414,7 +553,7 @@ class AdmissionBriefing:
             f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.year)} 學年度產學訓四技專班 招生排名模擬簡報</h1>"
             f"<p class='sub'>一般模式（{_e(weights)}）與特殊狀態（書面審查 100%，各系權重與比序）"
             f"之比較；製表時間 {_e(_made_at(r))}</p></div>"
-            + _params_block(r.params, _made_at(r), "本簡報由 ncut_analysis 依參數自動產生")
+            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
             + warn
         )
 
@@ -426,8 +565,8 @@ class AdmissionBriefing:
             lab = MODE_LABELS[m]
             cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
             blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
-            fmt[f"{lab}｜錄取最低分"] = ".2f"
-        fmt["最低錄取標準"] = ".2f"
+            fmt[f"{lab}｜錄取最低分"] = f".{self.report.decimals}f"  # exact (issue 26)
+        fmt["最低錄取標準"] = f".{self.report.decimals}f"
         blocks.append(
             (
                 "正取名單重疊",
@@ -435,18 +574,31 @@ class AdmissionBriefing:
             )
         )
         blocks.append(
-            ("名次相關", [("Spearman", "Spearman 等級相關"), ("Kendall", "Kendall 等級相關")])
+            (
+                "名次相關",
+                [
+                    (LABELS["statistic"]["spearman_short"], LABELS["statistic"]["spearman"]),
+                    (LABELS["statistic"]["kendall_short"], LABELS["statistic"]["kendall"]),
+                ],
+            )
         )
-        fmt.update({"Spearman 等級相關": ".3f", "Kendall 等級相關": ".3f"})
+        fmt.update({LABELS["statistic"]["spearman"]: ".3f", LABELS["statistic"]["kendall"]: ".3f"})
         return _html(
             grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
-            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。</p>"
+            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。總分不四捨五入："
+            "錄取最低分與最低錄取標準皆為精確值，以同一數字比較；總分相同者依比序"
+            "（一般模式：筆試、面試、書面審查；特殊狀態：各系比序）。</p>"
         )
 
     def disqualified(self):  # noqa: ANN201
         df = self.report.disqualified_frame()
         keep = [c for c in df.columns if c in ("專班", "模式", "合計") or df[c].sum() > 0]
-        return _html(html_table(df[keep]))
+        return _html(
+            html_table(df[keep])
+            + "<p class='ncut-note'>原因依簡章用語；同一考生有數個原因時只計第一個："
+            "招生單位不予錄取、不符報考資格、柒.四 筆試缺考或零分、未獲面試、柒.四 面試或書面審查"
+            "缺考或零分（特殊狀態：未繳任何書審資料或書審總分 0 分）。</p>"
+        )
 
     def fig_status(self):  # noqa: ANN201
         s = self.report.summary
@@ -454,6 +606,11 @@ class AdmissionBriefing:
 
     def fig_shift(self):  # noqa: ANN201
         return charts.rank_shift_chart(self.report.compared, self._programs())
+
+    def fig_shift_paper(self):  # noqa: ANN201
+        """On paper, every class's rank changes (the screen's dropdown cannot be pressed)."""
+        singles = [charts.rank_shift_chart(self.report.compared, [p]) for p in self._programs()]
+        return charts.stack(singles, height_each=300)
 
     def fig_probability(self):  # noqa: ANN201
         r = self.report
@@ -464,8 +621,8 @@ class AdmissionBriefing:
     def probability(self):  # noqa: ANN201
         r = self.report
         return _html(
-            f"<p>面試（一般模式）或各書審項目（特殊狀態）加上標準差 {r.sd:g} 分的評分雜訊，"
-            f"模擬 {r.draws} 次：</p>" + html_table(r.probability_frame())
+            f"<p>{_e(r.noise_statement())}模擬 {r.draws} 次：</p>"
+            + html_table(r.probability_frame())
         )
 
     def fig_depth(self):  # noqa: ANN201

@@ -14,20 +14,25 @@ import pandas as pd
 from .. import paths
 from ..errors import InputError, OptionError, Problem, UnknownStudentsWarning
 from ..io import parse_date
-from ..labels import GROUP_LABELS, MEASURE_LABELS, PARAM_LABELS, RECONCILE_LABELS, WHOLE_SCHOOL
+from ..labels import GROUP_LABELS, MEASURE_LABELS, PARAM_LABELS, RECONCILE_LABELS
 from ..loaders import is_totals, load_published, load_records, load_students
+from ..present import SCHOOL, Scope, class_key, taipei_now
 from ..reconcile import reconcile
 from ..rules import TermRules, load_term_rules
 from ..thresholds import (
+    LEVEL,
+    TOTAL,
     change_table,
     gap_table,
     group_keys,
+    group_rows,
     outreach_table,
     pass_dates,
     population,
     progress,
     student_status,
     summarise,
+    total_row,
 )
 
 __all__ = [
@@ -43,12 +48,6 @@ __all__ = [
 # the term's own date from its rules file.
 ALL_RECORDS = ("all", "全部")
 NO_COMPARISON = ("none", "無")
-_TAIPEI = dt.timezone(dt.timedelta(hours=8), "臺北")
-
-
-def taipei_now() -> dt.datetime:
-    """Now, in the school's time (UTC+8, no daylight saving)."""
-    return dt.datetime.now(_TAIPEI)
 
 
 def _source(path: str, default: Path) -> str:
@@ -126,7 +125,7 @@ def resolve_term_params(
         PARAM_LABELS["as_of"]: as_of_d.isoformat() if as_of_d else "（全部紀錄）",
         PARAM_LABELS["compare_as_of"]: cmp_d.isoformat() if cmp_d else "（無）",
         PARAM_LABELS["deadline"]: dead.isoformat(),
-        PARAM_LABELS["department"]: department or WHOLE_SCHOOL,
+        PARAM_LABELS["department"]: department or SCHOOL.label,
         PARAM_LABELS["students"]: _source(students, s_path),
         PARAM_LABELS["records"]: _source(records, r_path),
         PARAM_LABELS["published"]: Path(published).name if published else "（無）",
@@ -193,7 +192,12 @@ def _check_department(status: pd.DataFrame, department: str) -> None:
 @dataclass(frozen=True)
 class TermReport:
     """Everything the term briefing shows, as frames and numbers (codes in the frames; the
-    ``*_frame`` methods give the reader's headings with numbers kept as numbers)."""
+    ``*_frame`` methods give the reader's headings with numbers kept as numbers).
+
+    ``scope`` says what the report covers (the school, or one department); ``table``'s total row
+    (``level`` ``"total"``) is that scope's total. ``school_total`` is always the whole school's
+    row and ``college_total`` a department's college's, so a department's numbers stand beside
+    the school's true ones, never under its name."""
 
     rules: TermRules
     as_of: dt.date | None
@@ -212,6 +216,9 @@ class TermReport:
     has_dates: bool = True
     notices: pd.DataFrame | None = None
     made_at: dt.datetime = field(default_factory=taipei_now)
+    scope: Scope = SCHOOL
+    school_total: pd.Series | None = None
+    college_total: pd.Series | None = None
 
     # -- building
 
@@ -234,15 +241,21 @@ class TermReport:
         )
         dated = not is_totals(recs)
         dates = pass_dates(all_students, recs, rules=rules) if dated else None
+        by_college = summarise(status, "college")  # the whole school's colleges, always
+        school_total = total_row(by_college)
+        scope, college_total = SCHOOL, None
         if p.department:
             _check_department(status, p.department)
-            status = status.loc[(status["department"] == p.department).to_numpy()]
-            status = status.reset_index(drop=True)
+            mine = (status["department"] == p.department).to_numpy()
+            college = str(status.loc[mine, "college"].iloc[0])
+            scope = Scope("department", p.department, college)
+            college_total = group_rows(by_college).set_index("college").loc[college]
+            status = status.loc[mine].reset_index(drop=True)
             if dates is not None:
                 keep = (dates["department"] == p.department).to_numpy()
                 dates = dates.loc[keep].reset_index(drop=True)
-        by = "class" if p.department else "department"
-        table = summarise(status, by)
+        by = scope.group_by
+        table = _in_school_order(summarise(status, by))
         before = None
         if p.compare_as_of:
             with warnings.catch_warnings():
@@ -261,7 +274,13 @@ class TermReport:
             prog = pd.DataFrame(columns=["date", "category", "passed", "students", "rate"])
         reconciled = None
         if p.published:
-            reconciled = reconcile(load_published(p.published), None if p.department else table)
+            published = load_published(p.published)
+            if p.department:  # the department's own published row against its own counts
+                published = published[(published["department"] == p.department).to_numpy()]
+                mine = summarise(status, "department")
+                reconciled = reconcile(published, group_rows(mine))
+            else:
+                reconciled = reconcile(published, table)
         notices = None
         if p.ledger:
             from ..ledger import ledger_progress
@@ -278,7 +297,7 @@ class TermReport:
             params=p.shown,
             status=status,
             table=table,
-            by_college=summarise(status, "college"),
+            by_college=by_college,
             before=before,
             progress=prog,
             gaps=gap_table(status, rules),
@@ -286,28 +305,57 @@ class TermReport:
             skipped_records=skipped,
             has_dates=dated,
             notices=notices,
+            scope=scope,
+            school_total=school_total,
+            college_total=college_total,
         )
 
     # -- facts
 
     @property
-    def scope(self) -> str:
-        return self.department or WHOLE_SCHOOL
+    def school(self) -> pd.Series:
+        """The total row of what the report covers (the school, or its one department)."""
+        return total_row(self.table)
+
+    @property
+    def total(self) -> pd.Series:
+        return total_row(self.table)
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """The table's group rows, without the total."""
+        return group_rows(self.table)
 
     @property
     def categories(self) -> tuple[str, ...]:
         """The result categories: the term's thresholds, then ``all``."""
         return self.rules.result_categories
 
-    @property
-    def school(self) -> pd.Series:
-        """The whole-school (or whole-department) row of the table."""
-        return self.table.iloc[-1]
+    def references(self) -> list[tuple[str, pd.Series]]:
+        """What the report's groups are compared with, each as (label, its total row): the
+        scope's own total, then (for a department) the whole school's true total."""
+        own = [(self.scope.total_label, self.total)]
+        if self.scope.is_school or self.school_total is None:
+            return own
+        return [*own, (SCHOOL.label, self.school_total)]
 
-    @property
-    def groups(self) -> pd.DataFrame:
-        """The table's group rows, without the total."""
-        return self.table.iloc[:-1]
+    def comparison(self) -> pd.DataFrame:
+        """The all-four pass rate of the units a reader compares: the colleges of the school
+        (school scope), or the department, its college and the school (department scope). Rows:
+        ``name``, ``kind`` (college / department / school), ``students``, ``all_passed``,
+        ``all_rate``."""
+        cols = ["students", "all_passed", "all_rate"]
+        if self.scope.is_school:
+            g = group_rows(self.by_college)
+            out = g[["college", *cols]].rename(columns={"college": "name"})
+            out.insert(1, "kind", "college")
+            return out.reset_index(drop=True)
+        rows = [
+            (self.scope.label, "department", self.total),
+            (self.scope.college, "college", self.college_total),
+            (SCHOOL.label, "school", self.school_total),
+        ]
+        return pd.DataFrame([{"name": n, "kind": k, **{c: r[c] for c in cols}} for n, k, r in rows])
 
     def progress_start(self, floor: float = 5.0) -> dt.date | None:
         """Where the progress chart is worth starting: eight weeks before any rate first reaches
@@ -318,6 +366,15 @@ class TermReport:
             return None
         first = pd.Timestamp(up["date"].min()) - pd.Timedelta(weeks=8)
         return max(first, pd.Timestamp(prog["date"].min())).date()
+
+    def chart_title(self, what: str) -> str:
+        """A chart's title for the report's scope: ``heatmap`` (各系各項通過率 / 化材各班各項通過率),
+        ``progress`` (各項通過率的進展 / 化材各項通過率的進展)."""
+        prefix = "" if self.scope.is_school else self.scope.label
+        if what == "heatmap":
+            rows = "各系" if self.scope.is_school else self.scope.groups_label
+            return f"{prefix}{rows}各項通過率"
+        return f"{prefix}各項通過率的進展（每週）"
 
     def as_of_text(self) -> str:
         if not self.has_dates:
@@ -336,17 +393,25 @@ class TermReport:
         """Percentage points the all-passed rate moved since the comparison date."""
         if self.before is None:
             return None
-        now, then = self.school["all_rate"], self.before.iloc[-1]["all_rate"]
+        now, then = self.total["all_rate"], total_row(self.before)["all_rate"]
         return round(float(now) - float(then), 2)
 
     # -- the frames the reader sees (headings in Chinese, numbers as numbers)
 
     def _keyed(self, t: pd.DataFrame) -> pd.DataFrame:
-        return t[group_keys(t)].rename(columns=dict(GROUP_LABELS)).copy()
+        """The key columns of a group table as the reader sees them: the total row named for
+        the scope (全校, 化材全系) in the first key column; ``attrs["total"]`` marks it."""
+        keys = group_keys(t)
+        out = t[keys].copy()
+        is_total = (t[LEVEL] == TOTAL).to_numpy()
+        out.loc[is_total, keys[0]] = self.scope.total_label
+        out = out.rename(columns=dict(GROUP_LABELS))
+        out.attrs["total"] = tuple(bool(v) for v in is_total)
+        return out
 
     def headline_frame(self) -> pd.DataFrame:
         """Per result category: seniors, passed, not passed, rate (percent), office."""
-        total = self.school
+        total = self.total
         rows = []
         for c in self.categories:
             rows.append(
@@ -456,24 +521,48 @@ class TermReport:
         )
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The briefing's tables, a sheet each in the Excel workbook."""
-        out = {
-            "摘要": self.headline_frame(),
-            "各系": self.department_frame(),
-            "差距": self.gap_frame(),
-            **({"進展": self.progress_frame()} if self.has_dates else {}),
-            "關懷": self.outreach_frame(),
-        }
+        """The briefing's tables, a sheet each in the Excel workbook: the summaries first, the
+        long weekly progress last, its print area the last four dates (the whole sheet is
+        there to sort and filter; clear the print area to print it all)."""
+        out = {"摘要": self.headline_frame(), "各系": self.department_frame()}
         ch = self.change_frame()
         if ch is not None:
             out["變化"] = ch
+        out["關懷"] = self.outreach_frame()
+        out["差距"] = self.gap_frame()
         rec = self.reconcile_frame()
         if rec is not None:
             out["核對"] = rec
         hist = self.notices_frame()
         if hist is not None:
             out["歷次通知"] = hist
+        if self.has_dates:
+            prog = self.progress_frame()
+            prog.attrs["print_rows"] = min(len(prog), 4 * len(self.categories))
+            out["進展"] = prog
         return out
+
+
+def _in_school_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Group rows in the school's order: colleges and departments as the students file lists
+    them, classes 甲乙丙丁 within their department; the total row last."""
+    if "class" not in table.columns:
+        return table
+    groups = group_rows(table)
+    order = {
+        k: {v: i for i, v in enumerate(dict.fromkeys(groups[k]))} for k in ("college", "department")
+    }
+    key = groups.apply(
+        lambda r: (
+            order["college"][r["college"]],
+            order["department"][r["department"]],
+            class_key(r["class"]),
+        ),
+        axis=1,
+    )
+    groups = groups.iloc[sorted(range(len(groups)), key=lambda i: key.iloc[i])]
+    total = table[(table[LEVEL] == TOTAL).to_numpy()]
+    return pd.concat([groups, total], ignore_index=True)
 
 
 def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:

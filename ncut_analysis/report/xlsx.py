@@ -34,6 +34,11 @@ FORMATS = {
     "one": "0.0",
     "date": "yyyy-mm-dd",
 }
+# Printing: what fits across an A4 page at 100 % (in column-width characters of the 11 pt
+# default font, 0.4 in margins), and the smallest scale that keeps 11 pt type at 9 pt.
+PORTRAIT_CHARS = 92
+LANDSCAPE_CHARS = 136
+MIN_SCALE = 9 / 11
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEAD_FONT = Font(bold=True)
 _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -137,19 +142,44 @@ def fill_sheet(
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(df), 1)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    wide = sum(min(max(w + 2, 6), 60) for w in widths)
+    ws.page_setup.orientation = "landscape" if wide > PORTRAIT_CHARS else "portrait"
+    room = LANDSCAPE_CHARS if wide > PORTRAIT_CHARS else PORTRAIT_CHARS
+    # As many pages wide as keep the type at 9 pt or more (11 pt scaled by at least 0.82).
+    ws.page_setup.fitToWidth = max(1, -(-wide // int(room / MIN_SCALE)))
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    lead = 0  # the leading text columns (學院, 學系, 班級) name each row on every page
+    while lead < min(3, len(cols) - 1) and not pd.api.types.is_numeric_dtype(df[cols[lead]]):
+        lead += 1
+    if ws.page_setup.fitToWidth > 1 and lead:
+        ws.print_title_cols = f"A:{get_column_letter(lead)}"
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], target: str | Path, *, title: str = "") -> Path:
-    """One sheet per table (in order), written atomically; ``title`` goes in the page header."""
+    """One sheet per table (in order), written atomically; ``title`` goes in the page header.
+
+    A table holding personal data says so in ``df.attrs["personal_data"]`` (the notice): as a
+    roster does, its sheet then carries the notice in a first row above the header and in the
+    printed footer."""
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in tables.items():
         ws = wb.create_sheet(name[:31])
-        fill_sheet(ws, df)
+        notice = df.attrs.get("personal_data")
+        if notice:
+            ws["A1"] = str(notice)
+            ws["A1"].data_type = "s"
+            ws["A1"].font = Font(bold=True, color="C00000")
+            ws.oddFooter.left.text = str(notice)
+        header = 2 if notice else 1
+        fill_sheet(ws, df, header_row=header)
+        rows = df.attrs.get("print_rows")
+        if rows is not None:  # a long table prints its last rows unless asked for all
+            last = get_column_letter(max(len(df.columns), 1))
+            first = header + 1 + len(df) - int(rows)
+            ws.print_area = f"A{first}:{last}{header + len(df)}"  # the header repeats above
         if title:
             ws.oddHeader.center.text = f"{title}｜{name}"
         ws.oddFooter.center.text = "第 &P 頁，共 &N 頁"

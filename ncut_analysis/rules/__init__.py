@@ -236,11 +236,26 @@ class AdmissionRules:
     normal_tiebreak: tuple[str, ...]
     programs: tuple[Program, ...]
     min_age: int = 15
+    # The exam day (陸.一): a birth date after it is a data error. None: not checked.
+    exam_date: dt.date | None = None
+    # The items scored by people, the only ones the Monte Carlo's scorer noise touches, in
+    # either state ([noise] scored_by_people); the default is every item but 筆試, 統測 and
+    # 在校成績 (read by machine or copied from a record).
+    scored_by_people: tuple[str, ...] = (
+        "interview",
+        "review",
+        "conduct",
+        "autobiography",
+        "certificates",
+        "awards",
+        "other",
+    )
 
     def __post_init__(self) -> None:
         _freeze(self, "normal_weights")
         _freeze(self, "normal_tiebreak", tuple)
         _freeze(self, "programs", tuple)
+        _freeze(self, "scored_by_people", tuple)
 
     @property
     def earliest_birth(self) -> dt.date:
@@ -326,13 +341,23 @@ def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
 _TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates"}
 
 
-@cache
-def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
+def _read_toml(path: Path) -> dict:
+    """A rules file as TOML; ``RulesError`` (one line) for one that is not TOML, not UTF-8, or
+    cannot be read (a folder by that name, no permission, a disk error)."""
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path}: not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+@cache
+def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
+    raw = _read_toml(path)
     top = {f.name for f in fields(TermRules)}
     _check_keys(path, "the file", raw, top, top - _TERM_OPTIONAL)
     th = raw["thresholds"]
@@ -421,15 +446,24 @@ def load_term_rules(
 
 @cache
 def _load_admission_cached(path: Path) -> AdmissionRules:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = _read_toml(path)
     _check_keys(
         path,
         "the file",
         raw,
-        {"year", "max_age", "min_age", "min_applicants", "normal", "programs"},
+        {
+            "year",
+            "max_age",
+            "min_age",
+            "min_applicants",
+            "exam_date",
+            "noise",
+            "normal",
+            "programs",
+        },
         {"year", "max_age", "min_applicants", "normal", "programs"},
     )
+    extra = _admission_extras(path, raw)
     min_age = raw.get("min_age", 15)  # 參.二(一) 15-29 歲: files written before min_age existed
     if not isinstance(min_age, int) or not 0 <= min_age <= int(raw["max_age"]):
         raise RulesError(
@@ -478,7 +512,33 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
         normal_weights={k: int(normal["weights"][k]) for k in NORMAL_ITEMS},
         normal_tiebreak=tuple(normal["tiebreak"]),
         programs=tuple(programs),
+        **extra,
     )
+
+
+def _admission_extras(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """The optional ``exam_date`` (a TOML date) and ``[noise] scored_by_people``."""
+    out: dict[str, Any] = {}
+    if "exam_date" in raw:
+        d = raw["exam_date"]
+        if not isinstance(d, dt.date) or isinstance(d, dt.datetime):
+            raise RulesError(f"{path}: exam_date = {d!r} must be a date (exam_date = 2020-07-07)")
+        out["exam_date"] = d
+    if "noise" in raw:
+        noise = raw["noise"]
+        _check_keys(path, "[noise]", noise, {"scored_by_people"}, {"scored_by_people"})
+        items = noise["scored_by_people"]
+        known = (*NORMAL_ITEMS, *SPECIAL_ITEMS)
+        if (
+            not isinstance(items, list)
+            or any(i not in known for i in items)
+            or len(set(items)) != len(items)
+        ):
+            raise RulesError(
+                f"{path}: noise.scored_by_people must list items among {', '.join(known)} once each"
+            )
+        out["scored_by_people"] = tuple(items)
+    return out
 
 
 def _check_weights(

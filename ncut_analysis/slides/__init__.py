@@ -1,4 +1,4 @@
-"""Slide-ready charts (PNG 1920×1080 and SVG, through kaleido and a Chromium) and a 16:9
+"""Slide-ready charts (PNG 2400×1040 and SVG, through kaleido and a Chromium) and a 16:9
 PowerPoint deck: a title slide, one slide per chart with its computed takeaway as the title, and
 the tables as native PowerPoint tables.
 

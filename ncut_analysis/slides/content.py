@@ -4,12 +4,16 @@ briefing tables as ``SlideTable``s of display strings."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import charts
-from ..labels import GROUP_LABELS, MEASURE_LABELS, WHOLE_SCHOOL
-from ..thresholds import group_keys
+from ..labels import GROUP_LABELS, LABELS, MEASURE_LABELS
+from ..present import count, percent
+from ..thresholds import LEVEL, TOTAL, group_keys, group_rows, total_row
 from .layout import SlideChart, SlideTable
+
+_STAT = LABELS["statistic"]
 
 # ---------------------------------------------------------------------------- numbers for titles
 # Pure functions over the report's numeric frames. They belong in the report model
@@ -19,80 +23,124 @@ from .layout import SlideChart, SlideTable
 def _extreme(
     table: pd.DataFrame, col: str, label_col: str, lowest: bool = True
 ) -> tuple[str, float]:
-    rows = table[table["college"] != WHOLE_SCHOOL]
+    rows = group_rows(table) if "level" in table.columns else table.reset_index(drop=True)
     i = rows[col].idxmin() if lowest else rows[col].idxmax()
     return str(rows.loc[i, label_col]), float(rows.loc[i, col])
 
 
 # ---------------------------------------------------------------------------- term charts
 
+# A heatmap slide holds this many rows at 26 px (19 pt) type.
+_HEATMAP_ROWS = 8
+
+
+def _heatmap_pages(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The group rows in slides of at most ``_HEATMAP_ROWS``, whole colleges together where
+    they fit, as evenly as the rows allow."""
+    rows = group_rows(table)
+    if len(rows) <= _HEATMAP_ROWS:
+        return [rows]
+    n = -(-len(rows) // _HEATMAP_ROWS)
+    per = -(-len(rows) // n)
+    pages, cur = [], []
+    for _, block in rows.groupby("college", sort=False):
+        for i in range(0, len(block), per):  # a college longer than a slide is cut
+            piece = block.iloc[i : i + per]
+            if cur and sum(map(len, cur)) + len(piece) > per:
+                pages.append(pd.concat(cur))
+                cur = []
+            cur.append(piece)
+    if cur:
+        pages.append(pd.concat(cur))
+    return [p.reset_index(drop=True) for p in pages]
+
 
 def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing / term report
     """Every chart of the term briefing drawn for a slide (no title or footer of its own), each
-    with its takeaway. Reads the report's frames: ``table``, ``by_college``, ``gaps``,
-    ``progress``, ``before``."""
+    with its takeaway. Reads the report's frames and its scope: ``table``, ``comparison()``,
+    ``references()``, ``gaps``, ``progress``, ``before``."""
     rules = b.rules
     look = charts.SLIDE
     label_col = "class" if b.department else "department"
+    where = "" if b.scope.is_school else b.scope.label
+    refs = b.references()
     out: list[SlideChart] = []
     lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
     worst = min(lows, key=lambda c: lows[c][1])
-    out.append(
-        SlideChart(
-            "rate_heatmap",
-            charts.rate_heatmap(b.table, rules, look=look),
-            f"{rules.measure(worst)}最低：{lows[worst][0]} {lows[worst][1]:.2f}%",
+    pages = _heatmap_pages(b.table)
+    for k, part in enumerate(pages):
+        suffix = f"（{k + 1}/{len(pages)}）" if len(pages) > 1 else ""
+        out.append(
+            SlideChart(
+                f"rate_heatmap_{k + 1}" if len(pages) > 1 else "rate_heatmap",
+                charts.rate_heatmap(part, rules, title=b.chart_title("heatmap"), look=look),
+                f"{where}{rules.measure(worst)}最低：{lows[worst][0]} "
+                f"{percent(lows[worst][1])}{suffix}",
+            )
         )
-    )
-    school = b.table[b.table["college"] == WHOLE_SCHOOL]
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
-        ref = f"；全校 {float(school[f'{c}_rate'].iloc[0]):.2f}%（虛線）" if len(school) else ""
+        ref = "".join(f"；{name} {percent(t[f'{c}_rate'])}" for name, t in refs)
         out.append(
             SlideChart(
                 f"rate_bars_{c}",
-                charts.rate_bars(b.table, rules, c, look=look),
-                f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%",
-                notes=f"{rules.measure(c)}：最高 {hi[0]} {hi[1]:.2f}%，最低 {lo[0]} {lo[1]:.2f}%{ref}。",
+                charts.rate_bars(b.table, rules, c, refs=refs, look=look),
+                f"{where}{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}",
+                notes=f"{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}{ref}。",
             )
         )
-    top = _extreme(b.by_college, "all_rate", "college", lowest=False)
+    comp = b.comparison()
+    if b.scope.is_school:
+        top = _extreme(comp, "all_rate", "name", lowest=False)
+        takeaway = f"{rules.measure('all')}最高的學院：{top[0]} {percent(top[1])}"
+    else:
+        mine, college, school = (float(v) for v in comp["all_rate"])
+        takeaway = (
+            f"{where}{rules.measure('all')} {percent(mine)}："
+            f"{b.scope.college} {percent(college)}，全校 {percent(school)}"
+        )
     out.append(
         SlideChart(
             "college_all_pass",
-            charts.college_all_pass(b.by_college, rules, look=look),
-            f"{rules.measure('all')}最高的學院：{top[0]} {top[1]:.2f}%",
+            charts.college_all_pass(
+                comp, rules, refs=refs if b.scope.is_school else None, look=look
+            ),
+            takeaway,
         )
     )
     g = b.gaps
-    near = {
-        c: int(g[g["category"] == c]["students"].iloc[0])
-        for c in rules.threshold_categories
-        if not rules.is_counted(c)
-    }
-    best = max(near, key=near.get)
+    nudged = g[g["nudge"]]
+    near = {r.category: int(r.students) for r in nudged.itertuples()}
+    hours = rules.gap_bands[0]
+    if near:
+        best = max(near, key=near.get)
+        takeaway = (
+            f"{rules.label(best)}有 {count(near[best])} 人只差 {hours} 小時內：一次提醒可望通過"
+        )
+    else:
+        takeaway = f"沒有人只差 {hours} 小時內"
     out.append(
         SlideChart(
             "gaps",
             charts.gap_chart(g, rules, look=look),
-            f"{rules.label(best)}有 {near[best]} 人只差 1 小時內：一次提醒就能通過",
-            notes="只差 1 小時內："
-            + "、".join(f"{rules.label(c)} {n} 人" for c, n in near.items())
-            + "。",
+            takeaway,
+            notes=f"只差 {hours} 小時內："
+            + "、".join(f"{rules.label(c)} {count(n)} 人" for c, n in near.items())
+            + "；證照須實際取得，不屬提醒可及。",
         )
     )
     if not getattr(b, "has_dates", True):
         return out  # per-student totals: no dates, no progress to chart
-    now = float(b.table.iloc[-1]["all_rate"])
+    now = float(b.total["all_rate"])
     all_rate = rules.measure("all")
-    text = f"{all_rate}目前 {now:.2f}%"
+    text = f"{where}{all_rate}目前 {percent(now)}"
     if b.before is not None:
-        delta = round(now - float(b.before.iloc[-1]["all_rate"]), 2)
+        delta = round(now - float(total_row(b.before)["all_rate"]), 2)
         trend = "上升" if delta >= 0 else "下降"
-        text = f"{all_rate} {now:.2f}%：比較日以來{trend} {abs(delta):.2f} 個百分點"
+        text = f"{where}{all_rate} {percent(now)}：比較日以來{trend} {abs(delta):.2f} 個百分點"
         full = (
-            f"{all_rate}目前 {now:.2f}%，自 {b.compare_as_of.isoformat()} 起{trend} "
+            f"{where}{all_rate}目前 {percent(now)}，自 {b.compare_as_of.isoformat()} 起{trend} "
             f"{abs(delta):.2f} 個百分點。"
         )
     marks = [(b.deadline, "期限")]
@@ -105,35 +153,44 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     return out
 
 
-def _pct(v: float) -> str:
-    return f"{v:.2f}%"
-
-
 def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     """The college × department (or class) table in two slides, rates then counts, each at
-    14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide."""
+    14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide. The total
+    row is named for the report's scope (全校, 化材全系)."""
     t = b.table
     rules = b.rules
     keys = group_keys(t)
     base = pd.DataFrame({GROUP_LABELS[k]: t[k].astype(str).replace("nan", "") for k in keys})
-    if "department" in keys:
-        base.loc[t["college"] == WHOLE_SCHOOL, GROUP_LABELS["department"]] = ""
-    base[MEASURE_LABELS["students"]] = t["students"].map(lambda v: f"{int(v):,}")
+    total = (t[LEVEL] == TOTAL).to_numpy()
+    base.loc[total, GROUP_LABELS[keys[0]]] = b.scope.total_label
+    base[MEASURE_LABELS["students"]] = t["students"].map(count)
 
     def lab(c: str) -> str:
         return rules.label(c)
 
     rates, counts = base.copy(), base.copy()
     for c in rules.result_categories:
-        rates[lab(c)] = t[f"{c}_rate"].map(_pct)
-        counts[lab(c)] = t[f"{c}_passed"].map(lambda v: f"{int(v):,}")
+        rates[lab(c)] = t[f"{c}_rate"].map(percent)
+        counts[lab(c)] = t[f"{c}_passed"].map(count)
     as_of = f"資料結算至 {b.as_of.isoformat()}" if b.as_of else "資料含全部紀錄"
-    scope = "各班" if b.department else "各學院、學系"
-    num_r = tuple(c for c in rates.columns if c not in ("學院", "學系", "班級"))
-    num_c = tuple(c for c in counts.columns if c not in ("學院", "學系", "班級"))
+    scope = (
+        f"{b.scope.label}{b.scope.groups_label}" if not b.scope.is_school else b.scope.groups_label
+    )
+    keys_shown = {GROUP_LABELS[k] for k in keys}
+    num_r = tuple(c for c in rates.columns if c not in keys_shown)
+    num_c = tuple(c for c in counts.columns if c not in keys_shown)
+    totals = tuple(int(i) for i in np.flatnonzero(total))
     return [
-        SlideTable(f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。"),
-        SlideTable(f"{scope}通過人數（{b.rules.term}）", counts, num_c, notes=f"{as_of}。"),
+        SlideTable(
+            f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。", total_rows=totals
+        ),
+        SlideTable(
+            f"{scope}通過人數（{b.rules.term}）",
+            counts,
+            num_c,
+            notes=f"{as_of}。",
+            total_rows=totals,
+        ),
     ]
 
 
@@ -152,6 +209,10 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
     s = b.summary[b.summary["applicants"] > 0]
     programs = _programs(b)
     names = dict(programs)
+    # legends on a slide use the classes' short names (機械, 電機, 冷凍): six full names and
+    # their modes would take the picture's height
+    short = {p.id: p.short for p in b.rules.programs}
+    brief = [(pid, short.get(pid, name)) for pid, name in programs]
     out: list[SlideChart] = []
     dq_n, dq_s = int(s["disqualified_normal"].sum()), int(s["disqualified_special"].sum())
     worst = s.loc[(s["both"] / s["quota"]).idxmin()]
@@ -159,7 +220,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "admission_status",
             charts.admission_status_chart(s, look=look),
-            f"資格不符：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
+            f"{charts.STATUS_LABELS['disqualified']}：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
             notes=f"兩種模式正取名單重疊最少：{worst['name']}，兩者皆正取 {int(worst['both'])} 人"
             f"（名額 {int(worst['quota'])}）。",
         )
@@ -174,8 +235,9 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
                 f"{name}：{int(row['only_special'])} 人移入、{int(row['only_normal'])} 人移出正取",
                 notes=f"{name}：兩種模式皆正取 {int(row['both'])} 人（名額 {int(row['quota'])}）；"
                 f"{int(row['only_special'])} 人僅在特殊狀態正取，{int(row['only_normal'])} 人僅在"
-                f"一般模式正取。名次相關 Spearman {row['spearman']:.2f}、Kendall {row['kendall']:.2f}。"
-                "圖中只畫正取與否隨模式改變的考生；「資格不符」列為該模式無名次者。",
+                f"一般模式正取。名次相關：{_STAT['spearman']} {row['spearman']:.2f}、{_STAT['kendall']} {row['kendall']:.2f}。"
+                "圖中只畫正取與否隨模式改變的考生；"
+                f"「{charts.STATUS_LABELS['disqualified']}」列為該模式無名次者。",
             )
         )
     edge = b.probability_counts()  # admission.probability_summary: the one count
@@ -184,10 +246,10 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "admission_probability",
             charts.probability_chart(
-                b.prob.dropna(subset=["rank"]), programs, b.sd, b.draws, look=look
+                b.prob.dropna(subset=["rank"]), brief, b.sd, b.draws, look=look
             ),
-            f"評分雜訊 SD {b.sd:g} 分：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
-            notes=f"評分雜訊 SD {b.sd:g} 分、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
+            f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
+            notes=f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
             "介於 5% 與 95% 之間。實線為一般模式，點線為特殊狀態。",
         )
     )
@@ -198,10 +260,14 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "waitlist_depth",
             charts.waitlist_depth_chart(
-                b.depth[b.depth["mode"] == "normal"], programs, b.no_show, look=look
+                b.depth[b.depth["mode"] == "normal"], brief, b.no_show, look=look
             ),
-            f"{names[deep['program']]}：平均遞補到第 {deep['mean_depth']:.1f} 位，"
-            f"90% 不超過第 {int(deep['p90_depth'])} 位",
+            # the chart shows every class: so does its title
+            "備取平均遞補到："
+            + "、".join(
+                f"{short.get(r.program, names[r.program])} 第 {r.mean_depth:.1f} 位"
+                for r in d.itertuples()
+            ),
             notes=f"正取未報到率 {b.no_show:.0%}（一般模式）：{names[deep['program']]} 平均遞補到第 "
             f"{deep['mean_depth']:.1f} 位，90% 的情況不超過第 {int(deep['p90_depth'])} 位。",
         )
@@ -224,17 +290,22 @@ def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     for m in ("normal", "special"):
         first[f"{mode[m]}\n正取"] = s[f"admitted_{m}"].map(num)
         first[f"{mode[m]}\n備取"] = s[f"waitlisted_{m}"].map(num)
-        first[f"{mode[m]}\n資格不符"] = s[f"disqualified_{m}"].map(num)
+        dq = charts.STATUS_LABELS["disqualified"]
+        first[f"{mode[m]}\n{dq}"] = s[f"disqualified_{m}"].map(num)
     second = pd.DataFrame({"專班": s["name"]})
     for m in ("normal", "special"):
         second[f"{mode[m]}\n錄取最低分"] = [
-            f"{v:.2f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
+            f"{v:.{b.decimals}f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
         ]
     second["兩者皆\n正取"] = s["both"].map(num)
     second["僅一般\n正取"] = s["only_normal"].map(num)
     second["僅特殊\n正取"] = s["only_special"].map(num)
-    second["名次相關\nSpearman"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]]
-    second["名次相關\nKendall"] = [f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]]
+    second[f"名次相關\n{_STAT['spearman_short']}"] = [
+        f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]
+    ]
+    second[f"名次相關\n{_STAT['kendall_short']}"] = [
+        f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]
+    ]
     return [
         SlideTable(
             f"{year} 學年度招生模擬：各專班錄取結果",

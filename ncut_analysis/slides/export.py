@@ -1,4 +1,4 @@
-"""The slides as files: every chart as PNG (1920×1080) and SVG through kaleido and a Chrome or
+"""The slides as files: every chart as PNG (2400×1040, the slide canvas at twice its pixels) and SVG through kaleido and a Chrome or
 Chromium, and the deck, written into one folder all together or not at all; the term and
 admission exports the CLI's ``slides`` command runs."""
 
@@ -10,8 +10,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..charts.base import SLIDE_PX
 from ..errors import NoBrowserError
 from ..io import atomic_dir
+from ..present import count
 from .content import (
     admission_slide_charts,
     admission_slide_tables,
@@ -45,7 +47,7 @@ def find_browser() -> str:
 
 
 def export_images(items: list[SlideChart], out: Path) -> list[Path]:
-    """PNG (1920×1080) and SVG of every chart, through one kaleido browser session."""
+    """PNG (2400×1040) and SVG (1200×520) of every chart, through one kaleido browser session."""
     import kaleido
     import plotly.io as pio
 
@@ -59,7 +61,10 @@ def export_images(items: list[SlideChart], out: Path) -> list[Path]:
             warnings.simplefilter(
                 "ignore"
             )  # "kopts ignored if using a server": the server is the point
-            pio.write_images(figs + figs, pngs + svgs, width=1920, height=1080)
+            # the slide's canvas (charts.SLIDE_PX), PNG at twice its pixels for a sharp picture
+            w, h = SLIDE_PX
+            pio.write_images(figs, pngs, width=w, height=h, scale=2)
+            pio.write_images(figs, svgs, width=w, height=h)
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
     return pngs
@@ -93,13 +98,13 @@ def export_term_slides(
     as_of_text = (
         b.as_of.isoformat() if b.as_of else ("各生累計總表" if not b.has_dates else "全部紀錄")
     )
-    scope = f"{department} " if department else ""
+    scope = "" if b.scope.is_school else f"{b.scope.label} "
     return _write(
         out,
         items,
         term_slide_tables(b),
         title=f"{term} {scope}學生自主學習畢業門檻通過率",
-        subtitle=f"資料結算至 {as_of_text}；大四學生 {int(b.table.iloc[-1]['students'])} 人",
+        subtitle=f"資料結算至 {as_of_text}；{b.scope.label}大四學生 {count(b.total['students'])} 人",
         footer=f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}",
     )
 
@@ -140,6 +145,6 @@ def export_admission_slides(out: str | Path, **scenario: Any) -> list[Path]:
         admission_slide_charts(b),
         admission_slide_tables(b),
         title=f"{year} 學年度產學訓四技專班：招生排名模擬",
-        subtitle=f"一般模式與特殊狀態之比較；報名 {int(b.summary['applicants'].sum())} 人",
-        footer=f"{year} 學年度招生簡章｜模擬：ncut_analysis｜製表 {dt.date.today().isoformat()}",
+        subtitle=f"一般模式與特殊狀態之比較；報名 {count(b.summary['applicants'].sum())} 人",
+        footer=f"{year} 學年度招生簡章｜招生排名模擬｜製表 {dt.date.today().isoformat()}",
     )

@@ -7,6 +7,7 @@ placed below it; a table is split across slides rather than shrunk below 14 pt."
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -15,8 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from ..labels import WHOLE_SCHOOL
 
 # The deck names 微軟正黑體 for Latin and East Asian text (every office PC with Office has it);
 # where it is missing (LibreOffice on Linux) the zh-TW language tag and the Big5 charset make the
@@ -44,8 +43,8 @@ GAP = int(0.12 * EMU_IN)
 FOOTER_TOP = int(7.02 * EMU_IN)
 FOOTER_H = int(0.4 * EMU_IN)
 FOOTER_PT = 12
-TABLE_PT = 14  # the smallest table type; larger where the table allows
-TABLE_SIZES = (20, 18, 16, TABLE_PT)
+TABLE_PT = 18  # the smallest table type (legible when projected); larger where the table allows
+TABLE_SIZES = (20, TABLE_PT)
 CELL_MX = int(0.08 * EMU_IN)
 CELL_MY = int(0.01 * EMU_IN)  # the 1.5 em line already has its leading
 MAX_TABLE_COLS = 9
@@ -68,6 +67,7 @@ class SlideTable:
     numeric: tuple[str, ...] = ()
     notes: str = ""
     wrap: tuple[str, ...] = field(default=())  # text columns allowed to wrap to two lines
+    total_rows: tuple[int, ...] = ()  # rows (0-based, of ``frame``) drawn bold as totals
 
 
 # ---------------------------------------------------------------------------- text measure
@@ -260,14 +260,15 @@ def _notes(slide, s: str) -> None:  # noqa: ANN001
         slide.notes_slide.notes_text_frame.text = s
 
 
-def picture_box(title_bottom: int) -> tuple[int, int, int, int]:
-    """Left, top, width, height of a 16:9 picture between a title and the footer."""
+def picture_box(title_bottom: int, aspect: float = 1200 / 520) -> tuple[int, int, int, int]:
+    """Left, top, width, height of a chart picture (``aspect``: width over height, the slide
+    canvas's) between a title and the footer: the content width where the height allows."""
     top = title_bottom + GAP
     h = FOOTER_TOP - GAP // 2 - top
-    w = int(h * 16 / 9)
+    w = int(h * aspect)
     if w > CONTENT_W:
         w = CONTENT_W
-        h = int(w * 9 / 16)
+        h = int(w / aspect)
     return int((SLIDE_W - w) / 2), top, w, h
 
 
@@ -349,6 +350,7 @@ def _paginate(tab: SlideTable, top: int) -> tuple[float, list[SlideTable]]:
                 tab.numeric,
                 tab.notes,
                 tab.wrap,
+                tuple(i - k * per for i in tab.total_rows if k * per <= i < (k + 1) * per),
             )
             for k, ch in enumerate(chunks)
         ]
@@ -375,7 +377,7 @@ def _add_table(slide, tab: SlideTable, top: int, size: float = TABLE_PT) -> None
         tbl.columns[j].width = widths[c]
     for i, h in enumerate(heights):
         tbl.rows[i].height = h
-    total_row = {len(rows)} if rows and rows[-1][0] == WHOLE_SCHOOL else set()
+    total_row = {i + 1 for i in tab.total_rows}
     for i, values in enumerate([cols, *rows]):
         for j, (c, v) in enumerate(zip(cols, values, strict=True)):
             cell = tbl.cell(i, j)
@@ -402,9 +404,11 @@ def build_deck(
     title: str,
     subtitle: str,
     footer: str,
+    made: dt.datetime | None = None,
 ) -> Path:
     """A 16:9 deck: a title slide, a slide per chart (its takeaway as title, the picture below
-    the title's height), the table slides."""
+    the title's height), the table slides. Its document properties name the school, the deck's
+    title and when it was made (``made``, now by default), never the template's author."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.enum.text import PP_ALIGN
@@ -456,5 +460,24 @@ def build_deck(
             _add_table(s, page, t_bottom + GAP, size)
             _footer(s, footer)
             _notes(s, page.notes)
+    _properties(prs, title, made)
     prs.save(path)
     return path
+
+
+def _properties(prs, title: str, made: dt.datetime | None) -> None:  # noqa: ANN001
+    """The file's core properties as File > Properties shows them: the school, not python-pptx's
+    template (author "Steve Canny", created 2013)."""
+    from ..labels import LABELS
+
+    when = (made or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    cp = prs.core_properties
+    cp.author = cp.last_modified_by = LABELS["school"]["name"]
+    cp.title = title
+    cp.subject = title
+    cp.keywords = ""
+    cp.comments = ""
+    cp.category = ""
+    cp.created = cp.modified = when
+    cp.last_printed = when
+    cp.revision = 1
