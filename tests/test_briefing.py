@@ -37,7 +37,8 @@ def test_outputs_of_the_default_run(default_run):
     }
     assert not [p for p in d.iterdir() if p.name.startswith(".")]  # no staging left
     wb = openpyxl.load_workbook(d / "term_briefing.xlsx")
-    assert wb.sheetnames == ["摘要", "各系", "差距", "進展", "關懷", "變化", "核對"]
+    # the summaries first, the long weekly progress last (issue 25)
+    assert wb.sheetnames == ["摘要", "各系", "變化", "關懷", "差距", "核對", "進展"]
     head = [c.value for c in wb["摘要"][2]]
     assert head == ["抗壓", "教務處", 1504, 1320, 184, 87.77]
     assert len(list((d / "rosters").glob("*.xlsx"))) > 16
@@ -84,7 +85,7 @@ def test_html_has_no_code_and_no_personal_data(default_run):
         r"<link[^>]*href=\"https?:", html
     )
     assert (
-        html.count("plotly.js v") <= 2 and html.count("Plotly.newPlot") == 5
+        html.count("plotly.js v") <= 2 and html.count("Plotly.newPlot") == 6
     )  # plotly.js inlined once
     students = (DATA_DIR / "114-1" / "students.csv").read_text(encoding="utf-8").splitlines()[1:]
     ids = [line.split(",")[0] for line in students]

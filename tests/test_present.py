@@ -304,3 +304,23 @@ def test_the_briefing_workbook_prints_what_a_person_wants(tmp_path):
         assert 11 * scale >= 9, (ws.title, scale)
     assert wb["各系"].page_setup.fitToWidth == 2 and wb["各系"].print_title_cols == "$A:$B"
     assert wb["摘要"].page_setup.orientation == "portrait"
+
+
+def test_long_english_department_names_fit_the_slide_tables_and_axes():
+    """Issue 22: a school's export in English (department names of 60 characters) wraps in the
+    slide tables' cells and on the charts' axes instead of stopping the deck."""
+    from ncut_analysis.charts.base import wrap_words
+    from ncut_analysis.slides.layout import SlideTable, _paginate
+
+    long = "Department of Refrigeration, Air Conditioning and Energy Engineering"
+    frame = pd.DataFrame(
+        {"學院": ["College of Engineering"] * 3, "學系": [long] * 3, "大四學生數": ["20"] * 3,
+         **{c: ["50.00%"] * 3 for c in ("抗壓", "精進", "社會接軌", "證照", "全數通過")}}
+    )  # fmt: skip
+    size, pages = _paginate(
+        SlideTable("t", frame, tuple(frame.columns[2:]), wrap=("學院", "學系")), 0
+    )
+    assert size >= 18 and sum(len(p.frame) for p in pages) == 3
+    assert wrap_words(long, 12).split("<br>")[0] == "Department"
+    assert max(len(line) for line in wrap_words(long, 12).split("<br>")) <= 15  # one long word
+    assert wrap_words("化材", 12) == "化材" and wrap_words("電子四乙", 2) == "電子四乙"

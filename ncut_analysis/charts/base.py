@@ -231,12 +231,32 @@ def _dept_rows(table: pd.DataFrame) -> pd.DataFrame:
     return group_rows(table) if "level" in table.columns else table.reset_index(drop=True)
 
 
-def _group_label(table: pd.DataFrame) -> pd.Series:
+def _group_label(table: pd.DataFrame, wrap: int | None = None) -> pd.Series:
+    """The groups' names; ``wrap``: a long name of words (an English department's) broken at
+    spaces into lines of about that many characters, so that an axis keeps its plot."""
     if "class" in table.columns:
-        return table["class"].astype(str)
-    if "department" in table.columns:
-        return table["department"].astype(str)
-    return table["college"].astype(str)
+        names = table["class"].astype(str)
+    elif "department" in table.columns:
+        names = table["department"].astype(str)
+    else:
+        names = table["college"].astype(str)
+    return names.map(lambda s: wrap_words(s, wrap)) if wrap else names
+
+
+def wrap_words(text: str, width: int) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters (a word longer than
+    that keeps a line of its own), joined by ``<br>``; text without spaces as it is."""
+    if len(text) <= width or " " not in text:
+        return text
+    lines, cur = [], ""
+    for word in text.split():
+        if cur and len(cur) + 1 + len(word) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = f"{cur} {word}" if cur else word
+    lines.append(cur)
+    return "<br>".join(lines)
 
 
 def stack(figs: Sequence[go.Figure], *, height_each: int = 260, look: Look = PAGE) -> go.Figure:

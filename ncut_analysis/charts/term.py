@@ -41,7 +41,7 @@ def rate_heatmap(
     def data(sub: pd.DataFrame) -> dict:
         z = sub[[f"{c}_rate" for c in cats]].to_numpy()
         text = [[f"{v:.2f}%" for v in r] for r in z]
-        return {"z": z, "y": list(_group_label(sub)), "text": text}
+        return {"z": z, "y": list(_group_label(sub, wrap=22)), "text": text}
 
     full = data(rows)
     fig = go.Figure(
@@ -128,7 +128,8 @@ def rate_bars(
         raise OptionError("category", category, f"one of {', '.join(rules.result_categories)}")
     rows = _dept_rows(table)
     refs = list(_school_refs(table) if refs is None else refs)[: len(_REF_DASH)]
-    x = list(_group_label(rows))
+    # at slide size every bar's name is under 12 characters a line (an English name wraps)
+    x = list(_group_label(rows, wrap=12 if look.slide else 18))
     fig = go.Figure()
     cats = [category] if category else list(rules.result_categories)
     ymax = 110

@@ -180,15 +180,22 @@ def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     num_r = tuple(c for c in rates.columns if c not in keys_shown)
     num_c = tuple(c for c in counts.columns if c not in keys_shown)
     totals = tuple(int(i) for i in np.flatnonzero(total))
+    wrap = tuple(sorted(keys_shown))  # a long name (an English department's) wraps in its cell
     return [
         SlideTable(
-            f"{scope}通過率（{b.rules.term}）", rates, num_r, notes=f"{as_of}。", total_rows=totals
+            f"{scope}通過率（{b.rules.term}）",
+            rates,
+            num_r,
+            notes=f"{as_of}。",
+            wrap=wrap,
+            total_rows=totals,
         ),
         SlideTable(
             f"{scope}通過人數（{b.rules.term}）",
             counts,
             num_c,
             notes=f"{as_of}。",
+            wrap=wrap,
             total_rows=totals,
         ),
     ]

@@ -291,6 +291,13 @@ def _col_widths(tab: SlideTable, size: float) -> dict[str, int]:
     if sum(out.values()) > CONTENT_W and size <= TABLE_PT:  # a larger size first, unwrapped
         for c in tab.wrap:
             out[c] = width(max(math.ceil(full[c] / 2) + 1, _cell_em_b(c)))
+        if sum(out.values()) > CONTENT_W and tab.wrap:
+            # long names (an English department's): the wrap columns share what is left, at
+            # least their header wide, and take as many lines as they need
+            fixed = sum(v for c, v in out.items() if c not in tab.wrap)
+            room = max(CONTENT_W - fixed, 0) // len(tab.wrap)
+            for c in tab.wrap:
+                out[c] = max(min(out[c], room), width(_cell_em_b(c)))
     return out
 
 
@@ -308,9 +315,14 @@ def _row_lines(tab: SlideTable, row: Sequence[str] | None, size: float = TABLE_P
     if row is None:
         return max(str(c).count("\n") + 1 for c in tab.frame.columns)
     wrapped = _wrapped(tab, size)
+    widths = _col_widths(tab, size) if wrapped else {}
     n = 1
     for c, v in zip(tab.frame.columns, row, strict=True):
-        n = max(n, 2 if c in wrapped else str(v).count("\n") + 1)
+        if c in wrapped:  # the cell's own lines at its column's width (cell margins as insets)
+            w = widths[c] - 2 * CELL_MX + 2 * INSET_X - int(0.04 * EMU_IN)
+            n = max(n, text_lines(str(v), size * 1.08, w, bold=False))
+        else:
+            n = max(n, str(v).count("\n") + 1)
     return n
 
 
