@@ -16,8 +16,6 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@echo "compiling the join loops once (numba; cached in ncut_analysis/__pycache__) ..."
-	@$(BIN)/python -c "from ncut_analysis import _kernels; _kernels.warm()"
 	@touch $@
 
 briefing: $(STAMP)  ## the term briefing on the embedded default data, into outputs/

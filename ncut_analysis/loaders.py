@@ -10,7 +10,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _kernels, arrays
 from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
@@ -107,13 +106,16 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     df["student_id"] = pd.arrays.ArrowStringArray(
         normalize_ids(pa.chunked_array([pa.array(df["student_id"].array)]))
     )
-    # Each id's first row, from putting the ids in a hash table (rows not their own first are
-    # repeats): one pass, where pandas' duplicated and drop_duplicates take two.
-    first = _kernels.first_rows(pa.array(df["student_id"].array))
-    repeat = (first != np.arange(len(df))) & (first >= 0)
+    # Rows whose id an earlier row already has; the ids listed more than once, every row. Arrow
+    # counts the distinct ids first (one hash pass in C++): with none repeated, that is all.
+    ids = df["student_id"]
+    valid = pa.array(ids.array).drop_null()
+    if pc.count_distinct(valid).as_py() == len(valid):
+        repeat = np.zeros(len(df), dtype=bool)
+    else:
+        repeat = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
     if repeat.any():
-        dup = repeat.copy()
-        dup[first[repeat]] = True
+        dup = (ids.duplicated(keep=False) & ids.notna()).to_numpy()
         d = df[dup]
         for sid, g in d.groupby("student_id", sort=True):
             if len(g.drop_duplicates()) > 1:
@@ -155,7 +157,7 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
         return _from_totals(table, lines, name)
     n = table.num_rows
     sid, problems = _ids(table, lines)
-    category = arrays.empty(n, np.int8)
+    category = np.empty(n, np.int8)
     amount = table.column("amount")
     # The three columns are decoded side by side (numpy's gathers release the GIL).
     (p1, (units, p2), (dates, p3)) = map_threads(

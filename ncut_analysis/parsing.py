@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import arrays
 from .errors import InputError, Problem
 from .headers import clean_text
 
@@ -172,7 +171,7 @@ def decode_dates(
         out = out.astype("datetime64[s]")
         nat = np.flatnonzero(np.isnat(out)) if message else []
         return out, [Problem(int(index[k]), column, None, message) for k in nat]
-    out = arrays.empty(len(values), "datetime64[s]")
+    out = np.empty(len(values), "datetime64[s]")
     problems = decode(
         values,
         _date_parser,
@@ -287,7 +286,7 @@ def decode_fixed(
     value parsed once (``_fixed_parser``); returns the values (0 where missing or rejected; which
     are valid goes into ``valid`` if given) and the problems. Whole-number rules, such as
     certificates, are the caller's."""
-    out = arrays.empty(len(values), np.int64)
+    out = np.empty(len(values), np.int64)
     problems = decode(
         values,
         _fixed_parser(scale, lo, hi),

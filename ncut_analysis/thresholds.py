@@ -1,8 +1,8 @@
 """The graduation-threshold rules applied: per-student status, pass rates, progress over time.
 
 Amounts are exact integers of 1/1000 hour (or certificate) from ``load_records``; sums are
-integer sums, so ten records of 0.3 h make exactly 3 h. The join and the sums are one compiled
-walk over the records (``_kernels``); the rest is vectorised.
+integer sums, so ten records of 0.3 h make exactly 3 h. The join of records to students is done
+once per pair of frames (``_engine``: Arrow or DuckDB); the sums and the rest are vectorised.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from . import _kernels
+from . import _engine
 from .errors import OptionError, UnknownStudentsWarning
 from .io import map_threads, parse_date
 from .labels import VERDICT_LABELS
@@ -107,16 +106,12 @@ def _as_of(as_of: str | dt.date | None) -> dt.date | None:
     return parse_date(as_of, what="as-of date") if isinstance(as_of, str) else as_of
 
 
-def _arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    return pa.array(values.array)  # zero-copy for Arrow-backed strings
-
-
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """For each value, its row in ``keys`` (the first, if repeated), -1 if absent, as int64.
 
-    One hash table of the keys, probed by every value whatever their order (``_kernels``).
+    One hash join whatever the values' order (``_engine``).
     """
-    return _kernels.index_in(_arrow_strings(values), _arrow_strings(keys)).astype(np.int64)
+    return _engine.rows_in(values, keys).astype(np.int64)
 
 
 # Above this many students the group keys are factorised in one thread per key.
@@ -128,33 +123,31 @@ def _unit_sums(
 ) -> np.ndarray:
     """Per kept student (in order), the summed units of each category (shape n x 5), as int64.
 
-    One walk over the records (``_kernels.unit_sums``): each record's student, then its units
-    into that student's sum of its category, in integers; the records frame is never copied.
-    Records dated after the as-of day, or of students not kept, do not count.
+    Each record's student row comes from the join kept with the records frame
+    (``_engine.record_slots``: once per pair of frames, whatever the number of dates); then its
+    units go into that student's sum of its category, in integers. Records dated after the
+    as-of day, or of students not kept, do not count.
     """
     n = int(keep_students.sum())
     # Where each student's sums start among the kept ones' (n x categories), -1 if not kept.
     start = np.where(keep_students, (np.cumsum(keep_students) - 1) * len(CATEGORIES), -1)
     dates = records["date"].to_numpy()
     limit = (
-        np.datetime64(as_of).astype(dates.dtype).view(np.int64)
-        if as_of is not None
-        else np.iinfo(np.int64).max
+        int(np.datetime64(as_of).astype(dates.dtype).view(np.int64)) if as_of is not None else None
     )
-    ids, keys = _arrow_strings(records["student_id"]), _arrow_strings(students["student_id"])
-    sums, unknown = _kernels.unit_sums(
-        ids,
-        keys,
+    slots = _engine.record_slots(records, students)
+    sums = _engine.unit_sums(
+        slots,
         start,
         records["category"].cat.codes.to_numpy(),
         records["units"].to_numpy(dtype=np.int64),
         dates.view(np.int64),
-        int(limit),
+        limit,
         n * len(CATEGORIES),
     )
+    unknown = int(np.count_nonzero(slots == 0))
     if unknown:
-        found = _kernels.index_in(ids, keys)
-        missing_ids = pd.unique(records["student_id"].to_numpy()[found < 0])
+        missing_ids = pd.unique(records["student_id"].to_numpy()[slots == 0])
         sample = ", ".join(map(str, missing_ids[:5]))
         warnings.warn(
             UnknownStudentsWarning(

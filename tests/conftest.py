@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -8,6 +14,56 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 STUDENT_HEADER = "student_id,name,college,department,class,cohort,program"
+
+
+def run_cli(
+    *args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``ncut-analysis ARGS`` in this process (``cli.main``): its exit status, stdout and stderr,
+    as ``subprocess.run(..., capture_output=True, text=True)`` gives them. ``cwd`` and ``env``
+    (the whole environment, as for ``subprocess.run``) hold for the call only. A few tests keep
+    a real ``python -m ncut_analysis`` process (``run_process``)."""
+    from ncut_analysis import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        os.chdir(cwd or REPO)
+        # Each call shows its warnings, as a fresh process would (no "once" memory).
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("always")
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: usage errors, --help
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        os.chdir(saved_cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(saved_env)
+    return subprocess.CompletedProcess(
+        ["ncut-analysis", *args], code, out.getvalue(), err.getvalue()
+    )
+
+
+def run_process(
+    *args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``python -m ncut_analysis ARGS`` as a real process (the smoke tests of the entry point)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ncut_analysis", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env=None if env is None else dict(env),
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -22,7 +20,7 @@ from ncut_analysis.admission import (
 )
 from ncut_analysis.paths import default_applicants
 
-from .conftest import REPO, write
+from .conftest import REPO, run_cli, write
 
 # Quotas of 2 and an interview for the top 3 written scores, so pools can be checked by hand.
 SMALL = na.load_admission_rules(REPO / "tests" / "fixtures" / "admission_small.toml")
@@ -298,9 +296,7 @@ def test_shipped_applicants_are_the_seed_109_pool(tmp_path):
 
 
 def run(*args, cwd=REPO):
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args], capture_output=True, text=True, cwd=cwd
-    )
+    return run_cli(*args, cwd=cwd)
 
 
 def test_admission_command(tmp_path):

@@ -13,7 +13,7 @@ from ncut_analysis.briefing import run_admission_briefing
 from ncut_analysis.paths import NOTEBOOKS_DIR, default_applicants
 
 from .browser import overlapping_words, page, pdf_words
-from .conftest import REPO, write
+from .conftest import REPO, run_cli, write
 
 pytestmark = pytest.mark.slow
 
@@ -95,21 +95,14 @@ def test_admission_briefing_escapes_and_fails_cleanly(tmp_path):
     bad = write(
         tmp_path / "bad.csv", header + "\nX,冷凍空調與能源四技專班,2001-01-01,120,70,70,,,,,,,\n"
     )
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ncut_analysis",
-            "briefing",
-            "--kind",
-            "admission",
-            "--applicants",
-            str(bad),
-            "--out",
-            str(tmp_path / "bad"),
-        ],
-        capture_output=True,
-        text=True,
+    res = run_cli(
+        "briefing",
+        "--kind",
+        "admission",
+        "--applicants",
+        str(bad),
+        "--out",
+        str(tmp_path / "bad"),
         cwd=REPO,
     )
     assert (

@@ -6,8 +6,6 @@ Pools use the real 109 rules (冷凍 quota 30, 機械/電機 50) unless they say
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -36,7 +34,7 @@ from ncut_analysis.admission import (
 from ncut_analysis.admission.simulate import noisy_draws
 from ncut_analysis.errors import NcutError
 
-from .conftest import REPO, write
+from .conftest import REPO, run_cli, write
 
 HEADER = ",".join(APPLICANT_COLUMNS)
 R109 = na.load_admission_rules(109)
@@ -439,9 +437,7 @@ def test_api_range_checks(tmp_path, call):
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args], capture_output=True, text=True, cwd=REPO
-    )
+    return run_cli(*args, cwd=REPO)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@ Every pool is small enough to check by hand; the 109 rules (冷凍 quota 30) unl
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -33,7 +31,7 @@ from ncut_analysis.admission import (
 from ncut_analysis.errors import InputError, RulesError
 from ncut_analysis.report.xlsx import write_workbook
 
-from .conftest import REPO, write
+from .conftest import REPO, run_cli, write
 
 HEADER = ",".join(APPLICANT_COLUMNS)
 R109 = na.load_admission_rules(109)
@@ -54,9 +52,7 @@ def quiet(fn, *a, **kw):
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args], capture_output=True, text=True, cwd=REPO
-    )
+    return run_cli(*args, cwd=REPO)
 
 
 # ---------------------------------------------------------------------------- the number reader

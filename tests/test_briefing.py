@@ -13,7 +13,7 @@ from ncut_analysis.briefing import run_term_briefing
 from ncut_analysis.paths import DATA_DIR, NOTEBOOKS_DIR, published_table
 
 from .browser import overlapping_words, page, pdf_words
-from .conftest import REPO, STUDENT_HEADER, write
+from .conftest import REPO, STUDENT_HEADER, run_cli, write
 
 pytestmark = pytest.mark.slow
 
@@ -218,23 +218,16 @@ def test_failure_exits_nonzero_names_the_cell_and_leaves_no_html(tmp_path):
     out = tmp_path / "out"
     (out / "114-1").mkdir(parents=True)
     (out / "114-1" / "term_briefing.html").write_text("earlier briefing")
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ncut_analysis",
-            "briefing",
-            "--term",
-            "114-1",
-            "--students",
-            str(s),
-            "--records",
-            str(r),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    res = run_cli(
+        "briefing",
+        "--term",
+        "114-1",
+        "--students",
+        str(s),
+        "--records",
+        str(r),
+        "--out",
+        str(out),
         cwd=tmp_path,
     )
     assert res.returncode == 2

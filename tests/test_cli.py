@@ -1,21 +1,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from .conftest import REPO, write
+from .conftest import REPO, run_cli, run_process, write
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or REPO,
-    )
+    return run_cli(*args, cwd=cwd or REPO)
 
 
 def test_pass_rates_command_writes_the_table(tiny, tmp_path):
@@ -176,3 +170,18 @@ def test_unknown_term_is_a_clear_error(tiny, tmp_path):
         str(tmp_path / "o.csv"),
     )
     assert res.returncode == 2 and "no rules file for term 109-2" in res.stderr
+
+
+def test_the_real_command_writes_what_the_in_process_call_writes(tiny, tmp_path):
+    # A smoke test of the entry point as a process (python -m ncut_analysis): its exit status,
+    # its message and its file, byte for byte what cli.main gives in this process.
+    s, r = tiny
+    args = ["pass-rates", "--students", str(s), "--records", str(r), "--by", "class"]
+    real = run_process(*args, "--out", str(tmp_path / "p1.csv"), cwd=tmp_path)
+    here = run_cli(*args, "--out", str(tmp_path / "p2.csv"), cwd=tmp_path)
+    assert real.returncode == here.returncode == 0, real.stderr
+    assert real.stdout.replace("p1.csv", "p2.csv") == here.stdout
+    assert (tmp_path / "p1.csv").read_bytes() == (tmp_path / "p2.csv").read_bytes()
+    bad = run_process("pass-rates", "--students", str(tmp_path / "none.csv"), "--records", str(r),
+                      "--out", str(tmp_path / "x.csv"))  # fmt: skip
+    assert bad.returncode == 2 and "none.csv" in bad.stderr and "Traceback" not in bad.stderr

@@ -5,21 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 
 import pytest
 
 from ncut_analysis.newterm import new_term_file, shift_months
 from ncut_analysis.rules import RULES_DIR, RulesError, load_term_rules, rules_dirs
 
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args],
-        capture_output=True,
-        text=True,
+    return run_cli(
+        *args,
         cwd=REPO,
         env={**{k: v for k, v in os.environ.items() if k != "NCUT_RULES_DIR"}, **(env or {})},
     )

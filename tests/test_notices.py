@@ -21,7 +21,7 @@ from ncut_analysis import ledger as lg
 from ncut_analysis.notices import plan_notices, roc_date, run_notices, safe_cell
 from ncut_analysis.rules import load_term_rules
 
-from .conftest import REPO, STUDENT_HEADER, write
+from .conftest import REPO, STUDENT_HEADER, run_cli, write
 
 FEB, MAR = dt.date(2026, 2, 27), dt.date(2026, 3, 31)
 
@@ -323,13 +323,7 @@ def test_ledger_progress_is_the_history_in_progress_format(term114_2, tmp_path, 
 
 
 def cli(*args: str, env: dict | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "ncut_analysis", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or REPO,
-        env={**os.environ, **(env or {})},
-    )
+    return run_cli(*args, cwd=cwd or REPO, env={**os.environ, **(env or {})})
 
 
 @pytest.mark.parametrize(

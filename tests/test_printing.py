@@ -1,9 +1,9 @@
-"""HTML to A4 PDF through the system's Chromium: with Playwright, and with the bare command."""
+"""HTML to A4 PDF through the system's Chromium: one browser, several pages at once."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
-import sys
 
 import pytest
 
@@ -16,13 +16,10 @@ PAGE = """<!doctype html><html lang="zh-Hant"><meta charset="utf-8"><title>化�
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("playwright", [True, False])
-def test_print_a4_with_the_chinese_text(tmp_path, monkeypatch, playwright):
+def test_print_a4_with_the_chinese_text(tmp_path):
     from .browser import need_chromium
 
     need_chromium()
-    if not playwright:
-        monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails: the CLI path
     html = tmp_path / "p.html"
     html.write_text(PAGE, encoding="utf-8")
     print_pdfs([(html, tmp_path / "p.pdf")])
@@ -42,3 +39,57 @@ def test_no_browser_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(PrintError, match="no Chromium"):
         print_pdfs([(tmp_path / "a.html", tmp_path / "a.pdf")])
+
+
+def _text(pdf) -> str:  # noqa: ANN001
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pages_printed_side_by_side_each_get_their_own_text(tmp_path):
+    # Seven pages, three at a time: every PDF holds its own page's name and no other's.
+    from .browser import need_chromium
+
+    need_chromium()
+    names = [f"第{i}班" for i in range(7)]
+    jobs = []
+    for i, name in enumerate(names):
+        html = tmp_path / f"p{i}.html"
+        html.write_text(PAGE.replace("化材四甲", name), encoding="utf-8")
+        jobs.append((html, tmp_path / f"p{i}.pdf"))
+    print_pdfs(jobs, width=3)
+    for (_, pdf), name in zip(jobs, names, strict=True):
+        text = _text(pdf)
+        assert name in text and all(n not in text for n in names if n != name)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_page_that_cannot_load_is_one_error_naming_it(tmp_path):
+    from .browser import need_chromium
+
+    need_chromium()
+    good = tmp_path / "good.html"
+    good.write_text(PAGE, encoding="utf-8")
+    jobs = [(good, tmp_path / "good.pdf"), (tmp_path / "gone.html", tmp_path / "gone.pdf")]
+    with pytest.raises(PrintError, match="could not print gone.html"):
+        print_pdfs(jobs)
+    assert not (tmp_path / "gone.pdf").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_printing_from_inside_a_running_event_loop(tmp_path):
+    # A notebook's kernel runs an event loop: the printing then takes a thread of its own.
+    from .browser import need_chromium
+
+    need_chromium()
+    html = tmp_path / "p.html"
+    html.write_text(PAGE, encoding="utf-8")
+
+    async def inside() -> None:
+        print_pdfs([(html, tmp_path / "p.pdf")])
+
+    asyncio.run(inside())
+    assert "甲生 乙生" in _text(tmp_path / "p.pdf")

@@ -13,13 +13,29 @@ import pytest
 
 from ncut_analysis.io import atomic_dir
 
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
 CLI = [sys.executable, "-m", "ncut_analysis"]
 
 
-def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+class KernelStarted(RuntimeError):
+    """A briefing reached papermill (``no_kernel``)."""
+
+
+@pytest.fixture
+def no_kernel(monkeypatch) -> list:
+    """Every kernel a briefing starts goes through papermill's ``execute_notebook`` (directly,
+    or in the per-department workers); here it is recorded instead, and fails the run."""
+    import papermill
+
+    started: list = []
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started.append(args)
+        raise KernelStarted("a kernel was started")
+
+    monkeypatch.setattr(papermill, "execute_notebook", refuse)
+    return started
 
 
 @pytest.mark.parametrize(
@@ -33,17 +49,21 @@ def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         (["--compare-as-of", "2026-01-01"], "must be before as_of"),
     ],
 )
-def test_bad_parameters_stop_before_any_kernel(tmp_path, args, says):
-    t0 = time.monotonic()
-    res = _run("briefing", *args, "--out", str(tmp_path / "out"))
-    took = time.monotonic() - t0
+def test_bad_parameters_stop_before_any_kernel(tmp_path, no_kernel, args, says):
+    res = run_cli("briefing", *args, "--out", str(tmp_path / "out"))
     assert res.returncode == 2, res.stderr
     assert says in res.stderr and "Traceback" not in res.stderr
     assert "cell" not in res.stderr and "InputError" not in res.stderr  # the plain message
     assert res.stderr.count("\n") == 1  # one line
     assert not (tmp_path / "out").exists()
-    # No kernel was started: far below the several seconds a kernel takes to start.
-    assert took < 15, took
+    assert no_kernel == []  # the parameters were checked before any notebook ran
+
+
+def test_the_kernel_check_sees_a_briefing_that_starts_one(tmp_path, no_kernel):
+    # The check above can fail: good parameters reach papermill, which is refused here.
+    with pytest.raises(KernelStarted):
+        run_cli("briefing", "--term", "114-1", "--out", str(tmp_path / "out"))
+    assert len(no_kernel) == 1
 
 
 def test_a_killed_runs_staging_is_removed_by_the_next_run(tmp_path):

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,7 +27,7 @@ from ncut_analysis.slides import (
 )
 
 from .browser import need_chromium
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -241,22 +239,14 @@ def test_chinese_titles_render_as_glyphs_not_tofu(tmp_path):
 
 def test_missing_browser_gives_the_install_hint(tmp_path):
     env = {**os.environ, "BROWSER_PATH": str(tmp_path / "no-such-chromium")}
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ncut_analysis",
-            "slides",
-            "--term",
-            "114-1",
-            "--out",
-            str(tmp_path / "s"),
-        ],
-        capture_output=True,
-        text=True,
+    res = run_cli(
+        "slides",
+        "--term",
+        "114-1",
+        "--out",
+        str(tmp_path / "s"),
         cwd=REPO,
         env=env,
-        timeout=60,
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert (
