@@ -104,7 +104,7 @@ def test_a_class_of_60_prints_on_one_landscape_page_at_8pt_or_more(tmp_path):
     soffice = shutil.which("soffice")
     if soffice is None:
         if os.environ.get("CI") == "true":
-            raise AssertionError("CI=true but no soffice: .ci/run installs libreoffice-calc-nogui")
+            raise AssertionError("CI=true but no soffice: .ci/run installs libreoffice-calc")
         return
     subprocess.run(
         [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
