@@ -350,3 +350,20 @@ def press_every_toolbar_button(pg, root: str = "body") -> list[dict]:
             }
         )
     return out
+
+
+def printed_on_a4(html: Path, pdf: Path) -> list:
+    """``html`` printed by Chromium on A4 (once every chart is drawn) into ``pdf``; its pages'
+    words (``pdf_words``), none of them off its page."""
+    with page() as pg:
+        pg.goto(html.as_uri())
+        pg.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(e => e.querySelector('.main-svg'))"
+        )
+        pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
+    pages = pdf_words(pdf)
+    for k, (w, h, words) in enumerate(pages, start=1):
+        off = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
+        assert not off, (k, off)
+    return pages

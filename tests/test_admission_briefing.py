@@ -12,7 +12,7 @@ from ncut_analysis.admission import load_applicants
 from ncut_analysis.briefing import run_admission_briefing
 from ncut_analysis.paths import NOTEBOOKS_DIR, default_applicants
 
-from .browser import overlapping_words, page, pdf_words
+from .browser import overlapping_words, page, printed_on_a4
 from .conftest import REPO, run_cli, write
 
 pytestmark = pytest.mark.slow
@@ -139,17 +139,8 @@ def test_explorer_notebooks_run_under_papermill(tmp_path, name):
 def test_the_admission_briefing_on_a4_paper(html, tmp_path):
     """Issue 25: printed by Chromium on A4, no word off the page or over another, every class's
     rank changes on paper, 最低錄取標準 worded as in the parameters, no screen instruction."""
-    pdf = tmp_path / "admission.pdf"
-    with page() as pg:
-        pg.goto(html.as_uri())
-        pg.wait_for_function(
-            "() => [...document.querySelectorAll('.plotly-graph-div')].every(e => e.querySelector('.main-svg'))"
-        )
-        pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
-    pages = pdf_words(pdf)
-    for k, (w, h, words) in enumerate(pages, start=1):
-        off = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
-        assert not off, (k, off)
+    pages = printed_on_a4(html, tmp_path / "admission.pdf")
+    for k, (_w, _h, words) in enumerate(pages, start=1):
         assert not overlapping_words(words), (k, overlapping_words(words)[:5])
     text = "".join(t for *_, ws in pages for *_, t in ws)
     for name in ("工具機與精密模具設計製造四技專班", "機電控制四技專班", "冷凍空調與能源四技專班"):

@@ -12,7 +12,7 @@ import pytest
 from ncut_analysis.briefing import run_term_briefing
 from ncut_analysis.paths import DATA_DIR, NOTEBOOKS_DIR, published_table
 
-from .browser import overlapping_words, page, pdf_words
+from .browser import overlapping_words, page, printed_on_a4
 from .conftest import REPO, STUDENT_HEADER, run_cli, write
 
 pytestmark = pytest.mark.slow
@@ -136,20 +136,11 @@ def test_html_in_a_real_browser_offline(default_run):
 def test_the_briefing_on_a4_paper(default_run, tmp_path):
     """Issue 25: printed by Chromium on A4, page 1 holds the headline numbers, every word sits
     on the page clear of every other, and every category's bars reach paper."""
-    pdf = tmp_path / "briefing.pdf"
-    with page() as pg:
-        pg.goto(default_run.as_uri())
-        pg.wait_for_function(
-            "() => [...document.querySelectorAll('.plotly-graph-div')].every(e => e.querySelector('.main-svg'))"
-        )
-        pdf.write_bytes(pg.pdf(format="A4", print_background=True, prefer_css_page_size=True))
-    pages = pdf_words(pdf)
+    pages = printed_on_a4(default_run, tmp_path / "briefing.pdf")
     assert len(pages) <= 9
     first = "".join(t for *_, t in pages[0][2])
     assert "443" in first and "29.45%" in first and "1,504" in first
-    for k, (w, h, words) in enumerate(pages, start=1):
-        out = [t for x0, y0, x1, y1, t in words if x0 < 0 or y0 < 0 or x1 > w or y1 > h]
-        assert not out, (k, out)
+    for k, (_w, _h, words) in enumerate(pages, start=1):  # none off its page (printed_on_a4)
         assert not overlapping_words(words), (k, overlapping_words(words)[:5])
     text = "".join(t for *_, ws in pages for *_, t in ws)
     for measure, rate in [("抗壓通過率", "87.77%"), ("精進通過率", "71.21%"),
