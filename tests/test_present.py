@@ -324,3 +324,14 @@ def test_long_english_department_names_fit_the_slide_tables_and_axes():
     assert wrap_words(long, 12).split("<br>")[0] == "Department"
     assert max(len(line) for line in wrap_words(long, 12).split("<br>")) <= 15  # one long word
     assert wrap_words("化材", 12) == "化材" and wrap_words("電子四乙", 2) == "電子四乙"
+
+
+def test_the_briefing_says_what_it_counted(tiny, tmp_path):
+    """A run says what it counted: of the 6 students listed, 4 seniors of 日四技 are counted,
+    J1 (cohort 112) and E1 (進四技) left out, each by its rule, on the page itself."""
+    b = TermBriefing.build(
+        term="114-1", students=str(tiny[0]), records=str(tiny[1]), output_dir=str(tmp_path)
+    )
+    page = b.headline().data
+    assert "學生名單 6 人，計入 4 人" in page
+    assert "學制不符 1 人（進四技 1）" in page and "入學年度不符 1 人（112 1）" in page

@@ -320,6 +320,8 @@ class TermBriefing:
             f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
             f"{r.rules.senior_cohort} 學年度入學（大四）學生 {count(total['students'])} 人。</p>"
         )
+        if r.population is not None:  # what the run counted, and who it left out, and why
+            note += f"<p class='ncut-note'>{_e(r.population.describe())}</p>"
         if not r.scope.is_school:
             note += self._compare_note()
         if r.skipped_records:

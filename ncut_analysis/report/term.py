@@ -219,6 +219,7 @@ class TermReport:
     scope: Scope = SCHOOL
     school_total: pd.Series | None = None
     college_total: pd.Series | None = None
+    population: Any = None  # population.PopulationReport: who was read, counted, left out
 
     # -- building
 
@@ -227,8 +228,15 @@ class TermReport:
         """Load the data and compute every table; the keywords are ``resolve_term_params``'s."""
         p = resolve_term_params(**params)
         rules = p.rules
+        from ..population import check_population
+
         all_students = load_students(p.students)
         recs = load_records(p.records)
+        # who is counted, who is left out and why: stated on the page; a file that would count
+        # nobody (or leave out more than the rule allows) stops here with the values it holds
+        counted = check_population(
+            all_students, recs, rules, students_file=p.students, records_file=p.records
+        )
         if is_totals(recs):
             p = _undated(p)
         with warnings.catch_warnings(record=True) as caught:
@@ -308,6 +316,7 @@ class TermReport:
             scope=scope,
             school_total=school_total,
             college_total=college_total,
+            population=counted,
         )
 
     # -- facts
