@@ -141,12 +141,12 @@ def test_every_count_comes_from_the_table_by_code(tiny):
     students, records = tiny
     r = TermReport.build(term="114-1", students=str(students), records=str(records))
     # S1 passes everything, S4 (機械) has resilience and a certificate only.
-    assert int(r.school["all_passed"]) == 1
+    assert int(r.total["all_passed"]) == 1
     o = r.outreach_frame()
     assert list(o.columns[-5:]) == [
         "教務處（抗壓）", "圖書館（精進）", "學務處（社會接軌）", "研發處（證照）", "任一項未通過人數",
     ]  # fmt: skip
-    assert o.iloc[-1]["任一項未通過人數"] == int(r.school["students"]) - 1
+    assert o.iloc[-1]["任一項未通過人數"] == int(r.total["students"]) - 1
 
 
 def test_workbook_cells_are_typed_formatted_and_never_formulas(tmp_path):

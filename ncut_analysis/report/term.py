@@ -322,12 +322,9 @@ class TermReport:
     # -- facts
 
     @property
-    def school(self) -> pd.Series:
-        """The total row of what the report covers (the school, or its one department)."""
-        return total_row(self.table)
-
-    @property
     def total(self) -> pd.Series:
+        """The total row of what the report covers (the school, or its one department); the
+        whole school's is ``school_total``, whatever the scope."""
         return total_row(self.table)
 
     @property
