@@ -1,4 +1,8 @@
-"""Every label a reader sees, from one table (``labels.toml``) plus each term's rules file.
+"""Every label a reader sees, from one table (``label_tables/*.toml``) plus each term's rules file.
+
+The table is one file per area (``label_tables/common.toml`` for words every view shares, and one per
+view: report, slides, notices, explorers, admission, errors), read into one mapping of sections; a
+section lives in exactly one file, so two files naming the same section is an error.
 
 Codes travel through the package as data (``"department"``, ``"admitted"``, ``"all"``); a view
 asks here for the text it shows. Nothing compares a label as a literal: the whole-school row is
@@ -30,10 +34,22 @@ __all__ = [
 ]
 
 
+LABELS_DIR = PACKAGE_DIR / "label_tables"
+
+
 def _load() -> Mapping[str, Mapping[str, str]]:
-    with (PACKAGE_DIR / "labels.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
-    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
+    raw: dict[str, dict[str, str]] = {}
+    where: dict[str, str] = {}
+    for path in sorted(LABELS_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            table = tomllib.load(fh)
+        for section, entries in table.items():
+            if section in raw:
+                raise RuntimeError(
+                    f"label section [{section}] is in both {where[section]} and {path.name}"
+                )
+            raw[section], where[section] = dict(entries), path.name
+    return MappingProxyType({k: MappingProxyType(v) for k, v in raw.items()})
 
 
 LABELS = _load()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-# Statuses and modes are every view's: one table for the package (labels.toml).
+# Statuses and modes are every view's: one table for the package (label_tables/common.toml).
 from ..labels import MODE_LABELS, STATUS_LABELS
 
 __all__ = [

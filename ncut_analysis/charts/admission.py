@@ -1,5 +1,5 @@
 """The admission briefing's figures: status per program and mode, rank shifts, probability
-under scorer noise, backfill depth. Statuses, overlaps and modes are labelled from labels.toml."""
+under scorer noise, backfill depth. Statuses, overlaps and modes are labelled from the label table."""
 
 from __future__ import annotations
 
