@@ -337,32 +337,6 @@ def _cmd_slides(a: argparse.Namespace) -> None:
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
 
-def _cmd_notices(a: argparse.Namespace) -> None:
-    from .notices import run_notices
-
-    _pair(a)
-    res = run_notices(  # a PrintError, like every package error, is exit 2 in main
-        term=a.term,
-        as_of=a.as_of,
-        out=a.out,
-        students=a.students,
-        records=a.records,
-        ledger=a.ledger,
-        backfill=a.backfill,
-    )
-    print(res.population)
-    print(
-        f"wrote {a.out}: {res.departments} department heads, {res.classes} class rosters, "
-        f"{res.passed + res.not_passed} students ({res.passed} 通過, {res.not_passed} 未通過), "
-        f"summary.html/.pdf; left out {res.already_told} already told 通過"
-        + (f", {res.regressed} told 通過 but now 未通過 (see the summary)" if res.regressed else "")
-    )
-    if res.run_id is None:
-        print(f"{a.term} as of {a.as_of} was already in {res.ledger}: the ledger is unchanged")
-    else:
-        print(f"recorded in {res.ledger}")
-
-
 def _cmd_new_term(a: argparse.Namespace) -> None:
     from .newterm import new_term_file
 
@@ -550,24 +524,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--out", required=True, help="output folder (files go to OUT/<term>/)")
 
-    sp = add(
-        "notices",
-        _cmd_notices,
-        "the notices of an as-of date: department heads' and advisors' PDFs, the students' "
-        "mail merge and a summary, recorded in the ledger",
-    )
-    sp.add_argument("--term", required=True, help="academic term YYY-S, e.g. 114-2")
-    sp.add_argument("--as-of", required=True, help="the notice's date (ISO or ROC date)")
-    sp.add_argument("--students", help="students file (default: the shipped data of the term)")
-    sp.add_argument("--records", help="activity records file (default: the shipped data)")
-    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
-    sp.add_argument(
-        "--backfill",
-        action="store_true",
-        help="record a notice dated before the ledger's latest one (refused without it)",
-    )
-    sp.add_argument("--rules-dir", help=rules_dir_help)
-    sp.add_argument("--out", required=True, help="output folder for this notice")
+    from .notices.commands import add_parsers  # the notices and send commands
+
+    add_parsers(add, rules_dir_help)
 
     sp = add(
         "new-term",

@@ -17,13 +17,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
+from .labels import LABELS, group_label
 from .report.xlsx import fill_sheet, text_width
 from .rules import UNIT, TermRules
 from .thresholds import format_amount, missing_parts, shortfall, student_card
 
 __all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSONAL_DATA_NOTE"]
 
-PERSONAL_DATA_NOTE = "含個人資料，僅供導師輔導使用，請勿轉寄或公開。"
+_R = LABELS["notices_roster"]
+PERSONAL_DATA_NOTE = _R["personal_data"]
 _FAIL_FILL = PatternFill("solid", fgColor="FDE2E1")
 _TOP = Alignment(vertical="top", wrap_text=True)
 _BODY = Alignment(vertical="center", wrap_text=False, shrink_to_fit=False)
@@ -36,20 +38,25 @@ def _effective(row: pd.Series, rules: TermRules, c: str) -> int:
     return int(row[f"{c}_units"] + extra)
 
 
-def _missing(short: pd.Series, rules: TermRules) -> str:
-    """What a student misses, from their row of ``thresholds.shortfall``."""
-    return "；".join(
-        f"{rules.label(c)} {format_amount(n)} {rules.unit(c)}"
+def _missing(short: pd.Series, rules: TermRules, categories: tuple | list | None = None) -> str:
+    """What a student misses (of ``categories``, default all), from their row of
+    ``thresholds.shortfall``."""
+    return _R["part_sep"].join(
+        _R["part"].format(label=rules.label(c), amount=format_amount(n), unit=rules.unit(c))
         for c, n in missing_parts(short, rules)
+        if categories is None or c in categories
     )
 
 
-def missing_text(status: pd.DataFrame, rules: TermRules) -> dict[str, str]:
+def missing_text(
+    status: pd.DataFrame, rules: TermRules, categories: tuple | list | None = None
+) -> dict[str, str]:
     """Student id -> what is missing, in words (「抗壓 0.01 小時；證照 1 張」; "" when nothing),
-    from ``thresholds.shortfall``: the words the roster and the notices both use."""
+    from ``thresholds.shortfall``: the words the roster, the notices and the offices' lists use
+    (an office's list: ``categories``, its own)."""
     gaps = shortfall(status, rules)
     return {
-        str(sid): _missing(short, rules)
+        str(sid): _missing(short, rules, categories)
         for sid, (_, short) in zip(status["student_id"], gaps.iterrows(), strict=True)
     }
 
@@ -63,27 +70,27 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     for r, (_, short) in zip(status.to_dict("records"), gaps.iterrows(), strict=True):
         card = student_card(r, rules)
         row = {
-            "班級": r["class"],
-            "學號": r["student_id"],
-            "姓名": r["name"],
+            group_label("class"): r["class"],
+            _R["student_id"]: r["student_id"],
+            _R["name"]: r["name"],
             rules.label("all"): card[rules.label("all")],
         }
         for c in rules.threshold_categories:
             row[rules.label(c)] = card[rules.label(c)]
             # exact: thousandths of an hour as a decimal number with at most 3 places
-            row[f"{rules.label(c)}（{rules.unit(c)}）"] = _effective(r, rules, c) / UNIT
-        row["尚缺"] = _missing(short, rules)
+            row[_amount_header(rules, c)] = _effective(r, rules, c) / UNIT
+        row[_R["missing"]] = _missing(short, rules)
         row["_fail"] = not r["all_passed"]
         rows.append(row)
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    out = out.sort_values(["_fail", "學號"], ascending=[False, True], kind="stable")
+    out = out.sort_values(["_fail", _R["student_id"]], ascending=[False, True], kind="stable")
     failing = tuple(out["_fail"].tolist())
     out = out.drop(columns="_fail").reset_index(drop=True)
     out.attrs["failing"] = failing  # per row: not passed all four (the rows to mark)
     # the columns a printed roster shows (the verdicts, not the amounts), by position
-    numbers = {f"{rules.label(c)}（{rules.unit(c)}）" for c in rules.threshold_categories}
+    numbers = {_amount_header(rules, c) for c in rules.threshold_categories}
     out.attrs["printed"] = tuple(i for i, c in enumerate(out.columns) if c not in numbers)
     out.attrs["numbers"] = tuple(i for i, c in enumerate(out.columns) if c in numbers)
     return out
@@ -126,9 +133,28 @@ def _is_roster_file(name: str) -> bool:
     return name.lower().endswith((".xlsx", ".csv"))
 
 
+def _amount_header(rules: TermRules, c: str) -> str:
+    return _R["amount_header"].format(label=rules.label(c), unit=rules.unit(c))
+
+
+def need_text(rules: TermRules) -> str:
+    """The term's thresholds in words (抗壓 3 小時、…; 美學 into 社會接軌 where merged)."""
+    need = _R["need_sep"].join(
+        _R["part"].format(
+            label=rules.label(c), amount=format_amount(rules.thresholds[c]), unit=rules.unit(c)
+        )
+        for c in rules.threshold_categories
+    )
+    if rules.aesthetics_into:
+        need += _R["merged"].format(
+            aesthetics=rules.label("aesthetics"), into=rules.label(rules.aesthetics_into)
+        )
+    return need
+
+
 def _formats(table: pd.DataFrame, rules: TermRules) -> dict[str, str]:
     return {
-        f"{rules.label(c)}（{rules.unit(c)}）": "0" if rules.is_counted(c) else "0.0##"
+        _amount_header(rules, c): "0" if rules.is_counted(c) else "0.0##"
         for c in rules.threshold_categories
     }
 
@@ -144,13 +170,8 @@ def write_rosters(
     """
     out = Path(out)
     written = []
-    stamp = f"結算至 {as_of.isoformat()}" if as_of else "全部紀錄"
-    need = "、".join(
-        f"{rules.label(c)} {format_amount(rules.thresholds[c])} {rules.unit(c)}"
-        for c in rules.threshold_categories
-    )
-    if rules.aesthetics_into:
-        need += f"（{rules.label('aesthetics')}時數納入{rules.label(rules.aesthetics_into)}）"
+    stamp = _R["as_of"].format(date=as_of.isoformat()) if as_of else _R["all_records"]
+    need = need_text(rules)
     with atomic_dir(out, owned=_is_roster_file) as tmp:
         for group in class_groups(status):
             cls, g, base = group.label, group.students, group.name
@@ -158,14 +179,16 @@ def write_rosters(
             table.attrs["formats"] = _formats(table, rules)
             write_csv(table, tmp / f"{base}.csv", bom=True)
             failing = int((~g["all_passed"]).sum())
-            title = f"{cls} 學生自主學習畢業門檻「通過 / 未通過」清冊（{rules.term}，{stamp}）"
-            note = (
-                f"門檻：{need}；未通過 {failing} 人 / 共 {len(g)} 人。{PERSONAL_DATA_NOTE}"
-                "（各項數值在隱藏的工作表「數值」，取消隱藏即可排序）"
+            title = _R["title"].format(cls=cls, term=rules.term, stamp=stamp)
+            note = _R["note"].format(
+                need=need,
+                failing=f"{failing:,}",
+                students=f"{len(g):,}",
+                personal=PERSONAL_DATA_NOTE,
+                sheet=_R["values_sheet"],
             )
-            wb = _roster_workbook(
-                table, rules, title=title, note=note, header=f"{cls}　{rules.term}", stamp=stamp
-            )
+            header = _R["header"].format(cls=cls, term=rules.term)
+            wb = _roster_workbook(table, rules, title=title, note=note, header=header, stamp=stamp)
             save_workbook(wb, tmp / f"{base}.xlsx")
             written.append(out / f"{base}.xlsx")
     return written
@@ -192,7 +215,7 @@ def _roster_workbook(
     values.attrs = {"formats": table.attrs.get("formats", {})}
     wb = Workbook()
     ws = wb.active
-    ws.title = "清冊"
+    ws.title = _R["roster_sheet"]
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=11)
     ws["A2"] = note
@@ -219,7 +242,7 @@ def _roster_workbook(
     ws.print_area = f"A3:{get_column_letter(len(shown.columns))}{max(ws.max_row, 3)}"
     ws.oddHeader.center.text = title
     # the amounts as numbers, to sort by: a sheet of its own, hidden so the roster prints alone
-    vs = wb.create_sheet("數值")
+    vs = wb.create_sheet(_R["values_sheet"])
     vs.sheet_state = "hidden"
     vs["A1"] = PERSONAL_DATA_NOTE
     vs["A1"].font = Font(bold=True, color="C00000")
@@ -232,7 +255,7 @@ def _print_setup(ws, header: str, stamp: str, *, one_page: bool) -> None:  # noq
     ws.oddHeader.left.text = header
     ws.oddHeader.right.text = stamp
     ws.oddFooter.left.text = PERSONAL_DATA_NOTE
-    ws.oddFooter.right.text = "第 &P 頁，共 &N 頁"
+    ws.oddFooter.right.text = _R["page"]
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0

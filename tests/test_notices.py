@@ -136,30 +136,34 @@ def test_plan_passed_once_missing_per_category(term114_2):
     rules = load_term_rules("114-2")
     st = na.student_status(na.load_students(s), na.load_records(r), as_of=FEB, rules=rules)
     plan = plan_notices(st, rules, FEB, lg.told_passed(sqlite3.connect(":memory:"), FEB))
-    got = plan.students.set_index("學號")
+    got = plan.students.set_index("student_id")
     assert list(got.index) == ["A1", "A2", "A3", "B1", "B2"]
-    assert got.loc["A1", "結果"] == "通過" and "通過：日後不重複發放" in got.loc["A1", "通知內容"]
-    assert got.loc["A2", "結果"] == "未通過" and got.loc["A2", "證照尚缺"] == "1 張"
-    assert got.loc["A2", "抗壓尚缺"] == "已通過"
-    assert got.loc["A3", "抗壓尚缺"] == "0.5 小時" and got.loc["A3", "社會接軌尚缺"] == "24 小時"
-    assert got.loc["B1", "社會接軌尚缺"] == "0.5 小時"
-    text = got.loc["A3", "通知內容"]
+    assert got.loc["A1", "result"] == "passed" and "通過：日後不重複發放" in got.loc["A1", "text"]
+    assert got.loc["A2", "result"] == "not_passed"
+    assert got.loc["A2", "certificate_missing"] == "1 張"
+    assert got.loc["A2", "resilience_missing"] == "已通過"
+    assert got.loc["A3", "resilience_missing"] == "0.5 小時"
+    assert got.loc["A3", "engagement_missing"] == "24 小時"
+    assert got.loc["B1", "engagement_missing"] == "0.5 小時"
+    assert got.loc["B1", "short"] == ("engagement",)
+    text = got.loc["A3", "text"]
     assert "抗壓 0.5 小時；精進 3 小時；社會接軌 24 小時；證照 1 張" in text
     assert "須於115年6月1日前完成" in text and "115年2月27日" in text
     assert text.endswith(
         "（承辦單位 抗壓：教務處、精進：圖書館、社會接軌：學務處、證照：研發處）。"
     )
-    assert got.loc["B1", "通知內容"].endswith("（承辦單位 社會接軌：學務處）。")
-    assert set(got["完成期限"]) == {"115年6月1日"}
+    assert got.loc["B1", "text"].endswith("（承辦單位 社會接軌：學務處）。")
+    assert set(got["deadline"]) == {"115年6月1日"}
     # Told 通過 before: left out if still passing, reported (not re-notified) if not.
     told = lg.told_passed(sqlite3.connect(":memory:"), FEB)
     told.loc[0] = ["A1", "114-1", "2025-12-26"]
     told.loc[1] = ["A3", "114-1", "2025-12-26"]
     plan = plan_notices(st, rules, FEB, told)
-    assert "A1" not in set(plan.students["學號"]) and "A3" not in set(plan.students["學號"])
-    assert list(plan.already_told["學號"]) == ["A1"]
-    assert list(plan.regressed["學號"]) == ["A3"]
-    assert plan.regressed.loc[0, "尚缺"].startswith("抗壓 0.5 小時")
+    assert "A1" not in set(plan.students["student_id"])
+    assert "A3" not in set(plan.students["student_id"])
+    assert list(plan.already_told["student_id"]) == ["A1"]
+    assert list(plan.regressed["student_id"]) == ["A3"]
+    assert plan.regressed.loc[0, "missing"].startswith("抗壓 0.5 小時")
 
 
 def test_monthly_cycle_told_once_ledger_idempotent(term114_2, tmp_path, no_browser):

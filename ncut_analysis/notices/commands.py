@@ -1,0 +1,231 @@
+"""The ``notices`` and ``send`` commands: their options and what they print (in Chinese).
+
+Exit status: 0 when every message was sent (or nothing was to be sent: a dry run), 1 when some
+failed or are uncertain (listed), 2 for bad input or options (``cli.main``). The options' help
+is kept in English like the rest of the CLI; what the office reads is from
+``label_tables/notices.toml`` ``[notices_cli]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+
+__all__ = ["add_parsers", "EXIT_SOME_FAILED"]
+
+EXIT_SOME_FAILED = 1
+_ENV = {
+    "smtp_host": "NCUT_SMTP_HOST",
+    "smtp_port": "NCUT_SMTP_PORT",
+    "smtp_security": "NCUT_SMTP_SECURITY",
+    "smtp_user": "NCUT_SMTP_USER",
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of at least 1")
+    return n
+
+
+def _positive(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = 0.0
+    if not x > 0 or x != x or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: a number above 0 (messages a minute)")
+    return x
+
+
+def _smtp_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--smtp-host", help="the school's SMTP server (or $NCUT_SMTP_HOST)")
+    sp.add_argument("--smtp-port", type=_positive_int, help="its port (default 587/465/25)")
+    sp.add_argument(
+        "--smtp-security",
+        choices=("starttls", "ssl", "none"),
+        help="STARTTLS (default), SSL, or none (a server on this machine only)",
+    )
+    sp.add_argument(
+        "--smtp-user",
+        help="the user to log in as; the password from $NCUT_SMTP_PASSWORD or the system keyring",
+    )
+    sp.add_argument("--sender", help="the From address (default: the contacts file's sender row)")
+    sp.add_argument("--limit", type=_positive_int, help="send at most N messages (a first trial)")
+    sp.add_argument("--rate", type=_positive, help="at most R messages a minute")
+    sp.add_argument(
+        "--resend-uncertain",
+        action="store_true",
+        help="send again the messages a killed run left uncertain (the server may have them)",
+    )
+
+
+def add_parsers(
+    add: Callable[[str, Callable, str], argparse.ArgumentParser], rules_dir_help: str
+) -> None:
+    """The ``notices`` and ``send`` sub-commands, through ``cli``'s ``add``."""
+    sp = add(
+        "notices",
+        cmd_notices,
+        "the notices of an as-of date: department heads', advisors' and offices' files, the "
+        "students' mail merge, one e-mail per recipient (.eml; --send sends them) and a "
+        "summary, recorded in the ledger",
+    )
+    sp.add_argument("--term", required=True, help="academic term YYY-S, e.g. 114-2")
+    sp.add_argument("--as-of", required=True, help="the notice's date (ISO or ROC date)")
+    sp.add_argument("--students", help="students file (default: the shipped data of the term)")
+    sp.add_argument("--records", help="activity records file (default: the shipped data)")
+    sp.add_argument(
+        "--contacts",
+        help="the school's contacts file (role, department, class, office, student id, name, "
+        "e-mail; headers as rules/columns.toml [contacts]; default: the shipped one with the "
+        "shipped data)",
+    )
+    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    sp.add_argument(
+        "--backfill",
+        action="store_true",
+        help="record a notice dated before the ledger's latest one (refused without it)",
+    )
+    sp.add_argument("--rules-dir", help=rules_dir_help)
+    sp.add_argument("--out", required=True, help="output folder for this notice")
+    sp.add_argument(
+        "--send", action="store_true", help="send the messages (default: a dry run, .eml only)"
+    )
+    _smtp_options(sp)
+
+    sp = add(
+        "send",
+        cmd_send,
+        "send the messages of a finished notices folder that are not sent yet (a rerun sends "
+        "only what is left)",
+    )
+    sp.add_argument("--run", dest="run_dir", required=True, help="the notices folder (--out)")
+    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    _smtp_options(sp)
+
+
+def _settings(a: argparse.Namespace):  # noqa: ANN202 - send.SmtpSettings
+    from ..labels import LABELS
+    from .send import SendError, SmtpSettings
+
+    def opt(name: str) -> str | None:
+        return getattr(a, name) or os.environ.get(_ENV[name]) or None
+
+    host = opt("smtp_host")
+    if not host:
+        raise SendError(LABELS["notices_error"]["no_host"])
+    port = opt("smtp_port")
+    try:
+        port = int(port) if port else None
+    except ValueError:
+        raise SendError(f"{_ENV['smtp_port']}={port!r}") from None
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=opt("smtp_security") or "starttls",
+        user=opt("smtp_user") or "",
+    )
+
+
+def cmd_notices(a: argparse.Namespace) -> None:
+    from ..labels import LABELS
+    from .run import run_notices, send_folder
+
+    from ..cli import _pair  # the CLI's one rule: --students and --records go together
+
+    t = LABELS["notices_cli"]
+    _pair(a)
+    settings = _settings(a) if a.send else None  # a bad server option stops before the run
+    res = run_notices(  # a PrintError, like every package error, is exit 2 in main
+        term=a.term,
+        as_of=a.as_of,
+        out=a.out,
+        students=a.students,
+        records=a.records,
+        ledger=a.ledger,
+        backfill=a.backfill,
+        contacts=a.contacts,
+        sender=a.sender,
+    )
+    print(res.population)
+    print(
+        t["wrote"].format(
+            out=a.out,
+            departments=f"{res.departments:,}",
+            classes=f"{res.classes:,}",
+            offices=f"{res.offices:,}",
+            students=f"{res.passed + res.not_passed:,}",
+            passed=f"{res.passed:,}",
+            not_passed=f"{res.not_passed:,}",
+            told=f"{res.already_told:,}",
+        )
+    )
+    if res.regressed:
+        print(t["regressed"].format(n=f"{res.regressed:,}"))
+    print(
+        t["unchanged"].format(term=a.term, as_of=a.as_of, ledger=res.ledger)
+        if res.run_id is None
+        else t["recorded"].format(ledger=res.ledger)
+    )
+    _print_mail(res)
+    if not a.send:
+        if any(res.messages.values()):
+            print(t["dry_run"].format(out=a.out))
+        return
+    result = send_folder(a.out, ledger=res.ledger, settings=settings, sender=a.sender,
+                         limit=a.limit, rate=a.rate, resend_uncertain=a.resend_uncertain)  # fmt: skip
+    _finish(result)
+
+
+def _print_mail(res) -> None:  # noqa: ANN001
+    from ..labels import LABELS
+
+    t, kinds = LABELS["notices_cli"], LABELS["notices_kind"]
+    if not any(res.messages.values()) and not res.no_address:
+        return
+    counts = t["sep"].join(
+        t["kind_count"].format(kind=kinds[k], n=f"{n:,}") for k, n in res.messages.items()
+    )
+    print(t["messages"].format(counts=counts))
+    if res.no_address:
+        print(t["no_address"].format(n=f"{len(res.no_address):,}"))
+        for kind, name, value in res.no_address:
+            print(t["no_address_line"].format(kind=kind, name=name, value=value or t["empty"]))
+
+
+def cmd_send(a: argparse.Namespace) -> None:
+    from .run import send_folder
+
+    result = send_folder(
+        a.run_dir,
+        ledger=a.ledger,
+        settings=_settings(a),
+        sender=a.sender,
+        limit=a.limit,
+        rate=a.rate,
+        resend_uncertain=a.resend_uncertain,
+    )
+    _finish(result)
+
+
+def _finish(result) -> None:  # noqa: ANN001 - send.SendResult
+    """Print what was sent, failed, uncertain and left; exit 1 when something needs a look."""
+    from ..labels import LABELS
+
+    t = LABELS["notices_cli"]
+    print(t["sent"].format(n=f"{len(result.sent):,}"))
+    for mid, why in result.failed.items():
+        print(t["failed_line"].format(message=mid, why=why))
+    for mid in result.uncertain:
+        print(t["uncertain_line"].format(message=mid))
+    if result.left:
+        print(t["left"].format(n=f"{len(result.left):,}"))
+    if result.failed or result.uncertain:
+        print(t["rerun"])
+        raise SystemExit(EXIT_SOME_FAILED)
