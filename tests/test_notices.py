@@ -28,6 +28,10 @@ FEB, MAR = dt.date(2026, 2, 27), dt.date(2026, 3, 31)
 
 @pytest.fixture
 def term114_2(tmp_path: Path) -> tuple[Path, Path]:
+    return make_term114_2(tmp_path)
+
+
+def make_term114_2(tmp_path: Path) -> tuple[Path, Path]:
     """化材四甲 and 機械四甲, seniors (cohort 111, 日四技) of 114-2, by hand:
 
     A1 甲生: all four by 2026-01-10 -> 通過 at 02-27, then never listed again.

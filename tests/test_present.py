@@ -262,7 +262,9 @@ def test_a_version_1_ledger_keeps_working_and_is_migrated(tmp_path):
         counts=counts,
     )  # fmt: skip
     con.execute("COMMIT")
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (str(lg.SCHEMA_VERSION),)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(lg.SCHEMA_VERSION),
+    )
     rows = con.execute(
         "SELECT scope, college, department, category, students, passed FROM counts "
         "WHERE run_id = 1 ORDER BY scope, category"

@@ -134,10 +134,9 @@ def _settings(a: argparse.Namespace):  # noqa: ANN202 - send.SmtpSettings
 
 
 def cmd_notices(a: argparse.Namespace) -> None:
+    from ..cli import _pair  # the CLI's one rule: --students and --records go together
     from ..labels import LABELS
     from .run import run_notices, send_folder
-
-    from ..cli import _pair  # the CLI's one rule: --students and --records go together
 
     t = LABELS["notices_cli"]
     _pair(a)

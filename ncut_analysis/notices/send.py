@@ -96,12 +96,16 @@ def _connect(settings: SmtpSettings, secret: str | None) -> smtplib.SMTP:
         )
     else:
         smtp = smtplib.SMTP(settings.host, settings.real_port, timeout=settings.timeout)
-    smtp.ehlo()
-    if settings.security == "starttls":
-        smtp.starttls(context=context)
+    try:
         smtp.ehlo()
-    if settings.user:
-        smtp.login(settings.user, secret or "")
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.user:
+            smtp.login(settings.user, secret or "")
+    except BaseException:
+        smtp.close()  # no half-open connection left to the server
+        raise
     return smtp
 
 
