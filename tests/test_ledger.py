@@ -88,3 +88,81 @@ def test_add_run_needs_the_callers_transaction(tmp_path):
             program="日四技", cohort=111, students_file="", records_file="", out_dir="",
             notices=pd.DataFrame([notice("passed", "A1")]), counts=counts(1, 1),
         )  # fmt: skip
+
+
+# A version-2 ledger as the previous release wrote it: its CHECK knows four notice kinds and it
+# has no messages table.
+_V2 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (run_id INTEGER PRIMARY KEY, term TEXT NOT NULL, as_of TEXT NOT NULL,
+    run_at TEXT NOT NULL, program TEXT NOT NULL, cohort INTEGER NOT NULL,
+    students_file TEXT NOT NULL, records_file TEXT NOT NULL, out_dir TEXT NOT NULL,
+    UNIQUE (term, as_of));
+CREATE TABLE notices (run_id INTEGER NOT NULL REFERENCES runs (run_id), term TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('passed', 'not_passed', 'department', 'advisor')),
+    recipient TEXT NOT NULL, department TEXT NOT NULL, class TEXT NOT NULL,
+    detail TEXT NOT NULL, PRIMARY KEY (term, as_of, kind, recipient));
+CREATE INDEX notices_by_student ON notices (recipient, kind, as_of);
+CREATE TABLE counts (run_id INTEGER NOT NULL REFERENCES runs (run_id),
+    scope TEXT NOT NULL CHECK (scope IN ('school', 'department')), college TEXT NOT NULL,
+    department TEXT NOT NULL, category TEXT NOT NULL, students INTEGER NOT NULL,
+    passed INTEGER NOT NULL, PRIMARY KEY (run_id, scope, college, department, category));
+INSERT INTO meta VALUES ('schema_version', '2');
+INSERT INTO runs VALUES (1, '114-1', '2025-12-26', '2025-12-26T08:00:00+00:00', '日四技', 111,
+    's', 'r', 'o');
+INSERT INTO notices VALUES (1, '114-1', '2025-12-26', 'passed', 'A1', '化材', '化材四甲', '');
+INSERT INTO counts VALUES (1, 'school', '', '', 'all', 3, 1);
+"""
+
+
+def test_a_version_2_ledger_keeps_working_and_takes_office_notices_and_messages(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(_V2)
+    lg.check_ledger(path)  # an older schema is read, not refused
+    con = lg.open_ledger(path)
+    assert list(lg.told_passed(con, dt.date(2026, 1, 1))["student_id"]) == ["A1"]
+    con.execute("BEGIN IMMEDIATE")
+    run_id = lg.add_run(
+        con, term="114-2", as_of=dt.date(2026, 2, 27), run_at=dt.datetime(2026, 2, 27, tzinfo=dt.UTC),
+        program="日四技", cohort=111, students_file="s", records_file="r", out_dir=str(tmp_path),
+        notices=pd.DataFrame([notice("office", "教務處"), notice("passed", "A2")]),
+        counts=counts(3, 2),
+    )  # fmt: skip
+    lg.queue_messages(con, run_id, pd.DataFrame([{
+        "message_id": "114-2/2026-02-27/office/教務處", "kind": "office", "recipient": "教務處",
+        "address": "academic@example.edu", "eml": "mail/office.eml"}]))  # fmt: skip
+    con.execute("COMMIT")
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(lg.SCHEMA_VERSION),
+    )
+    kinds = con.execute("SELECT kind, recipient FROM notices ORDER BY as_of, kind").fetchall()
+    assert kinds == [("passed", "A1"), ("office", "教務處"), ("passed", "A2")]
+    states = lg.message_states(con, run_id)
+    assert list(states["state"]) == ["queued"] and list(states["attempts"]) == [0]
+    lg.mark_message(con, "114-2/2026-02-27/office/教務處", "sending")
+    lg.mark_message(con, "114-2/2026-02-27/office/教務處", "sent", "250 OK")
+    assert lg.message_states(con, run_id).iloc[0][["state", "reply", "attempts"]].tolist() == [
+        "sent", "250 OK", 1]  # fmt: skip
+    assert lg.pending_messages(con, run_id).empty
+    assert lg.find_run_by_folder(con, tmp_path)["run_id"] == run_id
+    con.close()
+    lg.check_ledger(path)
+
+
+def test_the_notice_kinds_come_from_the_one_table_of_recipient_kinds(tmp_path):
+    from ncut_analysis.notices.kinds import KINDS, NOTICE_KINDS
+
+    assert lg.KINDS == NOTICE_KINDS == ("department", "advisor", "office", "passed", "not_passed")
+    assert {k.code for k in KINDS} == {"department", "advisor", "office", "student"}
+    con = lg.open_ledger(tmp_path / "l.sqlite")
+    con.execute("BEGIN IMMEDIATE")
+    with pytest.raises(ValueError, match="unknown notice kind"):
+        lg.add_run(
+            con, term="114-2", as_of=dt.date(2026, 2, 27), run_at=dt.datetime.now(dt.UTC),
+            program="日四技", cohort=111, students_file="", records_file="", out_dir="",
+            notices=pd.DataFrame([notice("principal", "x")]), counts=counts(1, 1),
+        )  # fmt: skip
+    con.execute("ROLLBACK")
+    con.close()

@@ -513,3 +513,30 @@ def test_a_class_name_two_departments_share_is_two_classes(tmp_path, no_browser)
     con.close()
     assert got == [("CON/四年乙班", "CON", "四年乙班"), ("化材/四年甲班", "化材", "四年甲班"),
                    ("機械/四年甲班", "機械", "四年甲班")]  # fmt: skip
+
+
+def test_a_five_category_term_gives_aesthetics_its_own_office_list_and_count(tmp_path, no_browser):
+    # 113-1 (before 美學 joined 社會接軌): A has 2 h 美學, B none. 藝術中心, the office of 美學,
+    # gets its own list with B alone; the summary and the ledger count 美學 on its own.
+    from .test_report import PRE_113_2
+
+    rules = write(tmp_path / "113-1.toml", PRE_113_2)
+    s = write(tmp_path / "s.csv", "\n".join([STUDENT_HEADER, "A,甲,工程學院,化材,化材四甲,110,日四技",
+                                             "B,乙,工程學院,化材,化材四甲,110,日四技"]) + "\n")  # fmt: skip
+    rec = ["student_id,category,amount,date"]
+    for sid in "AB":
+        rec += [f"{sid},抗壓,3,2024-05-01", f"{sid},精進,3,2024-05-01", f"{sid},證照,1,2024-05-01"]
+    rec += ["A,社會接軌,22,2024-05-01", "A,美學,2,2024-06-01", "B,社會接軌,24,2024-05-01"]
+    r = write(tmp_path / "r.csv", "\n".join(rec) + "\n")
+    res = run_notices(term=str(rules), as_of="2024-12-13", students=s, records=r,
+                      ledger=tmp_path / "l.sqlite", out=tmp_path / "o")  # fmt: skip
+    assert res.offices == 5  # every office gets its list, an empty one too
+    office = rows(tmp_path / "o" / "offices" / "藝術中心.csv")
+    assert [(x["學號"], x["尚缺"]) for x in office] == [("B", "美學 2 小時")]
+    assert rows(tmp_path / "o" / "offices" / "學務處.csv") == []  # 22 h is enough in 113-1
+    mail = rows(tmp_path / "o" / "students.csv")
+    assert [(x["學號"], x["美學尚缺"]) for x in mail] == [("A", "已通過"), ("B", "2 小時")]
+    summary = (tmp_path / "o" / "summary.html").read_text(encoding="utf-8")
+    assert '<th class="num">美學</th>' in summary
+    hist = lg.ledger_history(tmp_path / "l.sqlite")
+    assert hist.loc[hist["level"] == "total", "aesthetics_passed"].tolist() == [1]
