@@ -121,25 +121,9 @@ def template_env():  # noqa: ANN202
     )
 
 
-def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict) -> dict:
-    rules, here = ctx.rules, _row_of(ctx.counts, dept)
-    school = _row_of(ctx.counts, "")
-    versus = []
-    for c in rules.result_categories:
-        h, hs = _hundredths(here, c), _hundredths(school, c)
-        gap, gap_class = _points(h - hs)
-        versus.append(
-            {
-                "label": _category_label(c, rules),
-                "passed": int(here[f"{c}_passed"]),
-                "students": int(here["students"]),
-                "rate": _pct(h),
-                "school_rate": _pct(hs),
-                "gap": gap,
-                "gap_class": gap_class,
-            }
-        )
-    change, previous = [], None
+def _change(ctx: Context, dept: str, here: pd.Series) -> tuple[dict | None, list[dict]]:
+    """The department's change since the previous notice: (that notice, a row per category)."""
+    rules, change, previous = ctx.rules, [], None
     before = _row_of(ctx.previous_counts, dept) if ctx.previous_counts is not None else None
     if before is not None:
         previous = {
@@ -162,6 +146,28 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
                     "change_class": cls,
                 }
             )
+    return previous, change
+
+
+def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict) -> dict:
+    rules, here = ctx.rules, _row_of(ctx.counts, dept)
+    school = _row_of(ctx.counts, "")
+    versus = []
+    for c in rules.result_categories:
+        h, hs = _hundredths(here, c), _hundredths(school, c)
+        gap, gap_class = _points(h - hs)
+        versus.append(
+            {
+                "label": _category_label(c, rules),
+                "passed": int(here[f"{c}_passed"]),
+                "students": int(here["students"]),
+                "rate": _pct(h),
+                "school_rate": _pct(hs),
+                "gap": gap,
+                "gap_class": gap_class,
+            }
+        )
+    previous, change = _change(ctx, dept, here)
     classes = []
     for cls_name in sorted(dict.fromkeys(status["class"]), key=class_key):
         g = status[(status["class"] == cls_name).to_numpy()]
@@ -221,26 +227,10 @@ def advisor_page(ctx: Context, cls_name: str, status: pd.DataFrame) -> dict:
     }
 
 
-def summary_page(
-    ctx: Context,
-    plan: NoticePlan,
-    *,
-    produced: list[dict],
-    outside: int,
-    ledger: Path,
-    ledger_status: str,
-    warnings: list[str],
-    mail: dict,
-) -> dict:
-    """The summary: what was produced (``produced``), who was left out and why, the counts by
-    department, and ``mail``: messages per kind and the recipients without a usable address."""
+def _count_rows(ctx: Context, plan: NoticePlan) -> list[dict]:
+    """The summary's table: per department (and the school), pass counts and rates, and the
+    students told now and before."""
     rules = ctx.rules
-    population = _PAGE["population"].format(program=rules.program, cohort=rules.senior_cohort)
-    left_out = [
-        {"why": _PAGE["left_told"], "count": f"{len(plan.already_told):,}"},
-        {"why": _PAGE["left_regressed"], "count": f"{len(plan.regressed):,}"},
-        {"why": _PAGE["left_outside"].format(population=population), "count": f"{outside:,}"},
-    ]
     told = plan.already_told["department"].value_counts()
     notified = plan.students.groupby("department")["result"].value_counts()
     counts = []
@@ -266,6 +256,30 @@ def summary_page(
                 "cells": [*rates, *(f"{n:,}" for n in now), f"{told_n:,}"],
             }
         )
+    return counts
+
+
+def summary_page(
+    ctx: Context,
+    plan: NoticePlan,
+    *,
+    produced: list[dict],
+    outside: int,
+    ledger: Path,
+    ledger_status: str,
+    warnings: list[str],
+    mail: dict,
+) -> dict:
+    """The summary: what was produced (``produced``), who was left out and why, the counts by
+    department, and ``mail``: messages per kind and the recipients without a usable address."""
+    rules = ctx.rules
+    population = _PAGE["population"].format(program=rules.program, cohort=rules.senior_cohort)
+    left_out = [
+        {"why": _PAGE["left_told"], "count": f"{len(plan.already_told):,}"},
+        {"why": _PAGE["left_regressed"], "count": f"{len(plan.regressed):,}"},
+        {"why": _PAGE["left_outside"].format(population=population), "count": f"{outside:,}"},
+    ]
+    counts = _count_rows(ctx, plan)
     return {
         **ctx.common(),
         "title": _PAGE["summary_title"].format(term=rules.term, as_of=ctx.as_of.isoformat()),

@@ -135,6 +135,40 @@ def _hand_over(
 _GONE = (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, OSError)
 
 
+def _send_one(
+    con: sqlite3.Connection,
+    smtp: smtplib.SMTP,
+    sender: str,
+    mid: str,
+    address: str,
+    data: bytes,
+    result: SendResult,
+) -> bool:
+    """Hand one message over, recording ``sending`` before and the outcome after; False when
+    the server went away (the message is failed before DATA, uncertain after)."""
+    lg.mark_message(con, mid, "sending")
+    stage: list[str] = []
+    try:
+        ok, reply = _hand_over(smtp, sender, address, data, stage)
+    except smtplib.SMTPDataError as exc:
+        ok, reply = False, _reply(exc.smtp_code, exc.smtp_error)
+    except _GONE as exc:
+        if stage:  # the server may have taken it: uncertain, left in sending
+            result.uncertain.append(mid)
+            return False
+        # before DATA the server has not taken it: failed, sent again by the next run
+        why = _ERR["gone"].format(why=type(exc).__name__)
+        lg.mark_message(con, mid, "failed", why)
+        result.failed[mid] = why
+        return False
+    lg.mark_message(con, mid, "sent" if ok else "failed", reply)
+    if ok:
+        result.sent.append(mid)
+    else:
+        result.failed[mid] = reply
+    return True
+
+
 def send_run(
     con: sqlite3.Connection,
     run_id: int,
@@ -170,35 +204,17 @@ def send_run(
             _ERR["connect"].format(host=settings.host, port=settings.real_port, why=why)
         ) from None
     try:
+        ids = todo["message_id"].tolist()
         for i, (mid, address, eml) in enumerate(
             todo[["message_id", "address", "eml"]].itertuples(index=False, name=None)
         ):
             if i and gap:
                 time.sleep(gap)
-            data = (folder / eml).read_bytes()
-            lg.mark_message(con, mid, "sending")
-            stage: list[str] = []
-            try:
-                ok, reply = _hand_over(smtp, sender, address, data, stage)
-            except smtplib.SMTPDataError as exc:
-                ok, reply = False, _reply(exc.smtp_code, exc.smtp_error)
-            except _GONE as exc:
-                result.left += todo["message_id"].tolist()[i + 1 :]
-                if stage:  # the server may have taken it: uncertain, left in sending
-                    result.uncertain.append(mid)
-                    break
-                # before DATA the server has not taken it: failed, sent again by the next run
-                why = _ERR["gone"].format(why=type(exc).__name__)
-                lg.mark_message(con, mid, "failed", why)
-                result.failed[mid] = why
+            if not _send_one(con, smtp, sender, mid, address, (folder / eml).read_bytes(), result):
+                result.left += ids[i + 1 :]  # the server went away: the rest wait for a rerun
                 break
-            lg.mark_message(con, mid, "sent" if ok else "failed", reply)
-            if ok:
-                result.sent.append(mid)
-            else:
-                result.failed[mid] = reply
             if progress:
-                progress(mid, reply)
+                progress(mid, result.failed.get(mid, ""))
     finally:
         try:
             smtp.quit()
