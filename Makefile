@@ -28,9 +28,9 @@ slides: $(STAMP)  ## slide PNG/SVG charts and deck.pptx for the term (outputs/sl
 	$(BIN)/ncut-analysis slides --term 114-1 --out outputs/slides/114-1
 	$(BIN)/ncut-analysis slides --kind admission --year 109 --out outputs/slides/admission_109
 
-notices: $(STAMP)  ## the notice cycle on the shipped 114-1 data (week 8, week 16), ledger outputs/notices.sqlite
-	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-10-31 --out outputs/notices/114-1/2025-10-31
-	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-12-26 --out outputs/notices/114-1/2025-12-26
+notices: $(STAMP)  ## the notice cycle on the shipped 114-1 data (week 8, week 16), ledger outputs/notices.sqlite; e-mails as .eml only (a dry run)
+	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-10-31 --contacts data/114-1/contacts.csv --out outputs/notices/114-1/2025-10-31
+	$(BIN)/ncut-analysis notices --term 114-1 --as-of 2025-12-26 --contacts data/114-1/contacts.csv --out outputs/notices/114-1/2025-12-26
 
 lab: $(STAMP)  ## JupyterLab on the notebooks (explorers included)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
