@@ -327,6 +327,11 @@ def test_send_without_password_or_server_exit_2(term114_2, tmp_path, no_browser,
     for bad in (["--limit", "0"], ["--rate", "-1"], ["--smtp-security", "tls"]):
         res = send(tmp_path, smtp, *bad)
         assert res.returncode == 2 and bad[0] in res.stderr
+    s, r = term114_2
+    res = run_cli("notices", "--term", "114-2", "--as-of", "2026-02-27", "--students", s,
+                  "--records", r, "--ledger", tmp_path / "x.sqlite", "--out", tmp_path / "x",
+                  "--send", "--smtp-host", "127.0.0.1")  # fmt: skip
+    assert res.returncode == 2 and "--contacts" in res.stderr and not (tmp_path / "x").exists()
     res = run_cli("send", "--run", tmp_path, "--ledger", tmp_path / "l.sqlite",
                   "--smtp-host", "127.0.0.1")  # fmt: skip
     assert res.returncode == 2 and "notices" in res.stderr

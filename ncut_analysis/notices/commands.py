@@ -141,6 +141,12 @@ def cmd_notices(a: argparse.Namespace) -> None:
     t = LABELS["notices_cli"]
     _pair(a)
     settings = _settings(a) if a.send else None  # a bad server option stops before the run
+    if a.send and not a.contacts:
+        from .run import default_contacts
+        from .send import SendError
+
+        if a.students or not default_contacts(a.term).is_file():
+            raise SendError(LABELS["notices_error"]["no_contacts"])
     res = run_notices(  # a PrintError, like every package error, is exit 2 in main
         term=a.term,
         as_of=a.as_of,
@@ -178,7 +184,8 @@ def cmd_notices(a: argparse.Namespace) -> None:
             print(t["dry_run"].format(out=a.out))
         return
     result = send_folder(a.out, ledger=res.ledger, settings=settings, sender=a.sender,
-                         limit=a.limit, rate=a.rate, resend_uncertain=a.resend_uncertain)  # fmt: skip
+                         limit=a.limit, rate=a.rate, resend_uncertain=a.resend_uncertain,
+                         run_id=res.recorded_run)  # fmt: skip
     _finish(result)
 
 

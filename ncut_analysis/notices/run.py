@@ -488,8 +488,10 @@ def send_folder(
     limit: int | None = None,
     rate: float | None = None,
     resend_uncertain: bool = False,
+    run_id: int | None = None,
 ):  # noqa: ANN201 - send.SendResult
-    """The send stage on a finished run folder: its messages in the ledger not yet sent."""
+    """The send stage on a finished run folder: its messages in the ledger not yet sent (the
+    ledger's run written into ``out``, or ``run_id``)."""
     from ..paths import outputs_dir
     from .send import send_run
 
@@ -498,7 +500,7 @@ def send_folder(
     lg.check_ledger(ledger_path)
     con = lg.open_ledger(ledger_path)
     try:
-        run = lg.find_run_by_folder(con, out)
+        run = {"run_id": run_id} if run_id is not None else lg.find_run_by_folder(con, out)
         if run is None or not (out / "mail").is_dir():
             raise _input_error(str(out), None, _ERR["no_run"].format(ledger=ledger_path))
         if not sender:
