@@ -397,7 +397,7 @@ def test_pdfs_render_with_the_chinese_names(term114_2, tmp_path):
     run(term114_2, tmp_path, MAR)
     out = tmp_path / MAR.isoformat()
     pdfs = sorted(out.rglob("*.pdf"))
-    assert len(pdfs) == 5  # 2 departments, 2 classes, the summary
+    assert len(pdfs) == 9  # 2 departments, 2 classes, 4 offices, the summary
     for pdf in pdfs:
         png = tmp_path / "png" / pdf.stem
         png.parent.mkdir(exist_ok=True)
@@ -415,6 +415,10 @@ def test_pdfs_render_with_the_chinese_names(term114_2, tmp_path):
     assert all(n in roster for n in ("甲生", "乙生", "丙生")) and "含個人資料" in roster
     assert "丁生" in _pdftotext(out / "advisors" / "機械四甲.pdf")
     assert "本次摘要" in _pdftotext(out / "summary.pdf")
+    # 學務處's list (社會接軌) at 03-31: A3 (24 h short), B1 (0.5 h), B2 (24 h); not A2 or A1
+    office = _pdftotext(out / "offices" / "學務處.pdf")
+    assert all(n in office for n in ("丙生", "丁生", "社會接軌 0.5 小時")) and "乙生" not in office
+    assert "含個人資料" in office
 
 
 @pytest.mark.slow
