@@ -14,8 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, say
 from .headers import clean_text
+from .labels import LABELS
 
 __all__ = [
     "Bad",
@@ -127,10 +128,11 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
 _SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
 _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
-_WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-_DATE_HELP = (
-    "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212, 114年12月12日)"
-)
+_WORDED_DATE = re.compile(LABELS["reading_patterns"]["worded_date"])
+
+
+def _say(code: str, **values: object) -> str:
+    return say("reading_parsing", code, **values)
 
 
 def _one_date(text: object) -> np.datetime64 | None:
@@ -153,7 +155,7 @@ def _date_parser(text: object) -> object:
     if text is None or not str(text).strip():
         return MISSING
     parsed = _one_date(text)
-    return Bad(_DATE_HELP) if parsed is None else parsed
+    return Bad(_say("not_a_date")) if parsed is None else parsed
 
 
 def decode_dates(
@@ -162,7 +164,7 @@ def decode_dates(
     """Dates (ISO and ROC, 民國), each distinct text parsed once, as datetime64[s] (NaT where
     missing), and the problems found, impossible days such as 2025-02-30 included. Columns
     already typed as dates (Parquet, Excel) are taken as they are."""
-    message = "missing date" if required else None
+    message = _say("missing_date") if required else None
     if isinstance(values, pa.ChunkedArray) and pa.types.is_temporal(values.type):
         values = values.to_pandas()
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
@@ -202,7 +204,7 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
         return value
     parsed = _one_date(value)
     if parsed is None:
-        raise InputError(what, [Problem(None, None, str(value), _DATE_HELP)])
+        raise InputError(what, [Problem(None, None, str(value), _say("not_a_date"))])
     return parsed.astype("datetime64[D]").astype(dt.date)
 
 
@@ -226,21 +228,21 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
             return MISSING
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             if abs(int(value)) >= _TOO_LARGE:
-                return Bad(f"too large (at most {_TOO_LARGE:,})")
+                return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
             return int(value) * scale
         if isinstance(value, (float, np.floating)):
             # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther
             # off, the number had more decimals than the scale holds.
             x = float(value) * scale
             if not np.isfinite(x):
-                return Bad("not a finite number")
+                return Bad(_say("not_finite"))
             if abs(float(value)) >= _TOO_LARGE:
-                return Bad(f"too large (at most {_TOO_LARGE:,})")
+                return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
             r = round(x)
             return (
                 int(r)
                 if abs(x - r) <= 1e-9 * max(1.0, abs(x))
-                else Bad(f"more than {decimals} decimals")
+                else Bad(_say("too_many_decimals", decimals=decimals))
             )
         t = clean_text(str(value))  # full-width １．５ is 1.5
         if not t:
@@ -248,14 +250,14 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
         try:
             d = Decimal(t)
         except InvalidOperation:
-            return Bad("not a number")
+            return Bad(_say("not_a_number"))
         if not d.is_finite():
-            return Bad("not a finite number")
+            return Bad(_say("not_finite"))
         if abs(d) >= _TOO_LARGE:  # (before scaling: 1e999999 would take long to expand)
-            return Bad(f"too large (at most {_TOO_LARGE:,})")
+            return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
         units = d * scale
         if units != units.to_integral_value():
-            return Bad(f"more than {decimals} decimals")
+            return Bad(_say("too_many_decimals", decimals=decimals))
         return int(units)
 
     def parse(value: object) -> object:
@@ -263,9 +265,9 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
         if not isinstance(units, int):
             return units
         if lo is not None and units < lo:
-            return Bad(f"{'negative' if lo == 0 else f'below {lo / scale:g}'} value")
+            return Bad(_say("negative") if lo == 0 else _say("below", lo=f"{lo / scale:,g}"))
         if hi is not None and units > hi:
-            return Bad(f"above {hi / scale:g}")
+            return Bad(_say("above", hi=f"{hi / scale:,g}"))
         return units
 
     return parse
@@ -294,7 +296,7 @@ def decode_fixed(
         column=column,
         index=index,
         fill=0,
-        missing="missing value" if required else None,
+        missing=_say("missing_value") if required else None,
         valid=valid,
     )
     return out, problems

@@ -53,9 +53,9 @@ def test_bad_input_exit_2_every_problem_no_traceback_no_output(tiny, tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     for needle in (
-        f"{bad}:2: column 'amount' value '-3'",
-        f"{bad}:3: column 'category' value '跑步'",
-        f"{bad}:4: column 'date' value '2025-02-30'",
+        f"{bad} 第 2 列，欄位「amount」，值「-3」",
+        f"{bad} 第 3 列，欄位「category」，值「跑步」",
+        f"{bad} 第 4 列，欄位「date」，值「2025-02-30」",
     ):
         assert needle in res.stderr
     assert out.read_text() == "previous run\n"  # nothing already there is lost
@@ -77,7 +77,7 @@ def test_missing_file_and_bad_as_of(tiny, tmp_path):
         res.returncode == 2
         and res.stderr.count("\n") == 1
         and "none.csv" in res.stderr
-        and "file not found" in res.stderr
+        and "找不到檔案" in res.stderr
     )
     res = run(
         "pass-rates",
@@ -101,7 +101,7 @@ def test_unknown_students_warned_on_stderr(tiny, tmp_path):
     )
     assert (
         res.returncode == 0
-        and "warning: 1 records of 1 students not in the students file" in res.stderr
+        and "警告：學生名單中沒有的 1 位學生，其 1 筆紀錄未計入" in res.stderr
     )
 
 
@@ -169,7 +169,7 @@ def test_unknown_term_is_a_clear_error(tiny, tmp_path):
         "--out",
         str(tmp_path / "o.csv"),
     )
-    assert res.returncode == 2 and "no rules file for term 109-2" in res.stderr
+    assert res.returncode == 2 and "沒有學期 109-2 的規則檔" in res.stderr
 
 
 def test_the_real_command_writes_what_the_in_process_call_writes(tiny, tmp_path):
