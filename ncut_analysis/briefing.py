@@ -158,6 +158,9 @@ def run_notebook(
             cwd=str(out_nb.parent),
             log_output=False,
             kernel_manager_class=_quiet_kernel_manager(),
+            # Written once at the end (and on a failure), not at every cell's start and end:
+            # the term briefing's notebook, charts included, was written 2 × its cells times.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         first = (exc.evalue or "").strip()
