@@ -108,9 +108,10 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
-    df["student_id"] = pd.arrays.ArrowStringArray(
-        normalize_ids(pa.chunked_array([pa.array(df["student_id"].array)]))
-    )
+    ids = pa.array(df["student_id"].array)  # (Arrow-backed: no copy; chunked as read)
+    if not isinstance(ids, pa.ChunkedArray):
+        ids = pa.chunked_array([ids])
+    df["student_id"] = pd.arrays.ArrowStringArray(normalize_ids(ids))
     # Rows whose id an earlier row already has; the ids listed more than once, every row. Arrow
     # counts the distinct ids first (one hash pass in C++): with none repeated, that is all.
     ids = df["student_id"]
