@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import InputError, Problem, joined, say
 from .headers import (
     HEADER_ROWS,
-    ZERO_WIDTH,
     Header,
     HeaderProblem,
     Shape,
@@ -34,6 +32,7 @@ from .headers import (
     is_units_row,
     spellings,
 )
+from .parsing import _trimmed
 
 __all__ = [
     "Problem",
@@ -622,72 +621,6 @@ def _prepared(table: pa.Table, name: str, shape: Shape) -> pa.Table:
     order = sorted(keep, key=lambda c: c not in coded)
     done = dict(zip(order, map_threads(prepare, order), strict=True))
     return pa.table({c: done[c] for c in keep})
-
-
-def _tidy(col: pa.ChunkedArray) -> bool:
-    """True when no value of a text column can be empty, have blanks around it or change under
-    NFKC: every value has a byte and every byte is printable ASCII or part of a CJK ideograph
-    (``_cjk_only``; blanks, ASCII or Unicode such as U+3000, are control, space or other
-    non-ASCII bytes). A few passes over the bytes, no copy; a column that fails it is cleaned
-    (``_trimmed``)."""
-    for ch in col.chunks:
-        if len(ch) == 0:
-            continue
-        _, offsets, data = ch.buffers()[:3]
-        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
-        off = np.frombuffer(
-            offsets, dtype=width, count=len(ch) + 1, offset=ch.offset * width.itemsize
-        )
-        starts, ends = off[:-1], off[1:]
-        if ch.null_count:
-            valid = ch.is_valid().to_numpy(zero_copy_only=False)
-            starts, ends = starts[valid], ends[valid]
-        if (ends <= starts).any():  # an empty cell
-            return False
-        used = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
-        if used.min() <= 0x20 or used.max() >= 0x7F and not _cjk_only(used):
-            return False
-    return True
-
-
-def _cjk_only(used: np.ndarray) -> bool:
-    """Whether text beyond ASCII is only CJK ideographs U+4000-U+9FFF (UTF-8 lead bytes
-    0xE4-0xE9), which NFKC leaves as they are and which hold no blank: names, departments and
-    classes as the school writes them. Full-width forms, compatibility ideographs, U+3000 and
-    zero-width characters have other lead bytes, and such a column is cleaned in full."""
-    return not ((used == 0x7F) | ((used >= 0xC0) & ((used < 0xE4) | (used > 0xE9)))).any()
-
-
-def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text as a person reads it (``headers.clean_text``): NFKC, no zero-width characters, no
-    surrounding blanks, empty cells as missing (other types as they are). A column of plain
-    printable ASCII (``_tidy``) is returned as it is, at the cost of one pass."""
-    if pa.types.is_dictionary(col.type):  # each chunk's distinct values cleaned, then spread
-        values = pa.chunked_array([ch.dictionary for ch in col.chunks], col.type.value_type)
-        if _tidy(values):
-            return col.cast(col.type.value_type)
-        return pa.chunked_array(
-            [pc.take(_clean(ch.dictionary), ch.indices) for ch in col.chunks],
-            col.type.value_type,
-        )
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or _tidy(col):
-        return col
-    # A column of few distinct values (college, department, class, program: a few hundred
-    # among a million rows) is cleaned once per distinct value, then spread back by index.
-    chunks = []
-    for ch in col.chunks:
-        enc = pc.dictionary_encode(ch) if len(ch) > 1000 else None
-        if enc is not None and len(enc.dictionary) * 4 <= len(ch):
-            chunks.append(pc.take(_clean(enc.dictionary), enc.indices))
-        else:
-            chunks.append(_clean(ch))
-    return pa.chunked_array(chunks, type=col.type)
-
-
-def _clean(col: pa.Array) -> pa.Array:
-    col = pc.replace_substring_regex(col, f"[{ZERO_WIDTH}]", "")
-    col = pc.utf8_trim_whitespace(pc.utf8_normalize(col, "NFKC"))
-    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 
 def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001

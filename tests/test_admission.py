@@ -359,6 +359,4 @@ def test_admission_command_bad_input(tmp_path):
     assert res.returncode == 2 and "--mode" in res.stderr and "「lottery」" in res.stderr
     bad = write(tmp_path / "m.csv", "applicant_id,program\nA,mechatronics\n")
     res = run("admission", "--applicants", str(bad), "--mode", "normal", "--out", str(out))
-    assert (
-        res.returncode == 2 and "欄位「written」" in res.stderr and "缺少欄位" in res.stderr
-    )
+    assert res.returncode == 2 and "欄位「written」" in res.stderr and "缺少欄位" in res.stderr

@@ -100,8 +100,7 @@ def test_unknown_students_warned_on_stderr(tiny, tmp_path):
         "pass-rates", "--students", str(s), "--records", str(r), "--out", str(tmp_path / "o.csv")
     )
     assert (
-        res.returncode == 0
-        and "警告：學生名單中沒有的 1 位學生，其 1 筆紀錄未計入" in res.stderr
+        res.returncode == 0 and "警告：學生名單中沒有的 1 位學生，其 1 筆紀錄未計入" in res.stderr
     )
 
 

@@ -258,3 +258,22 @@ def test_decode_gives_every_chunk_its_own_dictionary():
         missing=None,
     )
     assert out.tolist() == [v for i in range(200) for v in (-i, i)]
+
+
+def test_text_is_cleaned_unless_nfkc_cannot_change_it():
+    # Names, departments and classes of CJK ideographs and ASCII are kept as read (no copy);
+    # an ideographic space, a full-width letter or a zero-width character anywhere means the
+    # column is cleaned, as a dictionary-encoded one (Parquet's text) is.
+    import pyarrow as pa
+
+    from ncut_analysis.parsing import _trimmed
+
+    plain = pa.chunked_array([pa.array(["陳家宇", "化材四甲", "A1"])])
+    assert _trimmed(plain) is plain
+    messy = ["陳家宇\u3000", "ＡＢ", "化材\u200b四甲", "\u3000", None]
+    want = ["陳家宇", "AB", "化材四甲", None, None]
+    assert _trimmed(pa.chunked_array([pa.array(messy)])).to_pylist() == want
+    encoded = pa.chunked_array([pa.array(messy).dictionary_encode()])
+    assert _trimmed(encoded).to_pylist() == want
+    kept = pa.chunked_array([pa.array(["化材", "機械", "化材"]).dictionary_encode()])
+    assert _trimmed(kept).to_pylist() == ["化材", "機械", "化材"]

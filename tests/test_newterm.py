@@ -99,11 +99,7 @@ def test_new_term_command(tmp_path):
     assert res.returncode == 0, res.stderr
     assert load_term_rules("115-2", rules_dir=tmp_path).deadline == dt.date(2027, 6, 1)
     again = cli("new-term", "115-1", "--from", "114-2", env={"NCUT_RULES_DIR": str(tmp_path)})
-    assert (
-        again.returncode == 2
-        and "已經存在" in again.stderr
-        and "Traceback" not in again.stderr
-    )
+    assert again.returncode == 2 and "已經存在" in again.stderr and "Traceback" not in again.stderr
     nowhere = cli("new-term", "115-1", "--from", "114-2")
     assert nowhere.returncode == 2 and "--rules-dir" in nowhere.stderr
     missing = cli("new-term", "115-1", "--from", "109-1", "--rules-dir", str(tmp_path / "x"))
