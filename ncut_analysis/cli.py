@@ -382,9 +382,31 @@ class _Parser(argparse.ArgumentParser):
     (``錯誤：ncut-analysis rosters：缺少必要的選項 --out``), exit status 2, as every other bad
     option. argparse's own English is kept only for a mistake it words in a way not known here."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from .labels import LABELS
+
+        h = LABELS["messages_help"]
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = h["positionals"]
+        self._optionals.title = h["options"]
+        self.add_argument("-h", "--help", action="help", help=h["help"])
+
     def error(self, message: str) -> NoReturn:
         line = _say("error", message=_argparse_message(message))
         self.exit(EXIT_BAD_INPUT, _say("usage_error", line=line, prog=self.prog) + "\n")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """``--help`` with its usage line headed in Chinese (用法：)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
+        from .labels import LABELS
+
+        if prefix is None:
+            prefix = LABELS["messages_help"]["usage"]
+        super().add_usage(usage, actions, groups, prefix)
 
 
 # argparse's mistakes (Python 3.11-3.13 wording) -> a code of [messages_argparse]; the groups

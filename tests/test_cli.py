@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from .conftest import REPO, run_cli, run_process, write
 
@@ -184,3 +185,17 @@ def test_the_real_command_writes_what_the_in_process_call_writes(tiny, tmp_path)
     bad = run_process("pass-rates", "--students", str(tmp_path / "none.csv"), "--records", str(r),
                       "--out", str(tmp_path / "x.csv"))  # fmt: skip
     assert bad.returncode == 2 and "none.csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_help_is_in_chinese(capsys):
+    # What an office user reads with --help: the usage line, the sections and the options of
+    # the commands of this lane in Chinese, exit status 0.
+    from ncut_analysis.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["pass-rates", "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：ncut-analysis pass-rates ")
+    assert "選項" in out and "顯示這段說明後結束" in out and "學生名單檔" in out
+    assert "usage:" not in out and "show this help" not in out
