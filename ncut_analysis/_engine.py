@@ -38,6 +38,23 @@ def _strings(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return a
 
 
+def _text_ids(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Ids as Arrow text of either width, decoded from a dictionary or a number."""
+    if pa.types.is_dictionary(a.type):
+        a = a.cast(a.type.value_type)
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        a = a.cast(pa.large_string())
+    return a
+
+
+def _run_heads(values: pa.Array | pa.ChunkedArray) -> int:
+    """How many runs of one value ``values`` holds."""
+    if len(values) < 2:
+        return len(values)
+    changes = pc.fill_null(pc.not_equal(values[1:], values[:-1]), True)
+    return 1 + int(pc.sum(changes).as_py() or 0)
+
+
 def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if isinstance(values, pd.Series):
         return pa.array(values.array)  # zero-copy for Arrow-backed strings
@@ -51,13 +68,20 @@ def rows_in(
 
     Ids are compared as text, byte for byte (no trimming, no case folding).
     """
-    values, keys = _strings(_arrow(values)), _strings(_arrow(keys))
+    values, keys = _arrow(values), _arrow(keys)
     if len(values) == 0 or len(keys) == 0:
         return np.full(len(values), -1, dtype=np.int32)
     if len(values) < DUCKDB_MIN:
+        values, keys = _strings(values), _strings(keys)  # index_in wants one type
         found = pc.index_in(values, value_set=keys, skip_nulls=True)  # repeated: the first
         return pc.fill_null(found, -1).to_numpy().astype(np.int32, copy=False)
-    # Exports grouped by student come in runs of one id: each run's id is looked up once.
+    # DuckDB reads string and large_string alike: only dictionaries and numbers become text.
+    values, keys = _text_ids(values), _text_ids(keys)
+    # Exports grouped by student come in runs of one id: each run's id is looked up once. The
+    # first 100,000 values tell whether the runs are worth finding (a shuffled file has none).
+    probe = values[: min(len(values), 100_000)]
+    if _run_heads(probe) > RUNS_MAX * len(probe):
+        return _duckdb_rows(values, keys)
     changes = pc.fill_null(pc.not_equal(values[1:], values[:-1]), True)
     heads = np.flatnonzero(np.concatenate([[True], changes.to_numpy(zero_copy_only=False)]))
     if len(heads) > RUNS_MAX * len(values):
@@ -78,12 +102,18 @@ def _duckdb_rows(
     v = pa.table({"i": pa.array(np.arange(len(values), dtype=np.int32)), "id": values})
     k = pa.table({"r": pa.array(np.arange(len(keys), dtype=np.int32)), "id": keys})
     with duckdb.connect(config={"threads": os.cpu_count() or 1}) as con:
+        con.execute("SET enable_progress_bar = false")  # (a bar on the terminal of a command)
         con.register("v", v)
         con.register("k", k)
         res = con.sql("SELECT v.i, k.r FROM v JOIN k ON v.id = k.id").to_arrow_table()
+    i, r = res.column("i").to_numpy(), res.column("r").to_numpy()
+    if len(i) <= len(values) and np.bincount(i, minlength=len(values)).max(initial=0) <= 1:
+        out = np.full(len(values), -1, dtype=np.int32)  # each value one key: written in place
+        out[i] = r
+        return out
     none = np.iinfo(np.int32).max
     out = np.full(len(values), none, dtype=np.int32)
-    np.minimum.at(out, res.column("i").to_numpy(), res.column("r").to_numpy())
+    np.minimum.at(out, i, r)  # a repeated key: the smallest row
     out[out == none] = -1
     return out
 

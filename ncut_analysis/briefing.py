@@ -145,8 +145,21 @@ def run_notebook(
 ) -> None:
     """Execute a notebook with papermill; a failing cell becomes a ``BriefingError``: the plain
     message for the package's own errors (a user's input), the cell and the error otherwise."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    import sys
+
+    # jsonschema, imported by nbformat, builds an IRI grammar (lark) at import when the optional
+    # rfc3987_syntax is installed: 1-4.5 s measured, for a format check that notebooks never
+    # use. It is kept out while papermill and nbformat are first imported; the module table is
+    # left as it was (only jsonschema's "iri" format check is missing in this process).
+    guard = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if guard:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+    finally:
+        if guard:
+            sys.modules.pop("rfc3987_syntax", None)
 
     try:
         pm.execute_notebook(
@@ -158,6 +171,9 @@ def run_notebook(
             cwd=str(out_nb.parent),
             log_output=False,
             kernel_manager_class=_quiet_kernel_manager(),
+            # Written once at the end (and on a failure), not at every cell's start and end:
+            # the term briefing's notebook, charts included, was written 2 × its cells times.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         first = (exc.evalue or "").strip()

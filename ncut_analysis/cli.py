@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from .errors import InputError, NcutError
+from .errors import InputError, NcutError, joined, os_reason, say
 from .headers import clean_text
 from .io import parse_date, write_csv
 
@@ -31,7 +32,12 @@ _FILE_OUTPUTS = frozenset(
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-    print(f"warning: {message}", file=sys.stderr)
+    print(_say("warning", message=message), file=sys.stderr)
+
+
+def _say(code: str, **values: object) -> str:
+    """A line of the command's own, from ``label_tables/messages.toml`` [messages_cli]."""
+    return say("messages_cli", code, **values)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -51,8 +57,7 @@ def _no_dates_check(a: argparse.Namespace, *options: str) -> None:
 
     if records_kind(a.records, sheet=_sheet(a, "records")) == "totals":
         raise CommandError(
-            f"{given[0]}: {a.records} holds per-student totals (one row a student, no dates), "
-            f"so nothing can be counted as of a day; leave out {' and '.join(given)}"
+            _say("totals_no_dates", option=given[0], path=a.records, options=joined(given))
         )
 
 
@@ -62,10 +67,7 @@ def _pair(a: argparse.Namespace) -> None:
     s, r = getattr(a, "students", None), getattr(a, "records", None)
     if bool(s) != bool(r):
         given, missing = ("--students", "--records") if s else ("--records", "--students")
-        raise CommandError(
-            f"{given} {s or r!r} needs {missing} too: give both files (or neither, for the "
-            "shipped data)"
-        )
+        raise CommandError(_say("pair", given=given, value=s or r, missing=missing))
 
 
 def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202
@@ -104,14 +106,14 @@ def _cmd_pass_rates(a: argparse.Namespace) -> None:
     students, records, rules = _term_inputs(a)
     table = pass_rates(students, records, as_of=as_of, cohort=a.cohort, by=a.by, rules=rules)
     write_csv(labelled_totals(table), a.out, float_format="%.2f")
-    print(f"wrote {a.out} ({len(table) - 1} groups + {SCHOOL.total_label})")
+    print(_say("wrote_rates", path=a.out, groups=f"{len(table) - 1:,}", total=SCHOOL.total_label))
 
 
 def _cmd_synth(a: argparse.Namespace) -> None:
     from .synth import write_synth_term
 
     for p in write_synth_term(a.out, a.term, a.seed, scale=a.scale):
-        print(f"wrote {p}")
+        print(_say("wrote", path=p))
 
 
 def _cmd_reconcile(a: argparse.Namespace) -> None:
@@ -123,7 +125,7 @@ def _cmd_reconcile(a: argparse.Namespace) -> None:
 
     found = reconcile(load_published(a.published, sheet=a.sheet), computed)
     write_csv(labelled_totals(found), a.out)
-    print(f"wrote {a.out} ({len(found)} disagreements)")
+    print(_say("wrote_reconcile", path=a.out, n=f"{len(found):,}"))
 
 
 def _cmd_rosters(a: argparse.Namespace) -> None:
@@ -135,7 +137,7 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     students, records, rules = _term_inputs(a)
     status = student_status(students, records, as_of=as_of, cohort=a.cohort, rules=rules)
     files = write_rosters(status, rules, a.out, as_of)
-    print(f"wrote {len(files)} class rosters (.xlsx and .csv) into {a.out}")
+    print(_say("wrote_rosters", n=f"{len(files):,}", path=a.out))
 
 
 def _scenario(a: argparse.Namespace) -> dict:
@@ -341,25 +343,102 @@ def _cmd_new_term(a: argparse.Namespace) -> None:
     from .newterm import new_term_file
 
     made = new_term_file(a.term, a.source, a.rules_dir)
-    print(f"wrote {made.path} (from {made.source}); fill in these dates, placeholders for now:")
+    print(_say("wrote_new_term", path=made.path, source=made.source))
     for line in made.to_fill:
-        print(f"  {line}")
+        print(_say("to_fill", line=line))
 
 
 # ---------------------------------------------------------------------------- parser
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with its mistakes told in one line (``error: ncut-analysis rosters: the
-    following arguments are required: --out``), exit status 2, as every other bad option."""
+    """argparse with its mistakes told in one Chinese line naming the option and the value
+    (``錯誤：ncut-analysis rosters：缺少必要的選項 --out``), exit status 2, as every other bad
+    option. argparse's own English is kept only for a mistake it words in a way not known here."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from .labels import LABELS
+
+        h = LABELS["messages_help"]
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = h["positionals"]
+        self._optionals.title = h["options"]
+        self.add_argument("-h", "--help", action="help", help=h["help"])
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+        line = _say("error", message=_argparse_message(message))
+        self.exit(EXIT_BAD_INPUT, _say("usage_error", line=line, prog=self.prog) + "\n")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """``--help`` with its usage line headed in Chinese (用法：)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
+        from .labels import LABELS
+
+        if prefix is None:
+            prefix = LABELS["messages_help"]["usage"]
+        super().add_usage(usage, actions, groups, prefix)
+
+
+# argparse's mistakes (Python 3.11-3.13 wording) -> a code of [messages_argparse]; the groups
+# are the option, the value and what is allowed, as argparse names them.
+_ARGPARSE = (
+    (re.compile(r"the following arguments are required: (?P<option>.+)"), "required"),
+    (
+        re.compile(
+            r"argument (?P<option>\S+?): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<allowed>.*)\)"
+        ),
+        "choice",
+    ),
+    (
+        re.compile(r"argument (?P<option>\S+?): invalid (?P<kind>\w+) value: '?(?P<value>.*?)'?"),
+        "type",
+    ),
+    (re.compile(r"argument (?P<option>\S+?): expected one argument"), "one_value"),
+    (
+        re.compile(r"argument (?P<option>\S+?): not allowed with argument (?P<other>.+)"),
+        "exclusive",
+    ),
+    (
+        re.compile(r"argument (?P<option>\S+?): ignored explicit argument '?(?P<value>.*?)'?"),
+        "explicit",
+    ),
+    (re.compile(r"unrecognized arguments: (?P<value>.+)"), "unknown"),
+    (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<allowed>.+)"), "ambiguous"),
+)
+
+
+def _argparse_message(message: str) -> str:
+    """argparse's English mistake in Chinese, keeping the option and the value it names."""
+    from .labels import LABELS
+
+    for pattern, code in _ARGPARSE:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            fields = {k: (v or "").replace("'", "") for k, v in m.groupdict().items()}
+            if code == "choice" and fields["option"] == "COMMAND":
+                code = "command"
+            if code == "required":  # --records, --out -> --records、--out
+                fields["option"] = joined(o.strip() for o in fields["option"].split(","))
+            if "kind" in fields:  # int -> 整數
+                fields["kind"] = LABELS["messages_argparse"].get(
+                    f"kind_{fields['kind']}", fields["kind"]
+                )
+            if "allowed" in fields:
+                fields["allowed"] = joined(x.strip() for x in fields["allowed"].split(","))
+            return say("messages_argparse", code, **fields)
+    return message
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="ncut-analysis", description="NCUT analytics workbook")
-    rules_dir_help = "a folder of the school's own rules files, searched before the package's"
+    from .labels import LABELS
+
+    h = LABELS["messages_help"]
+    p = _Parser(prog="ncut-analysis", description=h["program"])
+    rules_dir_help = h["rules_dir"]
     p.add_argument("--rules-dir", dest="rules_dir_global", help=rules_dir_help)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -371,57 +450,43 @@ def _parser() -> argparse.ArgumentParser:
         return sp
 
     def term_data(sp: argparse.ArgumentParser, required: bool = True, cohort: bool = True) -> None:
-        sp.add_argument(
-            "--students", required=required, help="students file (CSV, XLSX or Parquet)"
-        )
-        sp.add_argument(
-            "--records", required=required, help="activity records file (CSV, XLSX or Parquet)"
-        )
-        sp.add_argument("--term", default="114-1", help="academic term YYY-S (default 114-1)")
-        sp.add_argument(
-            "--as-of", help="count records dated on or before this day (ISO or ROC date)"
-        )
+        sp.add_argument("--students", required=required, help=h["students"])
+        sp.add_argument("--records", required=required, help=h["records"])
+        sp.add_argument("--term", default="114-1", help=h["term"])
+        sp.add_argument("--as-of", help=h["as_of"])
         sp.add_argument("--rules-dir", help=rules_dir_help)
         if cohort:
-            sp.add_argument(
-                "--cohort", type=int, help="entry cohort to count (default: the term's seniors)"
-            )
+            sp.add_argument("--cohort", type=int, help=h["cohort"])
 
     def sheets(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--sheet",
-            help="in an .xlsx input, the sheet to read (name or 1-based number; default: the "
-            "first sheet that has the header)",
-        )
-        sp.add_argument("--students-sheet", help="the sheet of the students .xlsx (over --sheet)")
-        sp.add_argument("--records-sheet", help="the sheet of the records .xlsx (over --sheet)")
+        sp.add_argument("--sheet", help=h["sheet"])
+        sp.add_argument("--students-sheet", help=h["students_sheet"])
+        sp.add_argument("--records-sheet", help=h["records_sheet"])
 
-    sp = add("pass-rates", _cmd_pass_rates, "pass rates per group, with a 全校 row")
+    sp = add("pass-rates", _cmd_pass_rates, h["pass_rates"])
     term_data(sp)
     sheets(sp)
-    sp.add_argument("--by", choices=["department", "college", "class"], default="department")
-    sp.add_argument("--out", required=True, help="output CSV")
-
-    sp = add(
-        "synth",
-        _cmd_synth,
-        "synthetic students.csv and records.csv reproducing the published table",
+    sp.add_argument(
+        "--by", choices=["department", "college", "class"], default="department", help=h["by"]
     )
-    sp.add_argument("--term", default="114-1")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--scale", type=int, default=1, help="multiply every department (benchmarks)")
-    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--out", required=True, help=h["out_csv"])
 
-    sp = add("reconcile", _cmd_reconcile, "check a published table's rates and counts")
-    sp.add_argument("--published", required=True)
-    sp.add_argument("--computed", help="a pass-rates output (by department) to compare counts with")
-    sp.add_argument("--sheet", help="in an .xlsx published table, the sheet to read")
-    sp.add_argument("--out", required=True, help="output CSV, one row per disagreement")
+    sp = add("synth", _cmd_synth, h["synth"])
+    sp.add_argument("--term", default="114-1", help=h["term"])
+    sp.add_argument("--seed", type=int, default=0, help=h["seed"])
+    sp.add_argument("--scale", type=int, default=1, help=h["scale"])
+    sp.add_argument("--out", required=True, help=h["out_folder"])
 
-    sp = add("rosters", _cmd_rosters, "advisor rosters, one workbook per class")
+    sp = add("reconcile", _cmd_reconcile, h["reconcile"])
+    sp.add_argument("--published", required=True, help=h["published"])
+    sp.add_argument("--computed", help=h["computed"])
+    sp.add_argument("--sheet", help=h["published_sheet"])
+    sp.add_argument("--out", required=True, help=h["out_reconcile"])
+
+    sp = add("rosters", _cmd_rosters, h["rosters"])
     term_data(sp)
     sheets(sp)
-    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--out", required=True, help=h["out_folder"])
 
     def admission_args(
         sp: argparse.ArgumentParser, mode: bool = True, applicants: bool = True
@@ -528,14 +593,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(add, rules_dir_help)
 
-    sp = add(
-        "new-term",
-        _cmd_new_term,
-        "start a new term's rules file from an existing one, in the school's rules folder",
-    )
-    sp.add_argument("term", help="the new term, e.g. 115-1")
-    sp.add_argument("--from", dest="source", required=True, help="the term to start from")
-    sp.add_argument("--rules-dir", help="where to write it (default: $NCUT_RULES_DIR)")
+    sp = add("new-term", _cmd_new_term, h["new_term"])
+    sp.add_argument("term", help=h["new_term_term"])
+    sp.add_argument("--from", dest="source", required=True, help=h["new_term_from"])
+    sp.add_argument("--rules-dir", help=h["new_term_rules_dir"])
     return p
 
 
@@ -562,19 +623,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_output(out, folder=args.command not in _FILE_OUTPUTS)
         args.func(args)
     except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
+        print(_say("error", message=exc.message()), file=sys.stderr)
         return EXIT_BAD_INPUT
     except (NcutError, CommandError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_say("error", message=exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # an output or folder the system refuses: read-only, full, ...
-        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        print(_say("error", message=_os_error(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except sqlite3.Error as exc:  # a ledger damaged under a running command
-        print(f"error: the notice ledger: {' '.join(str(exc).split())} (SQLite)", file=sys.stderr)
+        why = " ".join(str(exc).split())
+        print(_say("error", message=_say("ledger_broken", why=why)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted: nothing was written for the unfinished part", file=sys.stderr)
+        print(_say("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         warnings.showwarning = shown
@@ -588,8 +650,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _os_error(exc: OSError) -> str:
     """An OSError as one line: the file and the system's reason (``No space left on device``)."""
     where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)
-    why = exc.strerror or str(exc) or type(exc).__name__
-    return f"{where}: {why}" if where else why
+    why = os_reason(exc)
+    return _say("os_error", where=where, why=why) if where else why
 
 
 def run() -> None:

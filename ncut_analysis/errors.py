@@ -18,9 +18,34 @@ __all__ = [
     "NcutWarning",
     "UnknownStudentsWarning",
     "SmallPoolWarning",
+    "say",
+    "joined",
+    "os_reason",
 ]
 
 MAX_LISTED = 1000  # problems printed per file; the total is always given
+
+
+def say(section: str, code: str, /, **values: object) -> str:
+    """A message from the label tables (``label_tables/*.toml``), its ``{name}`` fields filled."""
+    from .labels import LABELS  # (not at import: the errors are imported by every module)
+
+    return LABELS[section][code].format(**values)
+
+
+def joined(items: object) -> str:
+    """Items listed in a message: 甲、乙、丙."""
+    return say("messages_errors", "list_sep").join(str(i) for i in items)  # type: ignore[attr-defined]
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's reason in Chinese where the table knows its errno, else as the system says."""
+    import errno
+
+    from .labels import LABELS
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return LABELS["messages_os"].get(name) or exc.strerror or str(exc) or type(exc).__name__
 
 
 class NcutError(Exception):
@@ -37,10 +62,22 @@ class Problem:
     message: str
 
     def format(self, path: str) -> str:
-        where = path if self.line is None else f"{path}:{self.line}"
-        col = f" column {self.column!r}" if self.column else ""
-        val = "" if self.value is None else f" value {self.value!r}"
-        return f"{where}:{col}{val}: {self.message}" if col or val else f"{where}: {self.message}"
+        """One line: the file, its line, the column and the value, then why."""
+        parts = [
+            path
+            if self.line is None
+            else say("messages_errors", "at_line", path=path, line=f"{self.line:,}")
+        ]
+        if self.column:
+            parts.append(say("messages_errors", "column", column=self.column))
+        if self.value is not None:
+            parts.append(say("messages_errors", "value", value=self.value))
+        return say(
+            "messages_errors",
+            "problem",
+            where=say("messages_errors", "sep").join(parts),
+            message=self.message,
+        )
 
 
 @dataclass
@@ -56,11 +93,12 @@ class InputError(NcutError):
     def message(self, limit: int = MAX_LISTED) -> str:
         lines = [p.format(self.path) for p in self.problems[:limit]]
         if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problems in {self.path}")
+            more = len(self.problems) - limit
+            lines.append(say("messages_errors", "more", n=f"{more:,}", path=self.path))
         n = len(self.problems)
         if n == 1:
             return lines[0]  # one problem, one line
-        head = f"{self.path}: {n} problem{'s' if n != 1 else ''}"
+        head = say("messages_errors", "head", path=self.path, n=f"{n:,}")
         return "\n".join([head, *lines])
 
     def __str__(self) -> str:
@@ -81,7 +119,7 @@ class OptionError(InputError, ValueError):
 
     def message(self, limit: int = MAX_LISTED) -> str:  # noqa: ARG002 - one problem, one line
         p = self.problems[0]
-        return f"{self.path} {p.value!r}: {p.message}"
+        return say("messages_errors", "option", option=self.path, value=p.value, message=p.message)
 
 
 class RulesError(NcutError, ValueError):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from .labels import LABELS
 from .paths import RULES_DIR
 
 __all__ = [
@@ -41,7 +42,7 @@ HEADER_ROWS = 10
 COLUMNS_FILE = RULES_DIR / "columns.toml"
 
 _BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff_\-]+")
-_NOTES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_NOTES = re.compile(LABELS["reading_patterns"]["notes"])
 
 
 def normalize(cell: object) -> str:
@@ -89,27 +90,48 @@ def without_notes(key: str) -> str:
 
 @cache
 def _table() -> dict[str, dict[str, tuple[str, ...]]]:
+    from .errors import say
     from .rules import RulesError
 
     try:
         with COLUMNS_FILE.open("rb") as fh:
             raw = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RulesError(f"{COLUMNS_FILE.name}: {exc}") from None
+        raise RulesError(
+            say("reading_headers", "bad_toml", file=COLUMNS_FILE.name, why=exc)
+        ) from None
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for contract, fields in raw.items():
         if not isinstance(fields, dict):
-            raise RulesError(f"{COLUMNS_FILE.name}: [{contract}] must be a table of lists")
+            raise RulesError(
+                say("reading_headers", "not_table", file=COLUMNS_FILE.name, contract=contract)
+            )
         seen: dict[str, str] = {}
         out[contract] = {}
         for f, spellings in fields.items():
             if not isinstance(spellings, list) or not all(isinstance(s, str) for s in spellings):
-                raise RulesError(f"{COLUMNS_FILE.name}: {contract}.{f} must be a list of strings")
+                raise RulesError(
+                    say(
+                        "reading_headers",
+                        "not_strings",
+                        file=COLUMNS_FILE.name,
+                        contract=contract,
+                        field=f,
+                    )
+                )
             for s in (f, *spellings):
                 key = normalize(s)
                 if seen.setdefault(key, f) != f:
                     raise RulesError(
-                        f"{COLUMNS_FILE.name}: [{contract}] {s!r} names both {seen[key]} and {f}"
+                        say(
+                            "reading_headers",
+                            "names_both",
+                            file=COLUMNS_FILE.name,
+                            contract=contract,
+                            spelled=s,
+                            first=seen[key],
+                            second=f,
+                        )
                     )
             out[contract][f] = tuple(spellings)
     return out

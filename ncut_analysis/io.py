@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, joined, say
 from .headers import (
     HEADER_ROWS,
-    ZERO_WIDTH,
     Header,
     HeaderProblem,
     Shape,
@@ -34,6 +32,7 @@ from .headers import (
     is_units_row,
     spellings,
 )
+from .parsing import _trimmed
 
 __all__ = [
     "Problem",
@@ -111,6 +110,10 @@ def _head_is_utf8(path: Path) -> bool:
     return True
 
 
+def _say(code: str, **values: object) -> str:
+    return say("reading_io", code, **values)
+
+
 def _encoding(path: Path) -> str:
     """The encoding of a CSV, decided over the whole file: UTF-8 (with or without BOM) when it
     all decodes as UTF-8, else Big5/cp950 when it all decodes as that and is not mostly UTF-8.
@@ -120,18 +123,18 @@ def _encoding(path: Path) -> str:
         return "utf-8"
     at, line, byte = utf8
     if _mostly_utf8(path):
-        why = (
-            f"byte 0x{byte:02X} (offset {at}) is not UTF-8, while the rest of the file is "
-            "UTF-8: correct that line or save the file again as UTF-8"
-        )
+        why = _say("stray_byte", byte=f"0x{byte:02X}", at=f"{at:,}")
         raise InputError(str(path), [Problem(line, None, None, why)])
     big5 = _first_error(path, "cp950")
     if big5 is None:
         return "cp950"
     at5, line5, byte5 = big5
-    why = (
-        f"neither UTF-8 (byte 0x{byte:02X} on line {line}) nor Big5/cp950 (byte 0x{byte5:02X} "
-        f"at offset {at5}): save the file as CSV UTF-8"
+    why = _say(
+        "no_encoding",
+        byte=f"0x{byte:02X}",
+        line=f"{line:,}",
+        byte5=f"0x{byte5:02X}",
+        at5=f"{at5:,}",
     )
     raise InputError(str(path), [Problem(line5, None, None, why)])
 
@@ -172,9 +175,7 @@ def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = No
         return InputError(
             name,
             [
-                Problem(
-                    line, f, " / ".join(cs), f"columns {', '.join(map(repr, cs))} both mean {f}"
-                )
+                Problem(line, f, " / ".join(cs), _say("twice", columns=joined(cs), field=f))
                 for f, cs in exc.twice.items()
             ],
         )
@@ -185,7 +186,7 @@ def _header_error(name: str, exc: HeaderProblem, ends: Sequence[int] | None = No
                 line,
                 f,
                 None,
-                f"missing column (the header has: {shown}; accepted: {spellings(exc.shape, f)})",
+                _say("missing_column", shown=shown, accepted=spellings(exc.shape, f)),
             )
             for f in exc.missing
         ],
@@ -240,7 +241,7 @@ def _read_csv_arrow(
                 row.number,
                 None,
                 row.text,
-                f"{row.actual_columns} fields where the header has {row.expected_columns}",
+                _say("ragged", actual=row.actual_columns, expected=row.expected_columns),
             )
         )
         return "skip"
@@ -335,10 +336,8 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
     elif str(sheet).isdigit() and 1 <= int(sheet) <= len(wb.sheetnames):
         sheets = [wb.worksheets[int(sheet) - 1]]
     else:
-        known = ", ".join(wb.sheetnames)
-        raise InputError(
-            name, [Problem(None, None, str(sheet), f"no such sheet (sheets: {known})")]
-        )
+        known = joined(wb.sheetnames)
+        raise InputError(name, [Problem(None, None, str(sheet), _say("no_sheet", known=known))])
     first_problem: InputError | None = None
     for ws in sheets:
         ws.reset_dimensions()  # (a stored size can be wrong: read the rows that are there)
@@ -352,11 +351,7 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
             first_problem = first_problem or err
     if first_problem is None:
         hidden = [ws.title for ws in wb.worksheets if ws not in sheets]
-        why = (
-            f"every sheet is hidden ({', '.join(hidden)}): name the one to read with --sheet"
-            if hidden
-            else "no sheet"
-        )
+        why = _say("all_hidden", hidden=joined(hidden)) if hidden else _say("no_sheets")
         raise InputError(name, [Problem(None, None, None, why)])
     if len(sheets) > 1:
         first_problem.problems.append(
@@ -364,8 +359,7 @@ def _xlsx_header(wb, path: Path, shapes: Sequence[Shape], sheet: str | int | Non
                 None,
                 None,
                 None,
-                f"no visible sheet has the header (sheets: {', '.join(wb.sheetnames)}; a hidden "
-                "one is read only when named with --sheet)",
+                _say("no_header_sheet", sheets=joined(wb.sheetnames)),
             )
         )
     raise first_problem
@@ -432,7 +426,7 @@ def read_header(
     path = Path(path)
     name = str(path)
     if not path.exists():
-        raise InputError(name, [Problem(None, None, None, "file not found")])
+        raise InputError(name, [Problem(None, None, None, _say("not_found"))])
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -447,7 +441,7 @@ def read_header(
                 wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
                 raise InputError(
-                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                    name, [Problem(None, None, None, _say("unreadable", why=repr(exc)))]
                 ) from None
             try:
                 return _xlsx_header(wb, path, shapes, sheet)[1].shape
@@ -456,7 +450,7 @@ def read_header(
         encoding = "utf-8" if _head_is_utf8(path) else _encoding(path)
         return _csv_head(path, encoding, shapes)[0].shape
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise InputError(name, [Problem(None, None, None, f"cannot be read: {exc}")]) from None
+        raise InputError(name, [Problem(None, None, None, _say("unreadable", why=exc))]) from None
 
 
 def read_arrow(
@@ -506,10 +500,10 @@ def read_shaped(
     path = Path(path)
     name = str(path)
     if not path.exists():
-        raise InputError(name, [Problem(None, None, None, "file not found")])
+        raise InputError(name, [Problem(None, None, None, _say("not_found"))])
     suffix = path.suffix.lower()
     if suffix in (".xls", ".xlsb", ".ods"):
-        why = f"a {suffix} workbook is not read: save it as .xlsx or CSV"
+        why = _say("old_workbook", suffix=suffix)
         raise InputError(name, [Problem(None, None, None, why)])
     try:
         if suffix == ".parquet":
@@ -520,13 +514,19 @@ def read_shaped(
                 raise _header_error(name, exc) from None
             shape = header.shape
             renamed = [f or f"\x00{j}" for j, f in enumerate(header.fields)]
+            pairs = list(zip(schema.names, renamed, strict=True))
+            wanted = {*shape.columns, *shape.optional}
+            if len(set(schema.names)) == len(schema.names):  # only the columns of the shape
+                pairs = [(c, f) for c, f in pairs if f in wanted]
+            # Text as the file's dictionary pages (no hashing, half the read), but ids, which
+            # have about as many distinct values as rows.
             textual = [
                 c
-                for c, f in zip(schema.names, renamed, strict=True)
-                if f in shape.coded and pa.types.is_string(schema.field(c).type)
+                for c, f in pairs
+                if pa.types.is_string(schema.field(c).type) and not f.endswith("_id")
             ]
-            table = pq.read_table(path, read_dictionary=textual)  # dictionary pages: no hashing
-            table = table.rename_columns(renamed)
+            table = pq.read_table(path, columns=[c for c, _ in pairs], read_dictionary=textual)
+            table = table.rename_columns([f for _, f in pairs])
             return _prepared(table, name, shape), _lines(1, table.num_rows), shape
         if suffix in (".xlsx", ".xlsm"):
             try:
@@ -535,12 +535,12 @@ def read_shaped(
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever a broken workbook makes openpyxl raise
                 raise InputError(
-                    name, [Problem(None, None, None, f"cannot be read: {exc!r}")]
+                    name, [Problem(None, None, None, _say("unreadable", why=repr(exc)))]
                 ) from None
             return _prepared(table, name, shape), lines, shape
         with path.open("rb") as fh:
             if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
-                why = "UTF-16 text (Excel's Unicode text) is not read: save it as CSV (UTF-8) or .xlsx"
+                why = _say("utf16")
                 raise InputError(name, [Problem(None, None, None, why)])
         # A file whose first megabyte is UTF-8 is read as UTF-8 at once (Arrow checks the rest
         # as it reads); only when it is not is the whole file looked at (``_encoding``).
@@ -563,7 +563,7 @@ def read_shaped(
         zipfile.BadZipFile,
     ) as exc:
         why = str(exc).strip() or type(exc).__name__
-        raise InputError(name, [Problem(None, None, None, f"cannot be read: {why}")]) from None
+        raise InputError(name, [Problem(None, None, None, _say("unreadable", why=why))]) from None
 
 
 def _lines(first: int, n: int) -> pd.RangeIndex:
@@ -598,7 +598,7 @@ def _prepared(table: pa.Table, name: str, shape: Shape) -> pa.Table:
         raise InputError(
             name,
             [
-                Problem(1, c, None, f"missing column (the header has: {', '.join(names)})")
+                Problem(1, c, None, _say("missing_column_plain", shown=", ".join(names)))
                 for c in missing
             ],
         )
@@ -621,42 +621,6 @@ def _prepared(table: pa.Table, name: str, shape: Shape) -> pa.Table:
     order = sorted(keep, key=lambda c: c not in coded)
     done = dict(zip(order, map_threads(prepare, order), strict=True))
     return pa.table({c: done[c] for c in keep})
-
-
-def _tidy(col: pa.ChunkedArray) -> bool:
-    """True when no value of a text column can be empty or have blanks around it: every value
-    has a byte and every byte is printable ASCII (blanks, ASCII or Unicode such as U+3000, are
-    control, space or non-ASCII bytes). Two passes over the bytes, no copy; a column that fails
-    it is trimmed in full (``_trimmed``)."""
-    for ch in col.chunks:
-        if len(ch) == 0:
-            continue
-        _, offsets, data = ch.buffers()[:3]
-        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
-        off = np.frombuffer(
-            offsets, dtype=width, count=len(ch) + 1, offset=ch.offset * width.itemsize
-        )
-        starts, ends = off[:-1], off[1:]
-        if ch.null_count:
-            valid = ch.is_valid().to_numpy(zero_copy_only=False)
-            starts, ends = starts[valid], ends[valid]
-        if (ends <= starts).any():  # an empty cell
-            return False
-        used = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
-        if used.min() <= 0x20 or used.max() >= 0x7F:
-            return False
-    return True
-
-
-def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text as a person reads it (``headers.clean_text``): NFKC, no zero-width characters, no
-    surrounding blanks, empty cells as missing (other types as they are). A column of plain
-    printable ASCII (``_tidy``) is returned as it is, at the cost of one pass."""
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or _tidy(col):
-        return col
-    col = pc.replace_substring_regex(col, f"[{ZERO_WIDTH}]", "")
-    col = pc.utf8_trim_whitespace(pc.utf8_normalize(col, "NFKC"))
-    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 
 def map_threads(fn, items: Sequence) -> list:  # noqa: ANN001

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import joined, say
 from .headers import Shape, aliases, normalize, without_notes
 from .io import (
     MISSING,
@@ -24,6 +25,7 @@ from .io import (
     read_shaped,
     read_table,
 )
+from .labels import LABELS
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT
 
 __all__ = [
@@ -90,9 +92,12 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     df = read_table(path, STUDENT_COLUMNS, contract="students", sheet=sheet)
     problems: list[Problem] = []
     for col in ("student_id", "college", "department", "class", "program"):
-        problems += [Problem(int(i), col, None, "missing value") for i in df.index[df[col].isna()]]
+        problems += [
+            Problem(int(i), col, None, say("reading_parsing", "missing_value"))
+            for i in df.index[df[col].isna()]
+        ]
     # 111, or 111學年度 / 111學年 / 111年 as some exports write the entry year
-    spelled = _without(df["cohort"], r"\s*(?:學年度|學年|年)$")
+    spelled = _without(df["cohort"], LABELS["reading_patterns"]["cohort_suffix"])
     cohort, p = parse_fixed(spelled, "cohort", scale=1, lo=1)
     problems += p
     # A Western entry year (2022) is converted to the ROC year (111): an ROC year has two or
@@ -103,9 +108,10 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
     text_cols = ["student_id", "name", "college", "department", "class", "program"]
     for col in text_cols:
         df[col] = df[col].astype("string")
-    df["student_id"] = pd.arrays.ArrowStringArray(
-        normalize_ids(pa.chunked_array([pa.array(df["student_id"].array)]))
-    )
+    ids = pa.array(df["student_id"].array)  # (Arrow-backed: no copy; chunked as read)
+    if not isinstance(ids, pa.ChunkedArray):
+        ids = pa.chunked_array([ids])
+    df["student_id"] = pd.arrays.ArrowStringArray(normalize_ids(ids))
     # Rows whose id an earlier row already has; the ids listed more than once, every row. Arrow
     # counts the distinct ids first (one hash pass in C++): with none repeated, that is all.
     ids = df["student_id"]
@@ -119,13 +125,13 @@ def load_students(path: str | Path, *, sheet: str | int | None = None) -> pd.Dat
         d = df[dup]
         for sid, g in d.groupby("student_id", sort=True):
             if len(g.drop_duplicates()) > 1:
-                lines = ", ".join(str(i) for i in g.index)
+                lines = joined(str(i) for i in g.index)
                 problems.append(
                     Problem(
                         int(g.index[1]),
                         "student_id",
                         str(sid),
-                        f"listed more than once with different details (lines {lines})",
+                        say("reading_loaders", "student_twice", lines=lines),
                     )
                 )
     _raise(name, problems)
@@ -170,7 +176,7 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
                 column="category",
                 index=lines,
                 fill=-1,
-                missing="missing value",
+                missing=say("reading_parsing", "missing_value"),
             ),
             lambda: decode_fixed(amount, "amount", lines, scale=UNIT, lo=0),
             lambda: decode_dates(table.column("date"), "date", lines),
@@ -182,7 +188,9 @@ def load_records(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     if len(whole):
         shown = amount.to_pandas()  # (only when there is something to report)
         problems += [
-            Problem(int(lines[k]), "amount", str(shown.iloc[k]), "must be a whole number")
+            Problem(
+                int(lines[k]), "amount", str(shown.iloc[k]), say("reading_loaders", "whole_number")
+            )
             for k in whole
         ]
     _raise(name, problems)
@@ -230,7 +238,8 @@ def normalize_ids(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def _ids(table: pa.Table, lines: pd.Index) -> tuple[pa.ChunkedArray, list[Problem]]:
     sid = normalize_ids(table.column("student_id"))
     no_id = np.flatnonzero(sid.is_null().to_numpy(zero_copy_only=False)) if sid.null_count else []
-    return sid, [Problem(int(lines[k]), "student_id", None, "missing value") for k in no_id]
+    why = say("reading_parsing", "missing_value")
+    return sid, [Problem(int(lines[k]), "student_id", None, why) for k in no_id]
 
 
 def _from_totals(table: pa.Table, lines: pd.Index, name: str) -> pd.DataFrame:
@@ -249,7 +258,9 @@ def _from_totals(table: pa.Table, lines: pd.Index, name: str) -> pd.DataFrame:
             if len(bad):
                 shown = table.column(c).to_pandas()
                 problems += [
-                    Problem(int(lines[k]), c, str(shown.iloc[k]), "must be a whole number")
+                    Problem(
+                        int(lines[k]), c, str(shown.iloc[k]), say("reading_loaders", "whole_number")
+                    )
                     for k in bad
                 ]
         amounts[c] = units
@@ -265,9 +276,11 @@ def _from_totals(table: pa.Table, lines: pd.Index, name: str) -> pd.DataFrame:
                         int(g.index[1]),
                         "student_id",
                         str(sid_value),
-                        "listed more than once with different totals (lines "
-                        + ", ".join(str(i) for i in g.index)
-                        + ")",
+                        say(
+                            "reading_loaders",
+                            "totals_twice",
+                            lines=joined(str(i) for i in g.index),
+                        ),
                     )
                 )
         keep = ~ids.duplicated(keep="first").to_numpy() | ids.isna().to_numpy()
@@ -310,7 +323,7 @@ def records_kind(path: str | Path, *, sheet: str | int | None = None) -> str:
     return read_header(path, [_RECORDS, _TOTALS], sheet=sheet).contract
 
 
-_CATEGORY_HELP = f"unknown category (use one of {', '.join(CATEGORY_ALIASES)})"
+_CATEGORY_HELP = say("reading_loaders", "unknown_category", known=joined(CATEGORY_ALIASES))
 
 
 def _category_code(spelled: object) -> object:
@@ -348,12 +361,13 @@ def load_published(path: str | Path, *, sheet: str | int | None = None) -> pd.Da
     if "all_passed" in df.columns and "all_rate" in df.columns:
         cats.append("all")
     for c in cats:  # 87.10% -> 87.10
-        df[f"{c}_rate"] = _without(df[f"{c}_rate"], r"\s*[%％]$")
+        df[f"{c}_rate"] = _without(df[f"{c}_rate"], LABELS["reading_patterns"]["percent"])
     merged = df["college"].isna() & df["department"].notna()
     if merged.any():
         df["college"] = df["college"].where(~merged, df["college"].ffill())
     problems: list[Problem] = [
-        Problem(int(i), "college", None, "missing value") for i in df.index[df["college"].isna()]
+        Problem(int(i), "college", None, say("reading_parsing", "missing_value"))
+        for i in df.index[df["college"].isna()]
     ]
     out = df[["college", "department"]].copy()
     out["department"] = out["department"].fillna("")

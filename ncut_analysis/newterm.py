@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import say
 from .rules import RULES_DIR_ENV, RulesError, find_rules_file, load_term_rules, parse_term
 
 __all__ = ["NewTerm", "new_term_file", "shift_months"]
@@ -43,13 +44,10 @@ def shift_months(d: dt.date, months: int) -> dt.date:
 def _target_dir(rules_dir: str | Path | None) -> Path:
     value = rules_dir if rules_dir not in (None, "") else os.environ.get(RULES_DIR_ENV)
     if not value:
-        raise RulesError(
-            f"new-term writes into the school's own rules folder: give --rules-dir DIR or set "
-            f"{RULES_DIR_ENV} (the installed package's folder is not edited)"
-        )
+        raise RulesError(say("newterm_messages", "no_folder_given", env=RULES_DIR_ENV))
     d = Path(value).expanduser()
     if not d.is_dir():
-        raise RulesError(f"--rules-dir {str(value)!r}: no such folder")
+        raise RulesError(say("newterm_messages", "no_such_folder", value=value))
     return d.resolve()
 
 
@@ -91,19 +89,26 @@ def _rewrite(text: str, source: str, term: str) -> tuple[str, list[str]]:
             code = _DATE.sub(move, code)
             if by_years:
                 due = moved[key][-1][1]
-                comment = f" all thresholds due ({due.year - 1911}年{due.month}月{due.day}日前完成); check"
+                comment = say(
+                    "newterm_notes", "deadline", year=due.year - 1911, month=due.month, day=due.day
+                )
             else:
-                comment = f" TODO: placeholder moved from {source}; set the real date(s)"
+                comment = say("newterm_notes", "placeholder", source=source)
             code, hash_ = code.rstrip() + "  ", "#"
         out.append(code + hash_ + comment)
-    stamp = (
-        f"# {term}: started from {source}.toml by `ncut-analysis new-term` on "
-        f"{dt.date.today().isoformat()}; the dates marked TODO are placeholders:"
+    stamp = say(
+        "newterm_notes", "stamp", term=term, source=source, today=dt.date.today().isoformat()
     )
-    head = [stamp, "# set the real ones before the first run. The notes below are the source's."]
+    head = [stamp, say("newterm_notes", "stamp_2")]
     to_fill = [
-        f"{k} = {', '.join(n.isoformat() for _, n in v)} "
-        f"(from {source}: {', '.join(o.isoformat() for o, _ in v)})"
+        say(
+            "newterm_notes",
+            "to_fill",
+            key=k,
+            new=", ".join(n.isoformat() for _, n in v),
+            source=source,
+            old=", ".join(o.isoformat() for o, _ in v),
+        )
         for k, v in moved.items()
     ]
     return "\n".join(head + out) + "\n", to_fill
@@ -117,10 +122,10 @@ def new_term_file(term: str, source: str, rules_dir: str | Path | None = None) -
     target_dir = _target_dir(rules_dir)
     target = target_dir / f"{term}.toml"
     if target.exists():
-        raise RulesError(f"{target} already exists; it is left as it is")
+        raise RulesError(say("newterm_messages", "exists", target=target))
     src = find_rules_file(source, target_dir)
     if src is None:
-        raise RulesError(f"--from {source}: no rules file {source}.toml to start from")
+        raise RulesError(say("newterm_messages", "no_source", source=source))
     load_term_rules(source, rules_dir=target_dir)  # the source itself must be valid
     text, to_fill = _rewrite(src.read_text(encoding="utf-8"), source, term)
     fd, tmp = tempfile.mkstemp(prefix=f".{term}.", suffix=".toml", dir=target_dir)
@@ -130,12 +135,14 @@ def new_term_file(term: str, source: str, rules_dir: str | Path | None = None) -
             fh.write(text)
         made = load_term_rules(tmp_path)
         if made.term != term:
-            raise RulesError(f"{src}: the new file names term {made.term!r}, not {term}")
+            raise RulesError(
+                say("newterm_messages", "wrong_term", src=src, found=made.term, term=term)
+            )
         os.chmod(tmp_path, 0o644)
         try:
             os.link(tmp_path, target)  # fails if the target appeared meanwhile: never replaced
         except FileExistsError:
-            raise RulesError(f"{target} already exists; it is left as it is") from None
+            raise RulesError(say("newterm_messages", "exists", target=target)) from None
     finally:
         tmp_path.unlink(missing_ok=True)
     return NewTerm(path=target, source=src, to_fill=tuple(to_fill))

@@ -14,8 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputError, Problem
-from .headers import clean_text
+from .errors import InputError, Problem, say
+from .headers import ZERO_WIDTH, clean_text
+from .labels import LABELS
 
 __all__ = [
     "Bad",
@@ -127,10 +128,11 @@ def _parts(values: pd.Series | pa.ChunkedArray) -> Iterator[tuple[int, np.ndarra
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
 _SEP_DATE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
 _COMPACT_DATE = re.compile(r"^(\d{3,4})(\d{2})(\d{2})$")
-_WORDED_DATE = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-_DATE_HELP = (
-    "not a date (use 2025-12-12 or ROC 114/12/12, 114-12-12, 114.12.12, 1141212, 114年12月12日)"
-)
+_WORDED_DATE = re.compile(LABELS["reading_patterns"]["worded_date"])
+
+
+def _say(code: str, **values: object) -> str:
+    return say("reading_parsing", code, **values)
 
 
 def _one_date(text: object) -> np.datetime64 | None:
@@ -153,7 +155,7 @@ def _date_parser(text: object) -> object:
     if text is None or not str(text).strip():
         return MISSING
     parsed = _one_date(text)
-    return Bad(_DATE_HELP) if parsed is None else parsed
+    return Bad(_say("not_a_date")) if parsed is None else parsed
 
 
 def decode_dates(
@@ -162,7 +164,7 @@ def decode_dates(
     """Dates (ISO and ROC, 民國), each distinct text parsed once, as datetime64[s] (NaT where
     missing), and the problems found, impossible days such as 2025-02-30 included. Columns
     already typed as dates (Parquet, Excel) are taken as they are."""
-    message = "missing date" if required else None
+    message = _say("missing_date") if required else None
     if isinstance(values, pa.ChunkedArray) and pa.types.is_temporal(values.type):
         values = values.to_pandas()
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
@@ -202,7 +204,7 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
         return value
     parsed = _one_date(value)
     if parsed is None:
-        raise InputError(what, [Problem(None, None, str(value), _DATE_HELP)])
+        raise InputError(what, [Problem(None, None, str(value), _say("not_a_date"))])
     return parsed.astype("datetime64[D]").astype(dt.date)
 
 
@@ -226,21 +228,21 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
             return MISSING
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             if abs(int(value)) >= _TOO_LARGE:
-                return Bad(f"too large (at most {_TOO_LARGE:,})")
+                return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
             return int(value) * scale
         if isinstance(value, (float, np.floating)):
             # A float holding a decimal of the scale is within 1e-9 (relative) of it; farther
             # off, the number had more decimals than the scale holds.
             x = float(value) * scale
             if not np.isfinite(x):
-                return Bad("not a finite number")
+                return Bad(_say("not_finite"))
             if abs(float(value)) >= _TOO_LARGE:
-                return Bad(f"too large (at most {_TOO_LARGE:,})")
+                return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
             r = round(x)
             return (
                 int(r)
                 if abs(x - r) <= 1e-9 * max(1.0, abs(x))
-                else Bad(f"more than {decimals} decimals")
+                else Bad(_say("too_many_decimals", decimals=decimals))
             )
         t = clean_text(str(value))  # full-width １．５ is 1.5
         if not t:
@@ -248,14 +250,14 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
         try:
             d = Decimal(t)
         except InvalidOperation:
-            return Bad("not a number")
+            return Bad(_say("not_a_number"))
         if not d.is_finite():
-            return Bad("not a finite number")
+            return Bad(_say("not_finite"))
         if abs(d) >= _TOO_LARGE:  # (before scaling: 1e999999 would take long to expand)
-            return Bad(f"too large (at most {_TOO_LARGE:,})")
+            return Bad(_say("too_large", most=f"{_TOO_LARGE:,}"))
         units = d * scale
         if units != units.to_integral_value():
-            return Bad(f"more than {decimals} decimals")
+            return Bad(_say("too_many_decimals", decimals=decimals))
         return int(units)
 
     def parse(value: object) -> object:
@@ -263,9 +265,9 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
         if not isinstance(units, int):
             return units
         if lo is not None and units < lo:
-            return Bad(f"{'negative' if lo == 0 else f'below {lo / scale:g}'} value")
+            return Bad(_say("negative") if lo == 0 else _say("below", lo=f"{lo / scale:,g}"))
         if hi is not None and units > hi:
-            return Bad(f"above {hi / scale:g}")
+            return Bad(_say("above", hi=f"{hi / scale:,g}"))
         return units
 
     return parse
@@ -294,7 +296,7 @@ def decode_fixed(
         column=column,
         index=index,
         fill=0,
-        missing="missing value" if required else None,
+        missing=_say("missing_value") if required else None,
         valid=valid,
     )
     return out, problems
@@ -316,3 +318,72 @@ def parse_fixed(
         values, column, values.index, scale=scale, lo=lo, hi=hi, required=required, valid=valid
     )
     return pd.Series(pd.arrays.IntegerArray(out, ~valid), index=values.index), problems
+
+
+# ---------------------------------------------------------------------------- text columns
+
+
+def _tidy(col: pa.ChunkedArray) -> bool:
+    """True when no value of a text column can be empty, have blanks around it or change under
+    NFKC: every value has a byte and every byte is printable ASCII or part of a CJK ideograph
+    (``_cjk_only``; blanks, ASCII or Unicode such as U+3000, are control, space or other
+    non-ASCII bytes). A few passes over the bytes, no copy; a column that fails it is cleaned
+    (``_trimmed``)."""
+    for ch in col.chunks:
+        if len(ch) == 0:
+            continue
+        _, offsets, data = ch.buffers()[:3]
+        width = np.dtype(np.int64 if pa.types.is_large_string(ch.type) else np.int32)
+        off = np.frombuffer(
+            offsets, dtype=width, count=len(ch) + 1, offset=ch.offset * width.itemsize
+        )
+        starts, ends = off[:-1], off[1:]
+        if ch.null_count:
+            valid = ch.is_valid().to_numpy(zero_copy_only=False)
+            starts, ends = starts[valid], ends[valid]
+        if (ends <= starts).any():  # an empty cell
+            return False
+        used = np.frombuffer(data, dtype=np.uint8)[off[0] : off[-1]]
+        if used.min() <= 0x20 or used.max() >= 0x7F and not _cjk_only(used):
+            return False
+    return True
+
+
+def _cjk_only(used: np.ndarray) -> bool:
+    """Whether text beyond ASCII is only CJK ideographs U+4000-U+9FFF (UTF-8 lead bytes
+    0xE4-0xE9), which NFKC leaves as they are and which hold no blank: names, departments and
+    classes as the school writes them. Full-width forms, compatibility ideographs, U+3000 and
+    zero-width characters have other lead bytes, and such a column is cleaned in full."""
+    return not ((used == 0x7F) | ((used >= 0xC0) & ((used < 0xE4) | (used > 0xE9)))).any()
+
+
+def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text as a person reads it (``headers.clean_text``): NFKC, no zero-width characters, no
+    surrounding blanks, empty cells as missing (other types as they are). A column of plain
+    printable ASCII (``_tidy``) is returned as it is, at the cost of one pass."""
+    if pa.types.is_dictionary(col.type):  # each chunk's distinct values cleaned, then spread
+        values = pa.chunked_array([ch.dictionary for ch in col.chunks], col.type.value_type)
+        if _tidy(values):
+            return col.cast(col.type.value_type)
+        return pa.chunked_array(
+            [pc.take(_clean(ch.dictionary), ch.indices) for ch in col.chunks],
+            col.type.value_type,
+        )
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or _tidy(col):
+        return col
+    # A column of few distinct values (college, department, class, program: a few hundred
+    # among a million rows) is cleaned once per distinct value, then spread back by index.
+    chunks = []
+    for ch in col.chunks:
+        enc = pc.dictionary_encode(ch) if len(ch) > 1000 else None
+        if enc is not None and len(enc.dictionary) * 4 <= len(ch):
+            chunks.append(pc.take(_clean(enc.dictionary), enc.indices))
+        else:
+            chunks.append(_clean(ch))
+    return pa.chunked_array(chunks, type=col.type)
+
+
+def _clean(col: pa.Array) -> pa.Array:
+    col = pc.replace_substring_regex(col, f"[{ZERO_WIDTH}]", "")
+    col = pc.utf8_trim_whitespace(pc.utf8_normalize(col, "NFKC"))
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)

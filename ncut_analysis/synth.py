@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import say
 from .io import atomic_dir, write_csv
+from .labels import LABELS
 from .loaders import load_published
 from .paths import published_table
 from .rules import THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
@@ -23,13 +25,10 @@ from .thresholds import group_rows, total_row
 
 __all__ = ["synth_term", "write_synth_term", "allocate_all_pass", "pass_patterns"]
 
-_SURNAMES = list(
-    "陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余盧梁趙顏柯翁魏"
-)
-_GIVEN = list(
-    "家宇承翰柏睿冠廷品妤子涵宥辰語彤詠晴思妍欣怡芷若雅婷俊傑志明宏偉建華佳穎心瑜郁婕允哲昱安博文"
-)
-_CLASS_SUFFIX = list("甲乙丙丁戊己庚辛壬癸")
+_NAMES = LABELS["synth_names"]
+_SURNAMES = list(_NAMES["surnames"])
+_GIVEN = list(_NAMES["given"])
+_CLASS_SUFFIX = list(_NAMES["class_suffix"])
 _HALF_HOUR = UNIT // 2
 _TENTH = UNIT // 10
 
@@ -46,7 +45,13 @@ def allocate_all_pass(counts: pd.DataFrame, total: int, rng: np.random.Generator
     hi = k.min(axis=1)
     if not lo.sum() <= total <= hi.sum():
         raise ValueError(
-            f"no students can be drawn: all-pass {total} outside [{lo.sum()}, {hi.sum()}]"
+            say(
+                "synth_messages",
+                "no_draw",
+                total=f"{total:,}",
+                lo=f"{lo.sum():,}",
+                hi=f"{hi.sum():,}",
+            )
         )
     return lo + rng.multivariate_hypergeometric(hi - lo, total - lo.sum())
 
@@ -143,11 +148,13 @@ def _check_options(seed: object, scale: object) -> None:
     from .errors import OptionError
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise OptionError("--seed", seed, "a seed must be a whole number, 0 or more")
+        raise OptionError("--seed", seed, say("synth_messages", "seed"))
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)):
-        raise OptionError("--scale", scale, "a scale must be a whole number")
+        raise OptionError("--scale", scale, say("synth_messages", "scale_whole"))
     if not 1 <= scale <= _MAX_SCALE:
-        raise OptionError("--scale", scale, f"a scale must be from 1 to {_MAX_SCALE:,}")
+        raise OptionError(
+            "--scale", scale, say("synth_messages", "scale_range", most=f"{_MAX_SCALE:,}")
+        )
 
 
 def synth_term(
@@ -194,7 +201,10 @@ def synth_term(
                     "student_id": [f"3{letter}{cohort}{j + 1:0{width}d}" for j in range(n)],
                     "college": d["college"],
                     "department": d["department"],
-                    "class": np.char.add(f"{d['department']}四", suffix[cls_idx]),
+                    "class": [
+                        _NAMES["class_name"].format(department=d["department"], suffix=x)
+                        for x in suffix[cls_idx]
+                    ],
                     "cohort": cohort,
                     "program": rules.program,
                     **{f"_{c}": pat[:, j] for j, c in enumerate(THRESHOLD_CATEGORIES)},
@@ -208,7 +218,7 @@ def synth_term(
     extra = pop.iloc[pick].reset_index(drop=True).copy()
     kind = rng.random(extra_n) < 0.4
     extra["cohort"] = np.where(kind, cohort - 1, cohort)
-    extra["program"] = np.where(kind, rules.program, "進四技")
+    extra["program"] = np.where(kind, rules.program, _NAMES["other_program"])
     extra["student_id"] = [
         f"{'3' if k else '4'}{sid[1]}{cohort - 1 if k else cohort}9{j:04d}"
         for j, (k, sid) in enumerate(zip(kind, extra["student_id"], strict=True))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine
-from .errors import OptionError, UnknownStudentsWarning
+from .errors import OptionError, UnknownStudentsWarning, joined, say
 from .io import map_threads, parse_date
 from .labels import VERDICT_LABELS
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
@@ -148,11 +148,16 @@ def _unit_sums(
     unknown = int(np.count_nonzero(slots == 0))
     if unknown:
         missing_ids = pd.unique(records["student_id"].to_numpy()[slots == 0])
-        sample = ", ".join(map(str, missing_ids[:5]))
+        sample = joined(missing_ids[:5])
         warnings.warn(
             UnknownStudentsWarning(
-                f"{unknown} records of {len(missing_ids)} students not in the students file "
-                f"were skipped (e.g. {sample})",
+                say(
+                    "thresholds_messages",
+                    "unknown_students",
+                    records=f"{unknown:,}",
+                    students=f"{len(missing_ids):,}",
+                    sample=sample,
+                ),
                 count=unknown,
             ),
             stacklevel=3,
@@ -244,7 +249,7 @@ def _group_table(
     groups first appear, and the total row (``level`` ``"total"``, its keys empty). ``flags`` is (students x categories):
     the pass flags of each of ``categories`` (the thresholds, then all), one row per student."""
     if by not in _GROUPS:
-        raise OptionError("by", by, f"must be one of {', '.join(_GROUPS)}")
+        raise OptionError("by", by, say("thresholds_messages", "by", allowed=joined(_GROUPS)))
     keys = _GROUPS[by]
     combined = np.zeros(len(frame), dtype=np.int64)
     names = []
@@ -337,8 +342,11 @@ def student_card(row: pd.Series | dict, rules: TermRules) -> dict[str, str]:
             own = f"{own} + {format_amount(row['aesthetics_units'])}"
         card[rules.label(c)] = f"{own} / {need} {verdict(bool(row[f'{c}_passed']))}"
     if rules.aesthetics_into:
-        card[rules.label("aesthetics")] = (
-            f"{format_amount(row['aesthetics_units'])} (納入{rules.label(rules.aesthetics_into)})"
+        card[rules.label("aesthetics")] = say(
+            "thresholds_card",
+            "merged",
+            amount=format_amount(row["aesthetics_units"]),
+            into=rules.label(rules.aesthetics_into),
         )
     return card
 
@@ -484,8 +492,12 @@ def gap_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
 def gap_band_label(lo: int, hi: int | None, unit: str, *, counted: bool = False) -> str:
     """差 1 小時內 / 差 6 小時以上 / 差 1 張 / 差 2 張以上."""
     if counted:
-        return f"差 {hi} {unit}" if hi is not None else f"差 {lo + 1} {unit}以上"
-    return f"差 {hi} {unit}內" if hi is not None else f"差 {lo} {unit}以上"
+        if hi is None:
+            return say("thresholds_bands", "counted_over", n=f"{lo + 1:,}", unit=unit)
+        return say("thresholds_bands", "counted", n=f"{hi:,}", unit=unit)
+    if hi is None:
+        return say("thresholds_bands", "over", n=f"{lo:,}", unit=unit)
+    return say("thresholds_bands", "within", n=f"{hi:,}", unit=unit)
 
 
 def change_table(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

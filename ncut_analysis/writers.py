@@ -215,29 +215,28 @@ def check_output(target: str | Path, *, folder: bool, option: str = "--out") -> 
     """An output's place checked before the slow work: ``OptionError`` (one line) when it is a
     folder where a file goes, a file where a folder goes, under a file, or cannot be written
     (a read-only disk, ``/proc``)."""
-    from .errors import OptionError
+    from .errors import OptionError, os_reason, say
 
     path = Path(target)
     if path.exists():
         if folder and not path.is_dir():
-            raise OptionError(option, str(target), "exists and is not a folder")
+            raise OptionError(option, str(target), say("messages_writers", "not_folder"))
         if not folder and path.is_dir():
-            raise OptionError(option, str(target), "is a folder; name the file to write")
+            raise OptionError(option, str(target), say("messages_writers", "is_folder"))
     # A file is written beside itself, and a folder staged beside itself (``atomic_dir``):
     # the place that must take a new entry is the parent's.
     above = path.absolute().parent
     while not above.exists():
         above = above.parent
     if not above.is_dir():
-        raise OptionError(option, str(target), f"{above} is a file, not a folder")
+        raise OptionError(option, str(target), say("messages_writers", "above_file", above=above))
     try:
         fd, probe = tempfile.mkstemp(prefix=".ncut-probe-", dir=above)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OptionError(
-            option, str(target), f"cannot write in {above}: {exc.strerror or exc}"
-        ) from None
+        why = say("messages_writers", "cannot_write", above=above, why=os_reason(exc))
+        raise OptionError(option, str(target), why) from None
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).

@@ -351,14 +351,12 @@ def test_admission_command_bad_input(tmp_path):
     res = run("admission", "--applicants", str(p), "--mode", "normal", "--out", str(out))
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert (
-        f"{p}:2: column 'written' value '101': above 100" in res.stderr
+        f"{p} 第 2 列，欄位「written」，值「101」：above 100" in res.stderr
         and "listed more than once" in res.stderr
     )
     assert not out.exists()
     res = run("admission", "--applicants", str(p), "--mode", "lottery", "--out", str(out))
-    assert res.returncode == 2 and "invalid choice: 'lottery'" in res.stderr
+    assert res.returncode == 2 and "--mode" in res.stderr and "「lottery」" in res.stderr
     bad = write(tmp_path / "m.csv", "applicant_id,program\nA,mechatronics\n")
     res = run("admission", "--applicants", str(bad), "--mode", "normal", "--out", str(out))
-    assert (
-        res.returncode == 2 and "column 'written'" in res.stderr and "missing column" in res.stderr
-    )
+    assert res.returncode == 2 and "欄位「written」" in res.stderr and "缺少欄位" in res.stderr

@@ -74,7 +74,7 @@ def test_scores_refused_with_file_line_column_and_value(tmp_path, text):
     p = csv(tmp_path, [row("A", 70, 70, 70), row("B", f'"{text}"', 70, 70)])
     with pytest.raises(InputError) as e:
         load_applicants(p)
-    assert f"{p}:3: column 'written' value '{text}'" in str(e.value)
+    assert f"{p} 第 3 列，欄位「written」，值「{text}」" in str(e.value)
 
 
 def test_the_reader_refuses_what_decimal_and_float_accept():
@@ -92,7 +92,7 @@ def test_a_bad_score_stops_the_command_with_exit_2(tmp_path):
     out = tmp_path / "out.csv"
     res = run("admission", "--applicants", str(p), "--mode", "normal", "--out", str(out))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert f"{p}:2: column 'written' value '1e2'" in res.stderr and not out.exists()
+    assert f"{p} 第 2 列，欄位「written」，值「1e2」" in res.stderr and not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_options_read_by_the_same_reader(tmp_path, option, value):
         str(out),
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
-    assert f"{option} '{value}'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert f"{option}「{value}」" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert not out.exists()
 
 
@@ -147,7 +147,7 @@ def test_a_birth_date_after_the_exam_is_a_data_error(tmp_path):
     with pytest.raises(InputError) as e:
         load_applicants(p)
     msg = str(e.value)
-    assert f"{p}:3: column 'birth_date' value '2030-01-01': born after the exam date" in msg
+    assert f"{p} 第 3 列，欄位「birth_date」，值「2030-01-01」：born after the exam date" in msg
     assert ":2:" not in msg  # born on the exam day: possible (and under age), not a data error
 
 
@@ -297,9 +297,9 @@ def test_a_pool_scored_only_by_machine_never_varies(tmp_path):
     ("old", "new", "match"),
     [
         ('scored_by_people = ["interview"', 'scored_by_people = ["charm"', "scored_by_people"),
-        ('"review", "conduct"', '"review", "review", "conduct"', "once each"),
+        ('"review", "conduct"', '"review", "review", "conduct"', "各一次"),
         ("exam_date = 2020-07-07", 'exam_date = "7/7"', "exam_date"),
-        ("[noise]", "[noise]\nsd = 3", "unknown key"),
+        ("[noise]", "[noise]\nsd = 3", "不認得的鍵"),
     ],
 )
 def test_the_rules_file_is_checked(tmp_path, old, new, match):

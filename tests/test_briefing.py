@@ -222,7 +222,7 @@ def test_failure_exits_nonzero_names_the_cell_and_leaves_no_html(tmp_path):
         cwd=tmp_path,
     )
     assert res.returncode == 2
-    assert "value '-2': negative value" in res.stderr and "InputError" not in res.stderr
+    assert "值「-2」：不可為負數" in res.stderr and "InputError" not in res.stderr
     assert "Traceback" not in res.stderr
     assert (out / "114-1" / "term_briefing.html").read_text() == "earlier briefing"
     assert sorted(p.name for p in (out / "114-1").iterdir()) == ["term_briefing.html"]

@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from .conftest import REPO, run_cli, run_process, write
 
@@ -53,9 +54,9 @@ def test_bad_input_exit_2_every_problem_no_traceback_no_output(tiny, tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     for needle in (
-        f"{bad}:2: column 'amount' value '-3'",
-        f"{bad}:3: column 'category' value '跑步'",
-        f"{bad}:4: column 'date' value '2025-02-30'",
+        f"{bad} 第 2 列，欄位「amount」，值「-3」",
+        f"{bad} 第 3 列，欄位「category」，值「跑步」",
+        f"{bad} 第 4 列，欄位「date」，值「2025-02-30」",
     ):
         assert needle in res.stderr
     assert out.read_text() == "previous run\n"  # nothing already there is lost
@@ -77,7 +78,7 @@ def test_missing_file_and_bad_as_of(tiny, tmp_path):
         res.returncode == 2
         and res.stderr.count("\n") == 1
         and "none.csv" in res.stderr
-        and "file not found" in res.stderr
+        and "找不到檔案" in res.stderr
     )
     res = run(
         "pass-rates",
@@ -100,8 +101,7 @@ def test_unknown_students_warned_on_stderr(tiny, tmp_path):
         "pass-rates", "--students", str(s), "--records", str(r), "--out", str(tmp_path / "o.csv")
     )
     assert (
-        res.returncode == 0
-        and "warning: 1 records of 1 students not in the students file" in res.stderr
+        res.returncode == 0 and "警告：學生名單中沒有的 1 位學生，其 1 筆紀錄未計入" in res.stderr
     )
 
 
@@ -169,7 +169,7 @@ def test_unknown_term_is_a_clear_error(tiny, tmp_path):
         "--out",
         str(tmp_path / "o.csv"),
     )
-    assert res.returncode == 2 and "no rules file for term 109-2" in res.stderr
+    assert res.returncode == 2 and "沒有學期 109-2 的規則檔" in res.stderr
 
 
 def test_the_real_command_writes_what_the_in_process_call_writes(tiny, tmp_path):
@@ -185,3 +185,17 @@ def test_the_real_command_writes_what_the_in_process_call_writes(tiny, tmp_path)
     bad = run_process("pass-rates", "--students", str(tmp_path / "none.csv"), "--records", str(r),
                       "--out", str(tmp_path / "x.csv"))  # fmt: skip
     assert bad.returncode == 2 and "none.csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_help_is_in_chinese(capsys):
+    # What an office user reads with --help: the usage line, the sections and the options of
+    # the commands of this lane in Chinese, exit status 0.
+    from ncut_analysis.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["pass-rates", "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：ncut-analysis pass-rates ")
+    assert "選項" in out and "顯示這段說明後結束" in out and "學生名單檔" in out
+    assert "usage:" not in out and "show this help" not in out

@@ -64,14 +64,14 @@ def test_every_problem_is_listed_with_line_column_and_value(tmp_path):
         (6, "amount", "0.0001"),
     ]
     msg = str(e.value)
-    assert f"{p}:3: column 'category' value '跑步'" in msg and "5 problems" in msg
+    assert f"{p} 第 3 列，欄位「category」，值「跑步」" in msg and "共 5 個問題" in msg
 
 
 def test_missing_column_and_missing_file(tmp_path):
     p = write(tmp_path / "r.csv", "student_id,category,date\nS1,抗壓,2025-01-01\n")
-    with pytest.raises(InputError, match=r"r.csv:1: column 'amount'.*missing column"):
+    with pytest.raises(InputError, match=r"r.csv 第 1 列，欄位「amount」：缺少欄位"):
         na.load_records(p)
-    with pytest.raises(InputError, match="file not found"):
+    with pytest.raises(InputError, match="找不到檔案"):
         na.load_records(tmp_path / "nope.csv")
 
 
@@ -85,7 +85,7 @@ def test_student_twice_with_different_details_is_an_error(tmp_path):
     with pytest.raises(InputError) as e:
         na.load_students(p)
     (q,) = e.value.problems  # S1 twice with the same details is fine
-    assert q.value == "S2" and q.line == 5 and "lines 4, 5" in q.message
+    assert q.value == "S2" and q.line == 5 and "第 4、5 列" in q.message
 
 
 def test_xlsx_and_parquet_with_the_same_columns(tmp_path, tiny):
@@ -150,10 +150,10 @@ def test_blanks_are_trimmed_and_empty_cells_are_missing(tmp_path):
         na.load_records(bad)
     got = [(q.line, q.column, q.value, q.message) for q in e.value.problems]
     assert got == [
-        (2, "student_id", None, "missing value"),
-        (3, "category", None, "missing value"),
-        (4, "amount", None, "missing value"),
-        (5, "date", None, "missing date"),
+        (2, "student_id", None, "缺少值"),
+        (3, "category", None, "缺少值"),
+        (4, "amount", None, "缺少值"),
+        (5, "date", None, "缺少日期"),
     ]
 
 
@@ -227,7 +227,7 @@ def test_a_row_with_too_few_or_too_many_fields_is_named_by_line(tmp_path):
         (3, "S1,抗壓,1"),
         (4, "S1,抗壓,1,2025-12-01,extra"),
     ]
-    assert "3 fields where the header has 4" in str(e.value)
+    assert "這一列有 3 欄，標題列有 4 欄" in str(e.value)
 
 
 def test_header_names_with_blanks_and_quotes(tmp_path):
@@ -258,3 +258,22 @@ def test_decode_gives_every_chunk_its_own_dictionary():
         missing=None,
     )
     assert out.tolist() == [v for i in range(200) for v in (-i, i)]
+
+
+def test_text_is_cleaned_unless_nfkc_cannot_change_it():
+    # Names, departments and classes of CJK ideographs and ASCII are kept as read (no copy);
+    # an ideographic space, a full-width letter or a zero-width character anywhere means the
+    # column is cleaned, as a dictionary-encoded one (Parquet's text) is.
+    import pyarrow as pa
+
+    from ncut_analysis.parsing import _trimmed
+
+    plain = pa.chunked_array([pa.array(["陳家宇", "化材四甲", "A1"])])
+    assert _trimmed(plain) is plain
+    messy = ["陳家宇\u3000", "ＡＢ", "化材\u200b四甲", "\u3000", None]
+    want = ["陳家宇", "AB", "化材四甲", None, None]
+    assert _trimmed(pa.chunked_array([pa.array(messy)])).to_pylist() == want
+    encoded = pa.chunked_array([pa.array(messy).dictionary_encode()])
+    assert _trimmed(encoded).to_pylist() == want
+    kept = pa.chunked_array([pa.array(["化材", "機械", "化材"]).dictionary_encode()])
+    assert _trimmed(kept).to_pylist() == ["化材", "機械", "化材"]

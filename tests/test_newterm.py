@@ -39,12 +39,12 @@ def test_new_term_from_114_2_validates_and_lists_the_dates(tmp_path):
     assert r.thresholds == load_term_rules("114-2").thresholds
     assert r.notice_dates[0] == dt.date(2026, 8, 27)
     text = made.path.read_text(encoding="utf-8")
-    assert text.count("# TODO") == 3  # notice_dates, settlement_date, notice_date
+    assert text.count("# 待填") == 3  # notice_dates, settlement_date, notice_date
     assert any(line.startswith("deadline = 2027-06-01") for line in made.to_fill)
     assert any(line.startswith("notice_dates = 2026-08-27, ") for line in made.to_fill)
     # Never overwritten.
     made.path.write_text(text + "# edited by the office\n", encoding="utf-8")
-    with pytest.raises(RulesError, match="already exists"):
+    with pytest.raises(RulesError, match="已經存在"):
         new_term_file("115-1", "114-2", tmp_path)
     assert made.path.read_text(encoding="utf-8").endswith("# edited by the office\n")
 
@@ -71,7 +71,7 @@ def test_a_file_named_for_another_term_is_refused(tmp_path):
     (tmp_path / "115-2.toml").write_text(
         (RULES_DIR / "114-2.toml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    with pytest.raises(RulesError, match="named for 115-2"):
+    with pytest.raises(RulesError, match="檔名卻是 115-2"):
         load_term_rules("115-2", rules_dir=tmp_path)
 
 
@@ -79,7 +79,7 @@ def test_notice_dates_must_be_dates_in_order(tmp_path):
     text = (RULES_DIR / "114-2.toml").read_text(encoding="utf-8")
     bad = text.replace('"2026-03-31", "2026-04-30"', '"2026-04-30", "2026-03-31"')
     (tmp_path / "114-2.toml").write_text(bad, encoding="utf-8")
-    with pytest.raises(RulesError, match="increasing order"):
+    with pytest.raises(RulesError, match="由早到晚排列"):
         load_term_rules("114-2", rules_dir=tmp_path)
     (tmp_path / "114-2.toml").write_text(text.replace('"2026-03-31"', '"3月底"'), encoding="utf-8")
     with pytest.raises(RulesError, match=r"notice_dates\[1\]"):
@@ -99,15 +99,11 @@ def test_new_term_command(tmp_path):
     assert res.returncode == 0, res.stderr
     assert load_term_rules("115-2", rules_dir=tmp_path).deadline == dt.date(2027, 6, 1)
     again = cli("new-term", "115-1", "--from", "114-2", env={"NCUT_RULES_DIR": str(tmp_path)})
-    assert (
-        again.returncode == 2
-        and "already exists" in again.stderr
-        and "Traceback" not in again.stderr
-    )
+    assert again.returncode == 2 and "已經存在" in again.stderr and "Traceback" not in again.stderr
     nowhere = cli("new-term", "115-1", "--from", "114-2")
     assert nowhere.returncode == 2 and "--rules-dir" in nowhere.stderr
     missing = cli("new-term", "115-1", "--from", "109-1", "--rules-dir", str(tmp_path / "x"))
-    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert missing.returncode == 2 and "沒有這個資料夾" in missing.stderr
     nosrc = cli("new-term", "116-1", "--from", "109-1", "--rules-dir", str(tmp_path))
     assert nosrc.returncode == 2 and "--from 109-1" in nosrc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["115-1.toml", "115-2.toml"]
@@ -125,4 +121,4 @@ def test_a_new_term_is_usable_by_every_command(tiny, tmp_path):
     # The seniors of 115-1 are cohort 112: the fixture's J1, who has everything.
     assert out.read_text(encoding="utf-8").splitlines()[-1] == "全校,,1" + ",1,100.00" * 5
     res = cli("pass-rates", *args)
-    assert res.returncode == 2 and "no rules file for term 115-1" in res.stderr
+    assert res.returncode == 2 and "沒有學期 115-1 的規則檔" in res.stderr

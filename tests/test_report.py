@@ -128,7 +128,7 @@ def test_the_parameter_block_names_files_not_paths(tiny):
         ({"compare_as_of": "2026-01-01"}, OptionError, "must be before as_of"),
         ({"students": "/nonexistent/s.csv"}, OptionError, "no such file"),
         ({"term": "114-9"}, RulesError, "114-9"),
-        ({"term": "120-1"}, RulesError, "no rules file for term 120-1"),
+        ({"term": "120-1"}, RulesError, "沒有學期 120-1 的規則檔"),
     ],
 )
 def test_bad_parameters_are_one_error_family(kw, error, text):

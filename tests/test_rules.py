@@ -46,26 +46,26 @@ def _write(tmp_path, text: str):
 
 def test_unknown_and_missing_keys_are_rejected(tmp_path):
     base = (RULES_DIR / "114-1.toml").read_text(encoding="utf-8")
-    with pytest.raises(RulesError, match="unknown key"):
+    with pytest.raises(RulesError, match="不認得的鍵"):
         na.load_term_rules(
             _write(
                 tmp_path, base.replace('program = "日四技"', 'program = "日四技"\nprogramme = "x"')
             )
         )
-    with pytest.raises(RulesError, match=r"missing key\(s\) in \[offices\]: certificate"):
+    with pytest.raises(RulesError, match=r"\[offices\] 缺少鍵：certificate"):
         na.load_term_rules(_write(tmp_path, base.replace('certificate = "研發處"\n', "")))
-    with pytest.raises(RulesError, match=r"unknown key\(s\) in \[offices\]: certificate"):
+    with pytest.raises(RulesError, match=r"\[offices\] 有不認得的鍵：certificate"):
         na.load_term_rules(_write(tmp_path, base.replace('certificate = "1"\n', "")))
-    with pytest.raises(RulesError, match="aesthetics then has no threshold of its own"):
+    with pytest.raises(RulesError, match="aesthetics 此時不能有自己的門檻"):
         na.load_term_rules(
             _write(tmp_path, base.replace('resilience = "3"', 'resilience = "3"\naesthetics = "2"'))
         )
-    with pytest.raises(RulesError, match="at most 3 decimals"):
+    with pytest.raises(RulesError, match="小數最多 3 位"):
         na.load_term_rules(
             _write(tmp_path, base.replace('resilience = "3"', 'resilience = "2.9999"'))
         )
     adm = (RULES_DIR / "admission_109.toml").read_text(encoding="utf-8")
-    with pytest.raises(RulesError, match="summing to 100"):
+    with pytest.raises(RulesError, match="總和為 100"):
         na.load_admission_rules(_write(tmp_path, adm.replace("written = 30", "written = 35")))
 
 
@@ -73,7 +73,7 @@ def test_term_names():
     assert parse_term("114-1") == (114, 1)
     with pytest.raises(RulesError):
         parse_term("2025-1")
-    with pytest.raises(RulesError, match="no rules file for term 113-2"):
+    with pytest.raises(RulesError, match="沒有學期 113-2 的規則檔"):
         na.load_term_rules("113-2")
 
 

@@ -42,10 +42,10 @@ def no_kernel(monkeypatch) -> list:
     ("args", "says"),
     [
         (["--as-of", "2025-02-30"], "2025-02-30"),
-        (["--department", "不存在系"], "department '不存在系': no such department"),
-        (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv: file not found"),
-        (["--students", "nowhere.csv"], "--students 'nowhere.csv' needs --records too"),
-        (["--term", "120-1"], "no rules file for term 120-1"),
+        (["--department", "不存在系"], "department「不存在系」"),
+        (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv：找不到檔案"),
+        (["--students", "nowhere.csv"], "--students「nowhere.csv」必須與 --records 一起給"),
+        (["--term", "120-1"], "沒有學期 120-1 的規則檔"),
         (["--compare-as-of", "2026-01-01"], "must be before as_of"),
     ],
 )

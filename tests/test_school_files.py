@@ -46,7 +46,7 @@ def one_error_line(err: str) -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
+    assert lines[0].startswith("錯誤：")
     return lines[0]
 
 
@@ -173,7 +173,7 @@ def test_amounts_too_large_are_errors_not_wraps(tmp_path, capsys):
     code, _, err = cli(capsys, "pass-rates", "--students", s, "--records", r, "--out", out)
     assert code == 2 and not out.exists()
     line = one_error_line(err)
-    assert "r.csv:2" in line and "1e20" in line and "too large" in line
+    assert "r.csv 第 2 列" in line and "1e20" in line and "太大" in line
     # just under the bound: read, and a sum of many such stays exact (no wrap to negative)
     many = "\n".join("S1,社會接軌,999999,2025-01-01" for _ in range(20))
     r2 = write(tmp_path / "r2.csv", f"{RECORD_HEADER}\n{many}\n")
@@ -198,7 +198,7 @@ def test_encodings_are_decided_over_the_whole_file(tmp_path, capsys):
                        tmp_path / "o.csv")  # fmt: skip
     assert code == 2
     line = one_error_line(err)
-    assert "u.csv:33" in line and "UTF-8" in line
+    assert "u.csv 第 33 列" in line and "UTF-8" in line
 
 
 # ---------------------------------------------------------------------------- the population
@@ -280,7 +280,8 @@ def test_one_of_the_pair_is_an_error(argv, tmp_path, capsys):
     argv = [str(s) if a in ("S", "R") else a for a in argv]
     code, _, err = cli(capsys, *argv, "--out", tmp_path / "out")
     assert code == 2
-    assert "too" in one_error_line(err)
+    line = one_error_line(err)
+    assert "--students" in line and "--records" in line and "s.csv" in line
     assert not (tmp_path / "out").exists()
 
 
@@ -316,7 +317,7 @@ def test_a_class_name_shared_by_departments_never_merges(tmp_path, capsys):
     for name, ids in (("化材_四年甲班", ["S1"]), ("機械_四年甲班", ["S2"])):
         table = pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig", dtype=str)
         assert table["學號"].tolist() == ids
-    assert "wrote 3 class rosters" in stdout
+    assert "已寫出 3 份班級名冊" in stdout
 
 
 def test_a_renamed_class_leaves_no_stale_roster(tmp_path, capsys):
@@ -405,7 +406,7 @@ def test_a_rules_folder_that_is_a_file_and_bad_synth_options(tmp_path, capsys):
     assert code == 2 and "114-1.toml" in one_error_line(err) and "UTF-8" in err
     for opt, value in (("--scale", "0"), ("--seed", "-1"), ("--scale", "-3")):
         code, _, err = cli(capsys, "synth", opt, value, "--out", tmp_path / "o")
-        assert code == 2 and f"{opt} '{value}'" in one_error_line(err)
+        assert code == 2 and f"{opt}「{value}」" in one_error_line(err)
     assert not (tmp_path / "o").exists()
 
 
@@ -507,7 +508,7 @@ def test_a_department_option_is_trimmed(tmp_path, capsys):
     code, _, err = cli(
         capsys, "briefing", "--department", " 不存在系\u200b ", "--out", tmp_path / "o"
     )
-    assert code == 2 and "'不存在系'" in one_error_line(err)
+    assert code == 2 and "「不存在系」" in one_error_line(err)
 
 
 def test_a_full_disk_while_writing_is_one_line(tmp_path, capsys, monkeypatch):
@@ -524,7 +525,7 @@ def test_a_full_disk_while_writing_is_one_line(tmp_path, capsys, monkeypatch):
     out = tmp_path / "pr.csv"
     code, _, err = cli(capsys, "pass-rates", "--students", s, "--records", r, "--out", out)
     assert code == 2
-    assert one_error_line(err) == f"error: {out}: No space left on device"
+    assert one_error_line(err) == f"錯誤：{out}：磁碟空間不足"
 
 
 @pytest.mark.parametrize("where", ["a_folder", "under_a_file"])
@@ -560,9 +561,9 @@ def test_a_published_rate_in_a_percent_format_is_read_as_shown(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["rosters", "--students", "s.csv"], "required: --records, --out"),
-        (["synth", "--scale", "abc", "--out", "o"], "--scale: invalid int value: 'abc'"),
-        (["no-such-command"], "invalid choice: 'no-such-command'"),
+        (["rosters", "--students", "s.csv"], "缺少必要的選項 --records、--out"),
+        (["synth", "--scale", "abc", "--out", "o"], "選項 --scale 的值「abc」不是正確的整數"),
+        (["no-such-command"], "命令「no-such-command」不存在"),
     ],
 )
 def test_an_option_mistake_is_one_line(argv, says, capsys):

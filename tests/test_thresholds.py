@@ -127,7 +127,7 @@ def test_student_card_as_in_the_seed(data):
 def test_unknown_students_warned_and_skipped(tiny, tmp_path):
     s, r = tiny
     r.write_text(r.read_text() + "X9,resilience,3,2025-01-01\n", encoding="utf-8")
-    with pytest.warns(na.UnknownStudentsWarning, match=r"1 records of 1 students .*X9"):
+    with pytest.warns(na.UnknownStudentsWarning, match=r"1 位學生，其 1 筆紀錄未計入.*X9"):
         t = na.pass_rates(na.load_students(s), na.load_records(r))
     assert t.iloc[-1]["students"] == 4
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import RulesError
+from ..errors import RulesError, joined, say
 from ..paths import RULES_DIR
 
 __all__ = [
@@ -60,13 +60,15 @@ SPECIAL_ITEMS: tuple[str, ...] = (
 UNIT = 1000
 
 
+def _say(code: str, **values: object) -> str:
+    return say("messages_rules", code, **values)
+
+
 def parse_term(term: str) -> tuple[int, int]:
     """``"114-1"`` -> ``(114, 1)``."""
     m = re.fullmatch(r"(\d{2,3})-([12])", term.strip())
     if not m:
-        raise RulesError(
-            f"term {term!r} is not of the form YYY-S (ROC year, semester 1 or 2), e.g. 114-1"
-        )
+        raise RulesError(_say("term_form", term=term))
     return int(m.group(1)), int(m.group(2))
 
 
@@ -75,10 +77,10 @@ def _check_keys(
 ) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise RulesError(f"{path}: unknown key(s) in {where}: {', '.join(unknown)}")
+        raise RulesError(_say("unknown_keys", path=path, where=where, keys=joined(unknown)))
     missing = sorted(required - set(table))
     if missing:
-        raise RulesError(f"{path}: missing key(s) in {where}: {', '.join(missing)}")
+        raise RulesError(_say("missing_keys", path=path, where=where, keys=joined(missing)))
 
 
 def _date(path: Path, key: str, value: Any) -> dt.date:
@@ -87,7 +89,7 @@ def _date(path: Path, key: str, value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise RulesError(f"{path}: {key} = {value!r} is not an ISO date") from None
+        raise RulesError(_say("not_date", path=path, key=key, value=value)) from None
 
 
 def _amount_units(path: Path, key: str, value: Any) -> int:
@@ -95,10 +97,10 @@ def _amount_units(path: Path, key: str, value: Any) -> int:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise RulesError(f"{path}: {key} = {value!r} is not a number") from None
+        raise RulesError(_say("not_number", path=path, key=key, value=value)) from None
     units = d * UNIT
     if d < 0 or units != units.to_integral_value():
-        raise RulesError(f"{path}: {key} = {value!r} must be >= 0 with at most 3 decimals")
+        raise RulesError(_say("amount", path=path, key=key, value=value))
     return int(units)
 
 
@@ -300,7 +302,7 @@ def rules_dirs(rules_dir: str | Path | None = None) -> list[Path]:
             continue
         d = Path(value).expanduser()
         if not d.is_dir():
-            raise RulesError(f"{where} {str(value)!r}: no such folder")
+            raise RulesError(_say("no_folder", where=where, value=value))
         dirs.append(d.resolve())
     dirs.append(RULES_DIR)
     return dirs
@@ -331,10 +333,10 @@ def _available(prefix: str, rules_dir: str | Path | None = None) -> list[str]:
 
 def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
     if not isinstance(value, list) or not value:
-        raise RulesError(f"{path}: {key} must be a non-empty list of ISO dates")
+        raise RulesError(_say("date_list", path=path, key=key))
     dates = tuple(_date(path, f"{key}[{i}]", v) for i, v in enumerate(value))
     if list(dates) != sorted(set(dates)):
-        raise RulesError(f"{path}: {key} must be in increasing order without repeats")
+        raise RulesError(_say("date_order", path=path, key=key))
     return dates
 
 
@@ -348,29 +350,26 @@ def _read_toml(path: Path) -> dict:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML ({exc})") from None
+        raise RulesError(_say("not_toml", path=path, why=exc)) from None
     except UnicodeDecodeError as exc:
-        raise RulesError(f"{path}: not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        raise RulesError(_say("not_utf8", path=path, at=f"{exc.start:,}")) from None
     except OSError as exc:
-        raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise RulesError(_say("unreadable", path=path, why=exc.strerror or exc)) from None
 
 
 @cache
 def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> TermRules:
     raw = _read_toml(path)
     top = {f.name for f in fields(TermRules)}
-    _check_keys(path, "the file", raw, top, top - _TERM_OPTIONAL)
+    _check_keys(path, _say("top_level"), raw, top, top - _TERM_OPTIONAL)
     th = raw["thresholds"]
     _check_keys(path, "[thresholds]", th, set(CATEGORIES), set())
     if not th:
-        raise RulesError(f"{path}: [thresholds] names no category")
+        raise RulesError(_say("no_thresholds", path=path))
     thresholds = {k: _amount_units(path, f"thresholds.{k}", v) for k, v in th.items()}
     into = raw.get("aesthetics_into")
     if into is not None and (into not in thresholds or "aesthetics" in thresholds):
-        raise RulesError(
-            f"{path}: aesthetics_into = {into!r} must name a threshold, and aesthetics then has "
-            "no threshold of its own"
-        )
+        raise RulesError(_say("aesthetics_into", path=path, into=into))
     known = [*thresholds, *(["aesthetics"] if into else [])]
     _check_keys(path, "[labels]", raw["labels"], {*CATEGORIES, "all"}, {*known, "all"})
     _check_keys(path, "[offices]", raw["offices"], set(thresholds), set(thresholds))
@@ -378,16 +377,16 @@ def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> Term
     counted = tuple(raw.get("counted", ["certificate"]))
     for c in counted:
         if c not in thresholds:
-            raise RulesError(f"{path}: counted names {c!r}, which has no threshold")
+            raise RulesError(_say("counted_unknown", path=path, category=c))
         if thresholds[c] % UNIT:
-            raise RulesError(f"{path}: thresholds.{c} must be a whole number (it is counted)")
+            raise RulesError(_say("counted_whole", path=path, category=c))
     bands = raw.get("gap_bands", [1, 3, 6])
     if (
         not bands
         or any(not isinstance(b, int) or b <= 0 for b in bands)
         or list(bands) != sorted(set(bands))
     ):
-        raise RulesError(f"{path}: gap_bands = {bands!r} must be increasing whole hours > 0")
+        raise RulesError(_say("gap_bands", path=path, bands=bands))
     parse_term(raw["term"])
     notice_date = _date(path, "notice_date", raw["notice_date"])
     notice_dates = (
@@ -418,7 +417,7 @@ def _stamp(path: Path) -> tuple[Path, int, int]:
     try:
         st = path.stat()
     except OSError:
-        raise RulesError(f"{path}: no such rules file") from None
+        raise RulesError(_say("no_file", path=path)) from None
     return path, st.st_mtime_ns, st.st_size
 
 
@@ -435,12 +434,16 @@ def load_term_rules(
     path = find_rules_file(str(term), rules_dir)
     if path is None:
         raise RulesError(
-            f"no rules file for term {term} ({term}.toml in {', '.join(map(str, rules_dirs(rules_dir)))}); "
-            f"available: {', '.join(_available('1', rules_dir)) or 'none'}"
+            _say(
+                "no_term",
+                term=term,
+                dirs=joined(rules_dirs(rules_dir)),
+                available=joined(_available("1", rules_dir)) or _say("none"),
+            )
         )
     rules = _load_term_rules_cached(*_stamp(path.resolve()))
     if rules.term != str(term):
-        raise RulesError(f"{path}: term = {rules.term!r}, but the file is named for {term}")
+        raise RulesError(_say("term_name", path=path, found=rules.term, term=term))
     return rules
 
 
@@ -449,7 +452,7 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
     raw = _read_toml(path)
     _check_keys(
         path,
-        "the file",
+        _say("top_level"),
         raw,
         {
             "year",
@@ -466,9 +469,7 @@ def _load_admission_cached(path: Path) -> AdmissionRules:
     extra = _admission_extras(path, raw)
     min_age = raw.get("min_age", 15)  # 參.二(一) 15-29 歲: files written before min_age existed
     if not isinstance(min_age, int) or not 0 <= min_age <= int(raw["max_age"]):
-        raise RulesError(
-            f"{path}: min_age = {min_age!r} must be a whole number of years <= max_age"
-        )
+        raise RulesError(_say("min_age", path=path, value=min_age))
     normal = raw["normal"]
     _check_keys(path, "[normal]", normal, {"weights", "tiebreak"}, {"weights", "tiebreak"})
     _check_weights(path, "normal.weights", normal["weights"], NORMAL_ITEMS, normal["tiebreak"])
@@ -522,7 +523,7 @@ def _admission_extras(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
     if "exam_date" in raw:
         d = raw["exam_date"]
         if not isinstance(d, dt.date) or isinstance(d, dt.datetime):
-            raise RulesError(f"{path}: exam_date = {d!r} must be a date (exam_date = 2020-07-07)")
+            raise RulesError(_say("exam_date", path=path, value=d))
         out["exam_date"] = d
     if "noise" in raw:
         noise = raw["noise"]
@@ -534,9 +535,7 @@ def _admission_extras(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
             or any(i not in known for i in items)
             or len(set(items)) != len(items)
         ):
-            raise RulesError(
-                f"{path}: noise.scored_by_people must list items among {', '.join(known)} once each"
-            )
+            raise RulesError(_say("scored_by_people", path=path, known=joined(known)))
         out["scored_by_people"] = tuple(items)
     return out
 
@@ -549,11 +548,9 @@ def _check_weights(
         any(not isinstance(v, int) or v < 0 for v in weights.values())
         or sum(weights.values()) != 100
     ):
-        raise RulesError(f"{path}: {where} must be whole percentages summing to 100, got {weights}")
+        raise RulesError(_say("weights", path=path, where=where, weights=weights))
     if sorted(order) != sorted(items):
-        raise RulesError(
-            f"{path}: the tie-break order of {where} must name each of {', '.join(items)} once"
-        )
+        raise RulesError(_say("tiebreak", path=path, where=where, items=joined(items)))
 
 
 def load_admission_rules(year: int | str | Path = 109) -> AdmissionRules:
@@ -563,7 +560,11 @@ def load_admission_rules(year: int | str | Path = 109) -> AdmissionRules:
     path = _rules_path(f"admission_{year}")
     if not path.exists():
         raise RulesError(
-            f"no admission rules for year {year} ({path.name}); available: "
-            f"{', '.join(_available('admission_')) or 'none'}"
+            _say(
+                "no_admission",
+                year=year,
+                file=path.name,
+                available=joined(_available("admission_")) or _say("none"),
+            )
         )
     return _load_admission_cached(path)
