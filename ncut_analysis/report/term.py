@@ -470,6 +470,12 @@ def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
     return df
 
 
+def seniors_units(students: Path, rules: TermRules) -> pd.DataFrame:
+    """The colleges and departments of a term's seniors (one row a senior, ``college`` and
+    ``department``), in the file's order: what a scope is checked against before a run."""
+    return population(load_students(students), rules)[["college", "department"]]
+
+
 def seniors_departments(students: Path, rules: TermRules) -> list[str]:
     """The departments of a term's seniors, in the file's order (for the per-department run)."""
-    return list(dict.fromkeys(population(load_students(students), rules)["department"]))
+    return list(dict.fromkeys(seniors_units(students, rules)["department"]))
