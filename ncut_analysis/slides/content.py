@@ -77,8 +77,11 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
                 f"rate_heatmap_{k + 1}" if len(pages) > 1 else "rate_heatmap",
                 charts.rate_heatmap(part, rules, title=b.chart_title("heatmap"), look=look),
                 w["lowest"].format(
-                    scope=where, measure=rules.measure(worst), name=lows[worst][0],
-                    rate=percent(lows[worst][1]), page=page,
+                    scope=where,
+                    measure=rules.measure(worst),
+                    name=lows[worst][0],
+                    rate=percent(lows[worst][1]),
+                    page=page,
                 ),
             )  # fmt: skip
         )
