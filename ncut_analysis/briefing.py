@@ -15,7 +15,7 @@ from .errors import BriefingError, OptionError
 from .headers import clean_text
 from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
-from .population import check_scope
+from .population import check_scope, check_scope_options
 from .present import SCHOOL
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
@@ -41,7 +41,6 @@ __all__ = [
 
 _TITLES = LABELS["report_titles"]
 _INDEX = LABELS["report_index"]
-_SCOPE_WORDS = LABELS["population_scope"]
 
 RENDERER = "ncut_offline"
 MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one chart config
@@ -325,7 +324,10 @@ def run_term_briefing(
             f"needs {missing} too: give both files (or neither, for the shipped data)",
         )
     department, college = clean_text(department or ""), clean_text(college or "")
-    _check_scope_options(department, college, per_department, per_college)
+    check_scope_options(
+        {"department": department, "college": college, "per_department": per_department,
+         "per_college": per_college}
+    )  # fmt: skip
     _check_files(published, ledger)
     checked = resolve_term_params(
         term=term,
@@ -386,26 +388,6 @@ def run_term_briefing(
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return [done[u] for u in units]
-
-
-def _check_scope_options(
-    department: str, college: str, per_department: bool, per_college: bool
-) -> None:
-    """A briefing covers one scope: a college with a department, or a unit with a per-unit
-    run, or both per-unit runs, cannot go together (an ``OptionError``, exit status 2)."""
-    given = [
-        (name, value)
-        for name, value in (
-            ("department", department),
-            ("college", college),
-            ("per_department", per_department),
-            ("per_college", per_college),
-        )
-        if value
-    ]
-    if len(given) > 1:
-        (name, value), (other, _) = given[0], given[1]
-        raise OptionError(name, value, _SCOPE_WORDS["exclusive"].format(other=other))
 
 
 def _index_page(report: TermReport, title: str, intro: str, head: str, rows: list[str]) -> str:

@@ -190,18 +190,9 @@ _SCOPE_OPTIONS = ("department", "college", "per_department", "per_college")
 
 
 def _scope_options(a: argparse.Namespace) -> None:
-    from .errors import OptionError
-    from .labels import LABELS
+    from .population import check_scope_options
 
-    given = [n for n in _SCOPE_OPTIONS if getattr(a, n, None)]
-    if len(given) > 1:
-        first, other = (f"--{n.replace('_', '-')}" for n in given[:2])
-        value = getattr(a, given[0])
-        raise OptionError(
-            first,
-            "" if value is True else value,
-            LABELS["population_scope"]["exclusive"].format(other=other),
-        )
+    check_scope_options({f"--{n.replace('_', '-')}": getattr(a, n, None) for n in _SCOPE_OPTIONS})
 
 
 def _scoped(run, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202

@@ -41,6 +41,7 @@ __all__ = [
     "known_programs",
     "check_population",
     "check_scope",
+    "check_scope_options",
 ]
 
 _WORDS = LABELS["population_describe"]
@@ -250,3 +251,14 @@ def check_scope(
             )
         return Scope("college", college, college)
     return Scope()
+
+
+def check_scope_options(options: dict[str, object]) -> None:
+    """A briefing covers one scope: of ``options`` (a name as the caller spells it, ``--college``
+    or ``college``, and its value), at most one may be given; two are an ``OptionError`` naming
+    both (a flag's value shown empty)."""
+    given = [(name, value) for name, value in options.items() if value]
+    if len(given) > 1:
+        (name, value), (other, _) = given[0], given[1]
+        shown = "" if value is True else value
+        raise OptionError(name, shown, _SCOPE["exclusive"].format(other=other))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ncut_analysis.errors import OptionError
-from ncut_analysis.population import PopulationReport, check_scope
+from ncut_analysis.population import PopulationReport, check_scope, check_scope_options
 from ncut_analysis.present import Scope
 
 SENIORS = pd.DataFrame(
@@ -49,3 +49,13 @@ def test_the_counted_line_has_thousands_separators():
     assert text.startswith("學生名單 1,629 人，計入 1,504 人（學制 日四技、入學年度 111）")
     assert "未計入 125 人：學制不符 82 人（進四技 82）、入學年度不符 43 人（110 43）" in text
     assert text.endswith("。")
+
+
+def test_one_scope_option_at_most():
+    check_scope_options({"--college": "工程學院", "--department": "", "--per-college": False})
+    with pytest.raises(OptionError) as e:
+        check_scope_options({"--college": "工程學院", "--per-department": True})
+    assert e.value.option == "--college" and "--per-department" in e.value.message()
+    with pytest.raises(OptionError) as e:
+        check_scope_options({"--per-department": True, "--per-college": True})
+    assert e.value.option == "--per-department" and e.value.problems[0].value == ""

@@ -472,7 +472,7 @@ class TermBriefing:
             for c in r.categories
         ]
         fmt = {r.col(c, "rate_change"): "+.2f" for c in r.categories}
-        fmt.update({r.col(c, "passed_change"): "+,d" for c in r.categories})
+        fmt.update({r.col(c, "passed_change"): "+,.0f" for c in r.categories})
         end = r.as_of.isoformat() if r.as_of else TEXT["latest"]
         lead = TEXT["change"].format(
             scope=r.scope.label, start=r.compare_as_of.isoformat(), end=end
