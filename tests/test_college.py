@@ -8,12 +8,14 @@ import re
 
 import openpyxl
 import pytest
+from pptx import Presentation
 
 from ncut_analysis.briefing import college_index, run_term_briefing
 from ncut_analysis.charts import SLIDE, rate_bars
 from ncut_analysis.present import Scope
 from ncut_analysis.report import TermBriefing, TermReport
 from ncut_analysis.slides.content import term_slide_charts, term_slide_tables
+from ncut_analysis.slides.layout import build_deck
 
 from .conftest import run_cli
 from .test_report import pre_113_2  # noqa: F401 - the five-category term's fixture
@@ -66,7 +68,9 @@ def test_a_college_page_words_every_table_for_its_scope(eng):
     # its own rates, then the school's true all-passed rate (29.45 %, the school's briefing's)
     assert "全校全數通過率 29.45%" in header
     table = _text(eng.department_table())
-    assert "工程學院 各學系通過率" in table and "工程學院全院" in table and "各學院、學系" not in table
+    assert (
+        "工程學院 各學系通過率" in table and "工程學院全院" in table and "各學院、學系" not in table
+    )
     headline = _text(eng.headline())
     assert "工程學院與全校比較" in headline and "全校（1,504 人）" in headline
     assert eng.report.chart_title("heatmap") == "工程學院各學系各項通過率"
@@ -162,6 +166,18 @@ def test_a_five_category_term_gives_aesthetics_its_own_row_in_the_briefing(pre_1
     assert ["美學", "藝術中心", 2, 1, 1, 50.0] in rows
     tables = term_slide_tables(b.report)
     assert "美學" in tables[0].frame.columns and "美學" in tables[1].frame.columns
+    # the deck's table slides, written and opened back: a 美學 column with A's 1 of 2
+    deck = build_deck([], [], tables, tmp_path / "deck.pptx", title="t", subtitle="s", footer="f")
+    grids = [
+        [[c.text for c in row.cells] for row in sh.table.rows]
+        for slide in Presentation(deck).slides
+        for sh in slide.shapes
+        if sh.has_table
+    ]
+    rates, counts = grids
+    col = rates[0].index("美學")
+    assert rates[0][col - 1 : col + 2] == ["社會接軌", "美學", "證照"]
+    assert rates[-1][col] == "50.00%" and counts[-1][col] == "1"
 
 
 @pytest.mark.slow
