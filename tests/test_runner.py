@@ -42,7 +42,7 @@ def no_kernel(monkeypatch) -> list:
     ("args", "says"),
     [
         (["--as-of", "2025-02-30"], "2025-02-30"),
-        (["--department", "不存在系"], "department '不存在系': no such department"),
+        (["--department", "不存在系"], "--department '不存在系'"),  # the option and its value
         (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv: file not found"),
         (["--students", "nowhere.csv"], "--students 'nowhere.csv' needs --records too"),
         (["--term", "120-1"], "no rules file for term 120-1"),
