@@ -84,7 +84,11 @@ def test_a_college_workbook_and_deck_name_its_total(eng, tmp_path):
     eng.output_dir = tmp_path
     eng.write_files()
     wb = openpyxl.load_workbook(tmp_path / "term_briefing.xlsx")
-    assert wb.sheetnames[:2] == ["摘要", "各學系"]
+    assert wb.sheetnames[:3] == ["摘要", "比較", "各學系"]
+    # its rates beside the school's true ones (the school briefing's 29.45 % all-passed)
+    compare = [[c.value for c in row] for row in wb["比較"].iter_rows()]
+    assert [r[0] for r in compare] == ["單位", "工程學院", "全校"]
+    assert compare[1][1:3] == [412, 88.59] and compare[2][1] == 1504 and compare[2][-1] == 29.45
     ws = wb["各學系"]
     first = [ws.cell(i, 1).value for i in range(2, ws.max_row + 1)]
     assert first[-1] == "工程學院全院" and "全校" not in first

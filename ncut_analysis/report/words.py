@@ -32,6 +32,7 @@ __all__ = [
     "keyed",
     "headline_frame",
     "department_frame",
+    "comparison_frame",
     "change_frame",
     "outreach_frame",
     "gap_frame",
@@ -139,6 +140,24 @@ def department_frame(r: TermReport) -> pd.DataFrame:
     return _carry(_formats(out, {col(r, c, "rate"): "rate" for c in r.categories}), out)
 
 
+def comparison_frame(r: TermReport) -> pd.DataFrame | None:
+    """A college's or a department's rates beside its college's (a department's) and the
+    school's true ones, a row each; None for the school."""
+    if r.scope.is_school:
+        return None
+    comp = r.comparison()
+    totals = {"school": r.school_total, "college": r.college_total, r.scope.kind: r.total}
+    out = pd.DataFrame(
+        {
+            COLUMNS["unit"]: comp["name"].to_numpy(),
+            MEASURE_LABELS["students"]: comp["students"].astype("int64").to_numpy(),
+        }
+    )
+    for c in r.categories:
+        out[col(r, c, "rate")] = [float(totals[k][f"{c}_rate"]) for k in comp["kind"]]
+    return _formats(out, {col(r, c, "rate"): "rate" for c in r.categories})
+
+
 def change_frame(r: TermReport) -> pd.DataFrame | None:
     """Passed counts and rates (percentage points, signed numbers) since the comparison."""
     if r.before is None:
@@ -244,7 +263,11 @@ def tables(r: TermReport) -> dict[str, pd.DataFrame]:
     is there to sort and filter; clear the print area to print it all). The detail table's
     sheet is named for its rows (各系 / 各學系 / 各班)."""
     groups = SHEETS["groups"] if r.scope.is_school else SHEETS[f"groups_{r.scope.kind}"]
-    out = {SHEETS["headline"]: headline_frame(r), groups: department_frame(r)}
+    out = {SHEETS["headline"]: headline_frame(r)}
+    comp = comparison_frame(r)
+    if comp is not None:
+        out[SHEETS["compare"]] = comp
+    out[groups] = department_frame(r)
     ch = change_frame(r)
     if ch is not None:
         out[SHEETS["change"]] = ch
