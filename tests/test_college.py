@@ -194,3 +194,30 @@ def test_one_college_briefing_and_the_per_college_run(tmp_path):
     assert len(files) == 4 and all(f.exists() for f in files)
     index = (tmp_path / "all" / "114-1" / "index.html").read_text(encoding="utf-8")
     assert index.count("term_briefing.html") == 4 and ">工程學院<" in index
+
+
+def test_a_college_reads_its_own_rates_at_each_notice_from_the_ledger(school, tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from ncut_analysis import ledger as lg
+    from ncut_analysis.thresholds import summarise
+
+    counts = summarise(school.status, "department")
+    led = tmp_path / "l.sqlite"
+    con = lg.open_ledger(led)
+    con.execute("BEGIN IMMEDIATE")
+    lg.add_run(
+        con, term="114-1", as_of=dt.date(2025, 10, 31), run_at=dt.datetime(2025, 11, 1, tzinfo=dt.UTC),
+        program="日四技", cohort=111, students_file="s", records_file="r", out_dir="o",
+        notices=pd.DataFrame(columns=["kind", "recipient", "department", "class", "detail"]),
+        counts=counts,
+    )  # fmt: skip
+    con.execute("COMMIT")
+    con.close()
+    r = TermReport.build(term="114-1", college="工程學院", ledger=str(led))
+    hist = r.notices_frame()
+    # the college's own counts at the notice (the sum of its departments), not the school's
+    assert list(hist["大四學生數"]) == [412]
+    assert list(hist["全數通過率（%）"]) == [21.36] and school.total["all_rate"] != 21.36

@@ -27,6 +27,7 @@ from ..thresholds import (
     pass_dates,
     population,
     progress,
+    rate_hundredths,
     student_status,
     summarise,
     total_row,
@@ -206,7 +207,8 @@ def _scope_notices(
     out = long.groupby(["date", "category"], sort=False, as_index=False)[
         ["passed", "students"]
     ].sum()
-    out["rate"] = (out["passed"] * 100 / out["students"]).round(2)
+    hundredths = rate_hundredths(out["passed"], out["students"])  # half-up, as every rate
+    out["rate"] = [h / 100 if h >= 0 else float("nan") for h in hundredths]
     return out
 
 
