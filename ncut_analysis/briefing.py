@@ -15,9 +15,11 @@ from .errors import BriefingError, OptionError
 from .headers import clean_text
 from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
+from .population import check_scope, check_scope_options
+from .present import SCHOOL
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
-from .report.term import resolve_term_params, seniors_departments
+from .report.term import resolve_term_params, seniors_units
 
 __all__ = [
     "BriefingError",
@@ -31,9 +33,14 @@ __all__ = [
     "export_html",
     "run_notebook",
     "run_term_briefing",
+    "department_index",
+    "college_index",
     "admission_scenario",
     "run_admission_briefing",
 ]
+
+_TITLES = LABELS["report_titles"]
+_INDEX = LABELS["report_index"]
 
 RENDERER = "ncut_offline"
 MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one chart config
@@ -200,10 +207,10 @@ def _one_briefing(
         )
         _scrub_paths(stage / f"{name}.ipynb", _path_names(params, stage, nb))
         if kind == "term":
-            scope = params.get("department") or LABELS["scope"]["school"]
-            title = f"{params['term']} {scope} 自主學習畢業門檻簡報"
+            scope = params.get("department") or params.get("college") or SCHOOL.label
+            title = _TITLES["page"].format(term=params["term"], scope=scope)
         else:
-            title = f"{params['year']} 產學訓四技專班招生排名模擬簡報"
+            title = _TITLES["admission_page"].format(year=params["year"])
         export_html(stage / f"{name}.ipynb", stage / f"{name}.html", title)
     return dest / f"{name}.html"
 
@@ -314,13 +321,16 @@ def run_term_briefing(
     ledger: str = "",
     progress_bar: bool = True,
     workers: int | None = None,
+    college: str = "",
+    per_college: bool = False,
 ) -> list[Path]:
     """Run the term briefing into ``out/<term>/``; returns the HTML files written.
 
     ``as_of`` and ``compare_as_of`` default to the term's settlement and notice dates (its rules
     file); ``"all"`` counts every record, ``"none"`` compares with nothing. The parameters are
-    checked before any kernel starts. With ``per_department``, one briefing per department in
-    ``out/<term>/<department>/``, run in parallel on the available cores, plus an ``index.html``.
+    checked before any kernel starts. ``department`` or ``college``: one unit's briefing. With
+    ``per_department`` (``per_college``), one briefing per department (college) in
+    ``out/<term>/<name>/``, run in parallel on the available cores, plus an ``index.html``.
     """
     if bool(students) != bool(records):
         given, missing = ("students", "records") if students else ("records", "students")
@@ -329,7 +339,11 @@ def run_term_briefing(
             students or records,
             f"needs {missing} too: give both files (or neither, for the shipped data)",
         )
-    department = clean_text(department or "")
+    department, college = clean_text(department or ""), clean_text(college or "")
+    check_scope_options(
+        {"department": department, "college": college, "per_department": per_department,
+         "per_college": per_college}
+    )  # fmt: skip
     _check_files(published, ledger)
     checked = resolve_term_params(
         term=term,
@@ -349,88 +363,123 @@ def run_term_briefing(
         "compare_as_of": compare_as_of or "",
         "deadline": deadline,
         "department": department,
+        "college": college,
         "published": str(Path(published).resolve()) if published else "",
         "ledger": str(Path(ledger).resolve()) if ledger else "",
     }
     base = Path(out) / term
-    if not (department or per_department):
+    if not (department or college or per_department or per_college):
         return [_one_briefing(params, base, progress_bar)]  # the notebook reads the data
-    depts = seniors_departments(checked.students, checked.rules)
-    if department and department not in depts:
-        raise OptionError(
-            "department", department, f"no such department among the seniors ({'、'.join(depts)})"
-        )
-    if not per_department:
+    seniors = seniors_units(checked.students, checked.rules)
+    check_scope(seniors, college=college, department=department)  # before any kernel starts
+    if not (per_department or per_college):
         return [_one_briefing(params, base, progress_bar)]
+    kind = "department" if per_department else "college"
+    units = list(dict.fromkeys(seniors[kind]))
     done: dict[str, Path] = {}
     workers = workers or os.cpu_count() or 1
     from tqdm.auto import tqdm
 
-    names = dict(zip(depts, unique_names(depts), strict=True))
+    names = dict(zip(units, unique_names(units), strict=True))
     # Each worker in a process group of its own: a Ctrl-C reaches this process only, which
     # then ends the workers (and, through their parent watch, their kernels) at once; the
-    # departments finished stay, the others keep their earlier files (``atomic_dir``).
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(depts)), initializer=os.setpgrp)
+    # units finished stay, the others keep their earlier files (``atomic_dir``).
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(units)), initializer=os.setpgrp)
     try:
         futs = {
-            pool.submit(_one_briefing, {**params, "department": d}, base / names[d], False): d
-            for d in depts
+            pool.submit(_one_briefing, {**params, kind: u}, base / names[u], False): u
+            for u in units
         }
-        for f in tqdm(
-            as_completed(futs), total=len(futs), desc="departments", disable=not progress_bar
-        ):
+        for f in tqdm(as_completed(futs), total=len(futs), desc=kind, disable=not progress_bar):
             done[futs[f]] = f.result()
     except BaseException:
         _stop_pool(pool, base)
         raise
     pool.shutdown(wait=True)
-    page = department_index(
-        TermReport.build(**{k: v for k, v in params.items() if k != "department"}),
-        {d: f"{names[d]}/term_briefing.html" for d in depts},
+    school = TermReport.build(
+        **{k: v for k, v in params.items() if k not in ("department", "college")}
     )
+    links = {u: f"{names[u]}/term_briefing.html" for u in units}
+    page = department_index(school, links) if kind == "department" else college_index(school, links)
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
-    return [done[d] for d in depts]
+    return [done[u] for u in units]
 
 
-def department_index(report: TermReport, links: dict[str, str]) -> str:
-    """The per-department run's ``index.html``: each department with its college, its headline
-    rates and a link to its briefing, the school's row last, and the date counted to."""
-    from .present import SCHOOL, count, made_at_text, percent
-    from .thresholds import group_rows
+def _index_page(report: TermReport, title: str, intro: str, head: str, rows: list[str]) -> str:
+    from .present import made_at_text
 
-    rules = report.rules
-    cats = rules.result_categories
-    head = "".join(f"<th>{_e(rules.measure(c))}</th>" for c in cats)
-    rows = []
-    for r in group_rows(report.table).itertuples(index=False):
-        d = r.department
-        name = f"<a href='{_e(links[d])}'>{_e(d)}</a>" if d in links else _e(d)
-        rows.append(
-            f"<tr><td>{_e(r.college)}</td><td>{name}</td><td class='n'>{count(r.students)}</td>"
-            + "".join(f"<td class='n'>{percent(getattr(r, f'{c}_rate'))}</td>" for c in cats)
-            + "</tr>"
-        )
-    t = report.total
-    rows.append(
-        f"<tr class='total'><td colspan='2'>{_e(SCHOOL.total_label)}</td>"
-        f"<td class='n'>{count(t['students'])}</td>"
-        + "".join(f"<td class='n'>{percent(t[f'{c}_rate'])}</td>" for c in cats)
-        + "</tr>"
-    )
-    title = f"{rules.term} 學生自主學習畢業門檻：各系簡報"
+    intro_text = intro.format(as_of=report.as_of_text(), made_at=made_at_text(report.made_at))
     return (
         f"<!DOCTYPE html><html lang='zh-Hant'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         "<style>body{font-family:'Microsoft JhengHei','Noto Sans CJK TC',sans-serif;margin:2em}"
         "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px}"
         "th{background:#f0f0f0}td.n{text-align:right}tr.total td{font-weight:bold;"
         "border-top:2px solid #333}</style></head><body>"
-        f"<h1>{_e(title)}</h1><p>{_e(report.as_of_text())}；製表時間 "
-        f"{_e(made_at_text(report.made_at))}。點選學系名稱開啟該系簡報。</p>"
-        f"<table><thead><tr><th>{_e(LABELS['group']['college'])}</th>"
-        f"<th>{_e(LABELS['group']['department'])}</th><th>{_e(LABELS['measure']['students'])}</th>"
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+        f"<h1>{_e(title)}</h1><p>{_e(intro_text)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
     )
+
+
+def _rate_cells(report: TermReport, row: Any) -> str:
+    from .present import count, percent
+
+    cats = report.rules.result_categories
+    return f"<td class='n'>{count(row['students'])}</td>" + "".join(
+        f"<td class='n'>{percent(row[f'{c}_rate'])}</td>" for c in cats
+    )
+
+
+def _total_row(report: TermReport, span: int) -> str:
+    from .present import SCHOOL
+
+    return (
+        f"<tr class='total'><td colspan='{span}'>{_e(SCHOOL.total_label)}</td>"
+        + _rate_cells(report, report.school_total)
+        + "</tr>"
+    )
+
+
+def _rate_heads(report: TermReport) -> str:
+    rules = report.rules
+    return f"<th>{_e(LABELS['measure']['students'])}</th>" + "".join(
+        f"<th>{_e(rules.measure(c))}</th>" for c in rules.result_categories
+    )
+
+
+def department_index(report: TermReport, links: dict[str, str]) -> str:
+    """The per-department run's ``index.html``: each department with its college, its headline
+    rates and a link to its briefing, the school's row last, and the date counted to."""
+    from .thresholds import group_rows
+
+    rows = []
+    for _, r in group_rows(report.table).iterrows():
+        d = r["department"]
+        name = f"<a href='{_e(links[d])}'>{_e(d)}</a>" if d in links else _e(d)
+        rows.append(f"<tr><td>{_e(r['college'])}</td><td>{name}</td>{_rate_cells(report, r)}</tr>")
+    rows.append(_total_row(report, 2))
+    head = (
+        f"<th>{_e(LABELS['group']['college'])}</th><th>{_e(LABELS['group']['department'])}</th>"
+        + _rate_heads(report)
+    )
+    title = _TITLES["index_department"].format(term=report.rules.term)
+    return _index_page(report, title, _INDEX["intro_department"], head, rows)
+
+
+def college_index(report: TermReport, links: dict[str, str]) -> str:
+    """The per-college run's ``index.html``: each college with its headline rates and a link to
+    its briefing, the school's row last, and the date counted to."""
+    from .thresholds import group_rows
+
+    rows = []
+    for _, r in group_rows(report.by_college).iterrows():
+        c = r["college"]
+        name = f"<a href='{_e(links[c])}'>{_e(c)}</a>" if c in links else _e(c)
+        rows.append(f"<tr><td>{name}</td>{_rate_cells(report, r)}</tr>")
+    rows.append(_total_row(report, 1))
+    head = f"<th>{_e(LABELS['group']['college'])}</th>" + _rate_heads(report)
+    title = _TITLES["index_college"].format(term=report.rules.term)
+    return _index_page(report, title, _INDEX["intro_college"], head, rows)
 
 
 def _e(value: Any) -> str:

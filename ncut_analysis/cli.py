@@ -164,11 +164,11 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
     if a.kind == "admission":
         print(f"wrote {run_admission_briefing(a.out, **_scenario(a))}")
         return
-    if a.department and a.per_department:
-        raise CommandError("--department and --per-department exclude each other")
+    _scope_options(a)
     _no_dates_check(a, "--as-of", "--compare-as-of")
     _term_inputs(a)
-    files = run_term_briefing(
+    files = _scoped(
+        run_term_briefing,
         a.out,
         term=a.term,
         as_of=a.as_of,
@@ -177,11 +177,38 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         compare_as_of=a.compare_as_of,
         department=clean_text(a.department or ""),
         per_department=a.per_department,
+        college=clean_text(a.college or ""),
+        per_college=a.per_college,
         published=a.published or "",
         ledger=a.ledger or "",
     )
     for f in files:
         print(f"wrote {f}")
+
+
+# A briefing's scope options: at most one of them (a college's briefing, a department's, or one
+# per department / per college).
+_SCOPE_OPTIONS = ("department", "college", "per_department", "per_college")
+
+
+def _scope_options(a: argparse.Namespace) -> None:
+    from .population import check_scope_options
+
+    check_scope_options({f"--{n.replace('_', '-')}": getattr(a, n, None) for n in _SCOPE_OPTIONS})
+
+
+def _scoped(run, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """Run a briefing or slides command; a scope the seniors do not hold is named as its
+    option (``--college``), with the known ones."""
+    from .errors import OptionError
+
+    try:
+        return run(*args, **kw)
+    except OptionError as exc:
+        if exc.option not in _SCOPE_OPTIONS:
+            raise
+        p = exc.problems[0]
+        raise OptionError(f"--{exc.option.replace('_', '-')}", p.value, p.message) from None
 
 
 def _load_applicants(a: argparse.Namespace, path: str | None = None):  # noqa: ANN202
@@ -328,13 +355,16 @@ def _cmd_slides(a: argparse.Namespace) -> None:
     if a.kind == "admission":
         files = export_admission_slides(a.out, **_scenario(a))
     else:
-        files = export_term_slides(
+        _scope_options(a)
+        files = _scoped(
+            export_term_slides,
             a.out,
             term=a.term,
             as_of=a.as_of,
             students=a.students or "",
             records=a.records or "",
             department=clean_text(a.department or ""),
+            college=clean_text(a.college or ""),
         )
     print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
 
@@ -569,6 +599,7 @@ def _parser() -> argparse.ArgumentParser:
     admission_kind(sp)
     term_data(sp, required=False, cohort=False)
     sp.add_argument("--department", help="one department's charts")
+    sp.add_argument("--college", help="one college's charts (its departments beside the school)")
     sp.add_argument("--out", required=True, help="output folder")
 
     sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
@@ -582,6 +613,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--department", help="one department's briefing, for its head")
     sp.add_argument(
         "--per-department", action="store_true", help="one briefing per department and an index"
+    )
+    sp.add_argument("--college", help="one college's briefing: its departments beside the school")
+    sp.add_argument(
+        "--per-college", action="store_true", help="one briefing per college and an index"
     )
     sp.add_argument("--published", help="published pass-rate table to reconcile")
     sp.add_argument(

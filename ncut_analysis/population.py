@@ -27,8 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from .errors import InputError, OptionError, Problem
 from .headers import aliases, clean_text
+from .labels import LABELS
+from .present import Scope, count
 from .rules import TermRules
 
 __all__ = [
@@ -38,7 +40,13 @@ __all__ = [
     "PopulationReport",
     "known_programs",
     "check_population",
+    "check_scope",
+    "check_scope_options",
 ]
+
+_WORDS = LABELS["population_describe"]
+_ERRORS = LABELS["population_error"]
+_SCOPE = LABELS["population_scope"]
 
 MAX_UNKNOWN_SHARE = 0.01
 MAX_UNMATCHED_SHARE = 0.5
@@ -71,37 +79,44 @@ class PopulationReport:
         return self.read - self.counted
 
     def describe(self) -> str:
-        """One line for the person running it (Traditional Chinese)."""
+        """One line for the person running it (Traditional Chinese, from the label table)."""
+        w = _WORDS
         parts = [
-            f"學生名單 {self.read:,} 人，計入 {self.counted:,} 人"
-            f"（學制 {self.program}、入學年度 {self.cohort}）"
-        ]
+            w["read"].format(
+                read=count(self.read), counted=count(self.counted), program=self.program,
+                cohort=self.cohort,
+            )
+        ]  # fmt: skip
         out = []
         if self.by_program:
-            out.append(
-                f"學制不符 {sum(self.by_program.values()):,} 人（{_values(self.by_program)}）"
-            )
+            n = count(sum(self.by_program.values()))
+            out.append(w["by_program"].format(n=n, values=_values(self.by_program)))
         if self.by_cohort:
-            out.append(
-                f"入學年度不符 {sum(self.by_cohort.values()):,} 人（{_values(self.by_cohort)}）"
-            )
-        parts.append("未計入 " + (f"{self.left_out:,} 人：" + "、".join(out) if out else "0 人"))
+            n = count(sum(self.by_cohort.values()))
+            out.append(w["by_cohort"].format(n=n, values=_values(self.by_cohort)))
+        if out:
+            parts.append(w["left_out"].format(n=count(self.left_out), why=w["list_join"].join(out)))
+        else:
+            parts.append(w["left_none"])
         if self.no_records:
-            parts.append(f"計入者中 {self.no_records:,} 人無任何紀錄（以未通過計）")
+            parts.append(w["no_records"].format(n=count(self.no_records)))
         if self.unmatched_records:
             parts.append(
-                f"紀錄 {self.records:,} 筆中 {self.unmatched_records:,} 筆的學號不在學生名單"
-                f"（未計，例如 {'、'.join(self.unmatched_ids)}）"
-            )
+                w["unmatched"].format(
+                    records=count(self.records), n=count(self.unmatched_records),
+                    ids=w["list_join"].join(self.unmatched_ids),
+                )
+            )  # fmt: skip
         if self.western_cohorts:
-            parts.append(f"{self.western_cohorts:,} 人的入學年度為西元年，已換算為民國年")
-        return "；".join(parts) + "。"
+            parts.append(w["western"].format(n=count(self.western_cohorts)))
+        return w["join"].join(parts) + w["end"]
 
 
 def _values(counts: dict) -> str:
+    w = _WORDS
     shown = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    text = "、".join(f"{k} {v:,}" for k, v in shown[:8])
-    return text + (f" 等 {len(shown)} 種" if len(shown) > 8 else "")
+    text = w["list_join"].join(w["value"].format(key=k, n=count(v)) for k, v in shown[:8])
+    return text + (w["more"].format(n=len(shown)) if len(shown) > 8 else "")
 
 
 def known_programs(rules: TermRules) -> frozenset[str]:
@@ -148,32 +163,30 @@ def check_population(
     )
     name = str(students_file)
     if report.counted == 0:
-        programs = _values(program.value_counts(dropna=False).to_dict()) or "（無）"
+        none = _WORDS["none"]
+        programs = _values(program.value_counts(dropna=False).to_dict()) or none
         cohorts = (
             _values(students.loc[in_program, "cohort"].value_counts().to_dict())
             if in_program.any()
             else _values(students["cohort"].value_counts().to_dict())
-        ) or "（無）"
-        why = (
-            f"沒有學生被計入：應為學制「{rules.program}」且入學年度 {want}"
-            f"（{rules.term} 的規則）；檔案中的學制：{programs}；"
-            f"{'該學制的' if in_program.any() else ''}入學年度：{cohorts}"
-        )
+        ) or none
+        why = _ERRORS["nobody"].format(
+            program=rules.program, cohort=want, term=rules.term, programs=programs,
+            of_program=_ERRORS["of_program"] if in_program.any() else "", cohorts=cohorts,
+        )  # fmt: skip
         raise PopulationError(name, [Problem(None, "program", None, why)])
     n_unknown = sum(unknown.values())
     if n_unknown > MAX_UNKNOWN_SHARE * report.read:
-        why = (
-            f"{n_unknown:,} / {report.read:,} 人的學制不是「{rules.program}」也不是已知學制，"
-            f"因此未計入（超過 {MAX_UNKNOWN_SHARE:.0%}）：{_values(unknown)}；"
-            f"請更正檔案，或在 rules/columns.toml 的 [programs] 登錄此學制"
-        )
+        why = _ERRORS["unknown"].format(
+            n=count(n_unknown), read=count(report.read), program=rules.program,
+            share=f"{MAX_UNKNOWN_SHARE:.0%}", values=_values(unknown),
+        )  # fmt: skip
         raise PopulationError(name, [Problem(None, "program", None, why)])
     if records is not None and report.unmatched_records > MAX_UNMATCHED_SHARE * report.records:
-        why = (
-            f"{report.unmatched_records:,} / {report.records:,} 筆紀錄的學號不在學生名單 "
-            f"{name}（例如 {'、'.join(report.unmatched_ids)}；超過一半）：兩個檔案不相符，"
-            "或學號寫法不同"
-        )
+        why = _ERRORS["unmatched"].format(
+            n=count(report.unmatched_records), records=count(report.records), name=name,
+            ids=_WORDS["list_join"].join(report.unmatched_ids),
+        )  # fmt: skip
         raise PopulationError(str(records_file), [Problem(None, "student_id", None, why)])
     return report
 
@@ -201,3 +214,51 @@ def _matched(students: pd.DataFrame, counted: np.ndarray, records: pd.DataFrame 
         "unmatched_ids": tuple(str(v) for v in unknown[:3].to_pylist()),
         "no_records": int((counted & ~has).sum()),
     }
+
+
+def check_scope(
+    seniors: pd.DataFrame,
+    *,
+    college: str = "",
+    department: str = "",
+    college_option: str = "college",
+    department_option: str = "department",
+) -> Scope:
+    """The scope a briefing covers among ``seniors`` (rows with ``college`` and ``department``):
+    the school, one college or one department. A name the seniors do not hold, or a college
+    and a department together, is an ``OptionError`` naming the option and the value and
+    listing the known ones (in the school's order: as the students file lists them)."""
+    college, department = clean_text(college or ""), clean_text(department or "")
+    if college and department:
+        raise OptionError(
+            college_option, college, _SCOPE["exclusive"].format(other=department_option)
+        )
+    join = _SCOPE["known_join"]
+    if department:
+        known = list(dict.fromkeys(seniors["department"].astype(str)))
+        if department not in known:
+            raise OptionError(
+                department_option, department,
+                _SCOPE["unknown_department"].format(known=join.join(known)),
+            )  # fmt: skip
+        mine = (seniors["department"] == department).to_numpy()
+        return Scope("department", department, str(seniors.loc[mine, "college"].iloc[0]))
+    if college:
+        known = list(dict.fromkeys(seniors["college"].astype(str)))
+        if college not in known:
+            raise OptionError(
+                college_option, college, _SCOPE["unknown_college"].format(known=join.join(known))
+            )
+        return Scope("college", college, college)
+    return Scope()
+
+
+def check_scope_options(options: dict[str, object]) -> None:
+    """A briefing covers one scope: of ``options`` (a name as the caller spells it, ``--college``
+    or ``college``, and its value), at most one may be given; two are an ``OptionError`` naming
+    both (a flag's value shown empty)."""
+    given = [(name, value) for name, value in options.items() if value]
+    if len(given) > 1:
+        (name, value), (other, _) = given[0], given[1]
+        shown = "" if value is True else value
+        raise OptionError(name, shown, _SCOPE["exclusive"].format(other=other))

@@ -92,7 +92,8 @@ def made_at_text(when: dt.datetime) -> str:
     local = (
         when.astimezone(TAIPEI) if when.tzinfo else when.replace(tzinfo=dt.UTC).astimezone(TAIPEI)
     )
-    return f"{local:%Y-%m-%d %H:%M}（{_TIME['zone']}）"
+    stamp = LABELS["report_time"]["stamp"]
+    return stamp.format(time=f"{local:%Y-%m-%d %H:%M}", zone=_TIME["zone"])
 
 
 def count(n: object) -> str:
@@ -110,8 +111,8 @@ def percent(rate: object, digits: int = 2) -> str:
 
 
 # 甲乙丙丁…: the order classes are named in (their code points are not: 丙 < 乙 < 甲).
-_STEMS = "甲乙丙丁戊己庚辛壬癸"
-_STEM_AT = re.compile(f"([{_STEMS}])(?=班?$)")
+_STEMS = LABELS["report_order"]["class_stems"]
+_STEM_AT = re.compile(f"([{_STEMS}])(?={re.escape(LABELS['report_order']['class_suffix'])}?$)")
 
 
 def class_key(name: object) -> tuple:

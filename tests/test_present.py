@@ -152,7 +152,9 @@ def test_a_department_checks_only_its_own_published_row():
 def test_a_department_workbook_and_slides_name_its_total(chem, tmp_path):
     chem.output_dir = tmp_path
     chem.write_files()
-    ws = openpyxl.load_workbook(tmp_path / "term_briefing.xlsx")["各系"]
+    ws = openpyxl.load_workbook(tmp_path / "term_briefing.xlsx")[
+        "各班"
+    ]  # a department's detail sheet is named for its rows
     first_col = [ws.cell(i, 1).value for i in range(1, ws.max_row + 1)]
     assert "全校" not in first_col and "化材全系" in first_col
     tables = term_slide_tables(chem.report)

@@ -14,14 +14,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..labels import LABELS
 from ..rules import TermRules
 from ..thresholds import group_rows
 
 # One font stack for every view: 微軟正黑體 (what an office PC has) first, then Noto Sans CJK TC
 # (Linux, the PNG export); the rest keep other systems tidy.
-FONT_FAMILY = (
-    "Microsoft JhengHei, 微軟正黑體, Noto Sans CJK TC, Noto Sans TC, PingFang TC, sans-serif"
-)
+FONT_FAMILY = LABELS["charts_base"]["font_family"]
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 # One colour per category code, whichever of them a term has a threshold for.
@@ -85,15 +84,7 @@ LOCALE = "zh-TW"
 MODEBAR_BUTTONS = [["toImage", "resetScale2d"]]
 # plotly.js's own zh-TW locale (plotly.js-locales 3.7.0) lacks what plotly.js 3.8/4.x added;
 # these complete it (tests/test_charts.py checks every modebar string of both bundles).
-_LOCALE_ADDITIONS = {
-    "Download plot as JSON": "下載圖表為 JSON 檔",
-    "Image download succeeded": "圖片下載完成",
-    "JSON download succeeded": "JSON 下載完成",
-    "Preparing image - this may take a few seconds": "正在準備圖片，請稍候",
-    "Share chart...": "分享圖表…",
-    "Sorry, there was a problem downloading your JSON file!": "抱歉，下載 JSON 檔時發生問題！",
-    "Sorry, there was a problem downloading your image!": "抱歉，下載圖片時發生問題！",
-}
+_LOCALE_ADDITIONS = dict(LABELS["charts_locale"])
 
 
 @functools.cache
@@ -112,7 +103,7 @@ def plotly_locale() -> dict[str, Any]:
     return json.loads(_locale_json())
 
 
-def plotly_config(*, filename: str = "圖表", responsive: bool = False) -> dict[str, Any]:
+def plotly_config(*, filename: str = "", responsive: bool = False) -> dict[str, Any]:
     """The one ``config`` of every figure a reader sees (HTML briefings, JupyterLab, Voilà):
     a toolbar of 下載 PNG and 重置 with Chinese tooltips, no plotly logo link, nothing that
     talks to Plotly's cloud. The locale travels inside the config, so each page has it inline
@@ -121,7 +112,11 @@ def plotly_config(*, filename: str = "圖表", responsive: bool = False) -> dict
         "displaylogo": False,
         "showSendToCloud": False,
         "modeBarButtons": [list(group) for group in MODEBAR_BUTTONS],
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": filename or LABELS["charts_base"]["filename"],
+            "scale": 2,
+        },
         "locale": LOCALE,
         "locales": {LOCALE: plotly_locale()},
         "responsive": responsive,
@@ -135,7 +130,7 @@ def chart_filename(title: str) -> str:
 
     text = re.sub(r"<[^>]+>", " ", title or "")
     text = re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_.")
-    return text[:60] or "圖表"
+    return text[:60] or LABELS["charts_base"]["filename"]
 
 
 def _label(rules: TermRules, c: str) -> str:
@@ -321,9 +316,12 @@ def _clear_of_line(values: Sequence[float], ref: float | None, label_units: floa
     return out
 
 
-def _reference_note(fig: go.Figure, ref: float, text: str, look: Look) -> None:
+def _reference_note(
+    fig: go.Figure, ref: float, text: str, look: Look, side: str = "middle"
+) -> None:
     """The reference line's value in the right margin, level with the line: named without a
-    title, never over a bar or its label."""
+    title, never over a bar or its label. ``side``: ``"above"`` / ``"below"`` the line, so that
+    two lines' notes (the school's and a college's) never overlap however close they are."""
     fig.add_annotation(
         text=text,
         xref="paper",
@@ -331,7 +329,7 @@ def _reference_note(fig: go.Figure, ref: float, text: str, look: Look) -> None:
         x=1.0,
         y=ref,
         xanchor="left",
-        yanchor="middle",
+        yanchor={"above": "bottom", "below": "top"}.get(side, "middle"),
         showarrow=False,
         align="left",
         font={"size": look.note, "color": "#333"},

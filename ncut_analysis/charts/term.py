@@ -31,10 +31,11 @@ from .base import (
 
 
 def rate_heatmap(
-    table: pd.DataFrame, rules: TermRules, *, title: str = "各系各項通過率", look: Look = PAGE
+    table: pd.DataFrame, rules: TermRules, *, title: str = "", look: Look = PAGE
 ) -> go.Figure:
     """Pass rate per group (rows) and category (columns), with a dropdown to pick a college;
     ``title`` names what the rows are (a report words it for its scope)."""
+    title = title or _W["heatmap_title"]
     rows = _dept_rows(table)
     cats = list(rules.result_categories)
 
@@ -54,15 +55,15 @@ def rate_heatmap(
             colorscale=RATE_SCALE,
             zmin=0,
             zmax=100,
-            colorbar={"title": {"text": "通過率 %"}},
-            hovertemplate="%{y}｜%{x}：%{text}<extra></extra>",
+            colorbar={"title": {"text": _W["rate_axis"]}},
+            hovertemplate=_W["heatmap_hover"],
         )
     )
     colleges = list(dict.fromkeys(rows["college"]))
     if len(colleges) > 1 and not look.slide:
         buttons = [
             {
-                "label": "全部學院",
+                "label": _W["all_colleges"],
                 "method": "restyle",
                 "args": [{"z": [full["z"]], "y": [full["y"]], "text": [full["text"]]}],
             }
@@ -104,6 +105,18 @@ def rate_heatmap(
 
 # A reference line per comparison: the first dashed, the second dotted.
 _REF_DASH = ("dash", "dot")
+_W = LABELS["charts_term"]
+
+
+def _reference_notes(fig: go.Figure, values: Sequence[tuple[str, float]], look: Look) -> None:
+    """Each reference line's name and rate in the right margin: with two lines, the higher
+    one's note above its line and the lower one's below, so they never overlap."""
+    vals = [v for _, v in values]
+    for name, v in values:
+        side = "middle"
+        if len(vals) > 1:
+            side = "above" if v >= max(vals) else "below"
+        _reference_note(fig, v, _W["ref_note"].format(name=name, rate=percent(v)), look, side)
 
 
 def _school_refs(table: pd.DataFrame) -> list[tuple[str, pd.Series]]:
@@ -150,7 +163,7 @@ def rate_bars(
             textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
-            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+            hovertemplate=_W["bar_hover"],
         )
     shapes = {
         c: [
@@ -170,11 +183,15 @@ def rate_bars(
     }
 
     def title(c: str) -> str:
-        lines = "；".join(
+        lines = _W["ref_join"].join(
             scope_text("reference", line=scope_text(f"line_{dash}"), name=n, rate=percent(v))
             for (n, v), dash in zip(values[c], _REF_DASH, strict=False)
         )
-        return f"{rules.measure(c)}（{lines}）" if lines else rules.measure(c)
+        return (
+            _W["title_refs"].format(title=rules.measure(c), refs=lines)
+            if lines
+            else rules.measure(c)
+        )
 
     if len(cats) > 1:
         buttons = [
@@ -191,15 +208,14 @@ def rate_bars(
         # on screen only: on paper every view is drawn (``rate_bars_grid``)
         fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
     fig.update_layout(shapes=shapes[cats[0]], showlegend=False)
-    fig.update_yaxes(range=[0, ymax], title="通過率 %")
+    fig.update_yaxes(range=[0, ymax], title=_W["rate_axis"])
     if look.slide:
         fig.update_traces(textfont={"size": look.label})
         # wide bars, so that a rate's label fits above its bar at slide size
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"}, bargap=0.06)
     out = _base(fig, title(cats[0]), look=look)
     if look.slide:
-        for name, v in values[cats[0]]:
-            _reference_note(out, v, f"{name}<br>{percent(v)}", look)
+        _reference_notes(out, values[cats[0]], look)
     return out
 
 
@@ -264,7 +280,7 @@ def college_all_pass(
             y=rows["all_rate"],
             marker_color=CATEGORY_COLORS["all"],
             text=[
-                f"{percent(v)}<br>{count(p)} / {count(n)} 人"
+                _W["bar_text"].format(rate=percent(v), passed=count(p), students=count(n))
                 for v, p, n in zip(
                     rows["all_rate"], rows["all_passed"], rows["students"], strict=True
                 )
@@ -275,13 +291,15 @@ def college_all_pass(
             textangle=0,
             insidetextanchor="end",
             cliponaxis=False,
-            hovertemplate="%{x}：%{y:.2f}%<extra></extra>",
+            hovertemplate=_W["bar_hover"],
         )
     )
-    title = (
-        "、".join(map(str, names)) if "name" in comparison.columns and len(rows) <= 3 else "各學院"
-    )
-    title = f"{title}{'的' if len(rows) <= 3 and 'name' in comparison.columns else ''}{rules.measure('all')}"
+    if "name" in comparison.columns and len(rows) <= 3:
+        title = _W["of_names"].format(
+            names=_W["names_join"].join(map(str, names)), measure=rules.measure("all")
+        )
+    else:
+        title = _W["colleges"] + rules.measure("all")
     notes = []
     for (name, r), dash in zip(refs, _REF_DASH, strict=False):
         v = float(r["all_rate"])
@@ -291,16 +309,14 @@ def college_all_pass(
         line = scope_text(f"line_{dash}")
         notes.append(scope_text("reference", line=line, name=name, rate=percent(v)))
     if notes:
-        title += f"（{'；'.join(notes)}）"
-    fig.update_yaxes(range=[0, 100], title="通過率 %")
+        title = _W["title_refs"].format(title=title, refs=_W["ref_join"].join(notes))
+    fig.update_yaxes(range=[0, 100], title=_W["rate_axis"])
     if look.slide:
         fig.update_traces(textfont={"size": look.label})
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
     out = _base(fig, title, height=380, look=look)
     if look.slide:
-        for name, r in refs:
-            v = float(r["all_rate"])
-            _reference_note(out, v, f"{name}<br>{percent(v)}", look)
+        _reference_notes(out, [(name, float(r["all_rate"])) for name, r in refs], look)
     return out
 
 
@@ -327,20 +343,20 @@ def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.
             marker_color=shades[band],
             text=sub["students"],
             textposition="inside",
-            hovertemplate=f"{band}：%{{x}} 人<extra></extra>",
+            hovertemplate=_W["gap_hover"].format(band=band),
         )
     fig.update_layout(
         barmode="stack", legend={"orientation": "h", "y": -0.32, "traceorder": "normal"}
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="未通過人數")
+    fig.update_xaxes(title=_W["gap_axis"])
     if look.slide:
         fig.update_traces(textfont={"size": look.label}, insidetextanchor="middle")
         # A count too big for its segment is left out rather than shrunk to a smudge.
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
     hours = rules.gap_bands[0]
     legend = LABELS["shortfall"]["nudge_legend"].format(hours=hours)
-    return _base(fig, f"未通過者距門檻還差多少（{legend}）", height=430, look=look)
+    return _base(fig, _W["gap_title"].format(legend=legend), height=430, look=look)
 
 
 def progress_chart(
@@ -350,12 +366,13 @@ def progress_chart(
     as_of: dt.date | None = None,
     marks: Sequence[tuple[dt.date, str]] = (),
     start: dt.date | None = None,
-    title: str = "各項通過率的進展（每週）",
+    title: str = "",
     look: Look = PAGE,
 ) -> go.Figure:
     """Pass rate per category as of each week, with dated markers (notice date, deadline);
     ``start``: where the axis begins (default: the first week); ``title`` as the report words
     it for its scope."""
+    title = title or _W["progress_title"]
     fig = go.Figure()
     for c in rules.result_categories:
         sub = prog[prog["category"] == c]
@@ -366,9 +383,9 @@ def progress_chart(
             mode="lines",
             name=_label(rules, c),
             line={"color": CATEGORY_COLORS[c], "width": w * 2 if look.slide else w},
-            hovertemplate=f"{_label(rules, c)} %{{x|%Y-%m-%d}}：%{{y:.2f}}%<extra></extra>",
+            hovertemplate=_W["progress_hover"].format(label=_label(rules, c)),
         )
-    dated = sorted([*marks, *([(as_of, "結算日")] if as_of else [])])
+    dated = sorted([*marks, *([(as_of, _W["settlement"])] if as_of else [])])
     for k, (day, text) in enumerate(dated):
         x = pd.Timestamp(day)
         fig.add_vline(x=x.value // 10**6, line_dash="dot", line_color="#444")
@@ -392,7 +409,7 @@ def progress_chart(
                 pd.Timestamp(max(d for d, _ in dated)) + pd.Timedelta(days=20),
             ]
         )
-    fig.update_xaxes(tickformat="%Y年%-m月")
-    fig.update_yaxes(range=[0, 100], title="通過率 %")
+    fig.update_xaxes(tickformat=_W["month_ticks"])
+    fig.update_yaxes(range=[0, 100], title=_W["rate_axis"])
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     return _base(fig, title, height=440, look=look)

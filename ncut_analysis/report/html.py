@@ -17,9 +17,10 @@ import pandas as pd
 
 from .. import charts, paths
 from ..labels import LABELS, MEASURE_LABELS, MODE_LABELS, PARAM_LABELS
-from ..present import count, made_at_text, percent
+from ..present import SCHOOL, count, made_at_text, percent
 from .admission import MODES, AdmissionReport
 from .term import TermReport
+from .words import COLUMNS, TEXT, TITLES, rate_heading
 from .xlsx import write_workbook
 
 __all__ = ["TermBriefing", "AdmissionBriefing", "html_table", "grouped_table", "CSS"]
@@ -209,7 +210,7 @@ def _params_block(params: dict[str, str], made_at: str, note: str) -> str:
     rows = {**params, PARAM_LABELS["made_at"]: made_at}
     p = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows.items())
     return (
-        f"<details open><summary class='ncut-note'>參數（{_e(note)}）</summary>"
+        f"<details open><summary class='ncut-note'>{_e(TEXT['params'].format(note=note))}</summary>"
         f"<table class='ncut-params'>{p}</table></details>"
     )
 
@@ -225,10 +226,7 @@ def _link(target: Path, text: str) -> str:
     return f"<a href='{_e(href)}'>{_e(text)}</a>"
 
 
-_NO_DATES = (
-    "<p class='ncut-note'>本節從略：資料為各生累計總表（畢業門檻認證摘要），沒有日期，"
-    "無法計算各日期的通過率與變化。</p>"
-)
+_NO_DATES = f"<p class='ncut-note'>{html.escape(TEXT['no_dates'])}</p>"
 
 
 def _default_output(kind: str) -> Path:
@@ -241,7 +239,8 @@ def _default_output(kind: str) -> Path:
 
 @dataclass
 class TermBriefing:
-    """The term briefing as its notebook shows it: a view of a ``TermReport``."""
+    """The term briefing as its notebook shows it: a view of a ``TermReport``. Its tables come
+    from the presentation step (``report/words.py``), its words from the label table."""
 
     report: TermReport
     output_dir: Path
@@ -259,11 +258,12 @@ class TermBriefing:
             raise AttributeError(name)
         return getattr(self.report, name)
 
-    def _keys(self, df: pd.DataFrame) -> list[str]:
-        names = {LABELS["group"][k] for k in ("college", "department", "class")}
-        return [k for k in df.columns if k in names]
+    @staticmethod
+    def _keys(df: pd.DataFrame) -> list[str]:
+        return list(df.attrs.get("keys") or [])
 
-    def _totals(self, df: pd.DataFrame) -> list[bool]:
+    @staticmethod
+    def _totals(df: pd.DataFrame) -> list[bool]:
         return list(df.attrs.get("total") or [False] * len(df))
 
     def _scope(self) -> str:
@@ -275,77 +275,94 @@ class TermBriefing:
         """Title, the parameters the briefing was made with, and when it was made."""
         r = self.report
         scope = "" if r.scope.is_school else f"{r.scope.label} "
+        title = TITLES["briefing"].format(term=r.rules.term, scope=scope)
+        sub = TEXT["subtitle"].format(
+            as_of=r.as_of_text(), deadline=r.deadline.isoformat(), made_at=_made_at(r)
+        )
         return _html(
-            f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.term)} {_e(scope)}學生自主學習畢業門檻 通過率簡報</h1>"
-            f"<p class='sub'>{_e(r.as_of_text())}；門檻期限 {_e(r.deadline.isoformat())}；"
-            f"製表時間 {_e(_made_at(r))}</p></div>"
+            f"{CSS}<div class='ncut-title'><h1>{_e(title)}</h1><p class='sub'>{_e(sub)}</p></div>"
             + f"<p class='ncut-summary'>{_e(self.summary_text())}</p>"
-            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
+            + _params_block(r.params, _made_at(r), TEXT["params_note"])
         )
 
     def summary_text(self) -> str:
         """The briefing in one paragraph (page 1 of the printout): the scope's seniors, the
         all-passed count and each category's rate, the change since the comparison date, and
-        for a department the school's all-passed rate."""
+        for a department or a college its college's and the school's all-passed rates."""
         r = self.report
         t = r.total
-        rates = "、".join(f"{r.label(c)} {percent(t[f'{c}_rate'])}" for c in r.categories[:-1])
-        text = (
-            f"{r.scope.label}大四學生 {count(t['students'])} 人，"
-            f"{r.rules.measure('all', 'passed')} {count(t['all_passed'])} 人"
-            f"（{percent(t['all_rate'])}）；{rates}。"
+        rates = TEXT["list_join"].join(
+            TEXT["summary_rate"].format(label=r.label(c), rate=percent(t[f"{c}_rate"]))
+            for c in r.categories[:-1]
         )
+        text = TEXT["summary"].format(
+            scope=r.scope.label, students=count(t["students"]),
+            all_passed=r.rules.measure("all", "passed"), passed=count(t["all_passed"]),
+            rate=percent(t["all_rate"]), rates=rates,
+        )  # fmt: skip
+        if r.scope.kind == "department" and r.college_total is not None:
+            text += TEXT["summary_college"].format(
+                college=r.scope.college, measure=r.rules.measure("all"),
+                rate=percent(r.college_total["all_rate"]),
+            )  # fmt: skip
         if not r.scope.is_school and r.school_total is not None:
-            text += f"全校{r.rules.measure('all')} {percent(r.school_total['all_rate'])}。"
+            text += TEXT["summary_school"].format(
+                school=SCHOOL.label, measure=r.rules.measure("all"),
+                rate=percent(r.school_total["all_rate"]),
+            )  # fmt: skip
         delta = r.all_rate_change()
         if delta is not None and r.compare_as_of:
-            trend = "上升" if delta >= 0 else "下降"
-            text += (
-                f"自 {r.compare_as_of.isoformat()} 起{r.rules.measure('all')}{trend} "
-                f"{abs(delta):.2f} 個百分點。"
-            )
+            text += TEXT["summary_change"].format(
+                date=r.compare_as_of.isoformat(), measure=r.rules.measure("all"),
+                trend=TEXT["trend_up" if delta >= 0 else "trend_down"], points=f"{abs(delta):.2f}",
+            )  # fmt: skip
         return text
 
     def headline(self):  # noqa: ANN201
         """The 「大四學生通過率」 summary table and the all-passed count, for the report's scope;
-        a department's beside the school's (and its college's) true rates."""
+        a department's or a college's beside the school's (and its college's) true rates."""
         r = self.report
         h = r.headline_frame()
-        rate = f"{MEASURE_LABELS['rate']}（%）"
-        body = f"<p><b>{_e(r.scope.label)}</b></p>" + html_table(h.iloc[:-1], rate_cols=(rate,))
-        total = r.total
-        note = (
-            f"<p><b>{_e(r.scope.label)} {_e(r.rules.measure('all', 'passed'))} "
-            f"{count(total['all_passed'])} 位（{percent(total['all_rate'])}）</b>；"
-            f"{_e(r.as_of_text())}。母群：{_e(r.rules.program)} "
-            f"{r.rules.senior_cohort} 學年度入學（大四）學生 {count(total['students'])} 人。</p>"
+        body = f"<p><b>{_e(r.scope.label)}</b></p>" + html_table(
+            h.iloc[:-1], rate_cols=(rate_heading(),)
         )
+        total = r.total
+        line = TEXT["headline_total"].format(
+            scope=r.scope.label, all_passed=r.rules.measure("all", "passed"),
+            passed=count(total["all_passed"]), rate=percent(total["all_rate"]),
+        )  # fmt: skip
+        rest = TEXT["headline_population"].format(
+            as_of=r.as_of_text(), program=r.rules.program, cohort=r.rules.senior_cohort,
+            students=count(total["students"]),
+        )  # fmt: skip
+        note = f"<p><b>{_e(line)}</b>{_e(rest)}</p>"
         if r.population is not None:  # what the run counted, and who it left out, and why
             note += f"<p class='ncut-note'>{_e(r.population.describe())}</p>"
         if not r.scope.is_school:
             note += self._compare_note()
         if r.skipped_records:
             note += (
-                f"<p class='ncut-warn'>有 {count(r.skipped_records)} 筆紀錄的學號不在學生名單中，"
-                f"未予計入。</p>"
+                f"<p class='ncut-warn'>{_e(TEXT['skipped'].format(n=count(r.skipped_records)))}</p>"
             )
         return _html(body + note)
 
     def _compare_note(self) -> str:
-        """A department's rates beside its college's and the school's (each its own count)."""
+        """The scope's rates beside its college's (a department's) and the school's."""
         r = self.report
-        rows = [(name, t) for name, t in r.references()[1:]]
-        if r.college_total is not None:
-            rows.insert(0, (r.scope.college, r.college_total))
+        comp = r.comparison()
+        totals = {"school": r.school_total, "college": r.college_total, r.scope.kind: r.total}
         head = "".join(f"<th>{_e(r.label(c))}</th>" for c in r.categories)
         body = "".join(
-            f"<tr><td class='t'>{_e(name)}（{count(t['students'])} 人）</td>"
-            + "".join(_rate_cell(float(t[f"{c}_rate"])) for c in r.categories)
+            "<tr><td class='t'>"
+            + _e(TEXT["compare_row"].format(name=row.name, students=count(row.students)))
+            + "</td>"
+            + "".join(_rate_cell(float(totals[row.kind][f"{c}_rate"])) for c in r.categories)
             + "</tr>"
-            for name, t in [(r.scope.label, r.total), *rows]
+            for row in comp.itertuples(index=False)
         )
+        others = TEXT["list_join"].join(comp["name"].iloc[1:])
         return (
-            f"<p>與{_e(r.scope.college)}、全校比較（{MEASURE_LABELS['rate']}）：</p>"
+            f"<p>{_e(TEXT['compare'].format(scope=r.scope.label, others=others))}</p>"
             f"<div class='ncut-table-wrap'><table class='ncut'><thead><tr><th></th>{head}</tr>"
             f"</thead><tbody>{body}</tbody></table></div>"
         )
@@ -362,13 +379,13 @@ class TermBriefing:
             for c in r.categories
         ]
         rate_cols = tuple(r.col(c, "rate") for c in r.categories)
-        caption = f"<p><b>{_e(r.scope.label)} {_e(r.scope.groups_label)}通過率</b></p>"
+        caption = TEXT["groups_caption"].format(scope=r.scope.label, groups=r.scope.groups_label)
         return _html(
-            caption
+            f"<p><b>{_e(caption)}</b></p>"
             + grouped_table(
                 df, self._keys(df), blocks, rate_cols=rate_cols, total_rows=self._totals(df)
             )
-            + f"<p class='ncut-note'>備註：此表{_e(r.as_of_text())}。</p>"
+            + f"<p class='ncut-note'>{_e(TEXT['table_note'].format(as_of=r.as_of_text()))}</p>"
         )
 
     def fig_heatmap(self):  # noqa: ANN201
@@ -394,13 +411,12 @@ class TermBriefing:
 
     def fig_progress(self):  # noqa: ANN201
         r = self.report
+        deadline = [(r.deadline, TEXT["mark_deadline"])]
         if not r.has_dates:
             if r.notices is not None and len(r.notices):  # the ledger: the only history
-                return charts.progress_chart(r.notices, r.rules, marks=[(r.deadline, "期限")])
+                return charts.progress_chart(r.notices, r.rules, marks=deadline)
             return _html(_NO_DATES)
-        marks = [(r.deadline, "期限")]
-        if r.compare_as_of:
-            marks.insert(0, (r.compare_as_of, "比較日"))
+        marks = ([(r.compare_as_of, TEXT["mark_compare"])] if r.compare_as_of else []) + deadline
         return charts.progress_chart(
             r.progress,
             r.rules,
@@ -418,23 +434,23 @@ class TermBriefing:
         g = r.gaps
         nudged = g[g["nudge"]]
         hours = r.rules.gap_bands[0]
-        parts = [f"{r.label(row.category)} {count(row.students)} 人" for row in nudged.itertuples()]
-        text = (
-            f"{words['nudge']}（{words['nudge_hours'].format(hours=hours)}）："
-            + ("、".join(parts) if parts else words["none"])
-            + "。"
-        )
+        parts = [
+            TEXT["gap_part"].format(label=r.label(row.category), n=count(row.students))
+            for row in nudged.itertuples()
+        ]
+        text = TEXT["gap_nudge"].format(
+            nudge=words["nudge"], hours=words["nudge_hours"].format(hours=hours),
+            parts=TEXT["list_join"].join(parts) if parts else words["none"],
+        )  # fmt: skip
         for c in r.rules.threshold_categories:
             if not r.rules.is_counted(c):
                 continue
-            sub = g[g["category"] == c]
-            first = sub.iloc[0]
-            text += (
-                f"{r.label(c)}：{count(first['students'])} 人"
-                + words["counted"].format(
-                    n=int(first["hi"]), unit=r.rules.unit(c), label=r.label(c)
-                )
-                + "。"
+            first = g[g["category"] == c].iloc[0]
+            counted = words["counted"].format(
+                n=int(first["hi"]), unit=r.rules.unit(c), label=r.label(c)
+            )
+            text += TEXT["gap_counted"].format(
+                label=r.label(c), n=count(first["students"]), counted=counted
             )
         return _html(f"<p>{_e(text)}</p>")
 
@@ -444,18 +460,25 @@ class TermBriefing:
         if not r.has_dates:
             return _html(_NO_DATES)
         if df is None:
-            return _html("<p class='ncut-note'>未指定比較日期，略過變化。</p>")
+            return _html(f"<p class='ncut-note'>{_e(TEXT['no_compare'])}</p>")
         blocks = [
             (
                 r.label(c),
-                [("增加人數", r.col(c, "passed_change")), ("通過率變化", r.col(c, "rate_change"))],
+                [
+                    (COLUMNS["passed_change"], r.col(c, "passed_change")),
+                    (COLUMNS["rate_change"], r.col(c, "rate_change")),
+                ],
             )
             for c in r.categories
         ]
         fmt = {r.col(c, "rate_change"): "+.2f" for c in r.categories}
+        fmt.update({r.col(c, "passed_change"): "+,.0f" for c in r.categories})
+        end = r.as_of.isoformat() if r.as_of else TEXT["latest"]
+        lead = TEXT["change"].format(
+            scope=r.scope.label, start=r.compare_as_of.isoformat(), end=end
+        )
         return _html(
-            f"<p>{_e(r.scope.label)}自 {r.compare_as_of.isoformat()} 至 {_e(r.as_of or '最新')} 的變化"
-            f"（通過率以百分點計）：</p>"
+            f"<p>{_e(lead)}</p>"
             + grouped_table(df, self._keys(df), blocks, formats=fmt, total_rows=self._totals(df))
         )
 
@@ -465,28 +488,33 @@ class TermBriefing:
         o = r.outreach_frame()
         keys = self._keys(o)
         folder = self.output_dir / "rosters"
+        rosters = TEXT["rosters"].format(link="\0")
+        before, after = (_e(part) for part in rosters.split("\0"))
         return _html(
-            f"<p>{_e(r.scope.label)}各承辦單位尚待聯繫的未通過人數：</p>"
+            f"<p>{_e(TEXT['outreach'].format(scope=r.scope.label))}</p>"
             + grouped_table(
                 o,
                 keys,
                 [(c, [("", c)]) for c in o.columns if c not in keys],
                 total_rows=self._totals(o),
             )  # fmt: skip
-            + f"<p>導師「通過 / 未通過」清冊每班一份，另存於 {_link(folder, '導師清冊')} 資料夾"
-            "（每班一個 Excel 與 CSV 檔；含個人資料，請勿轉寄）。</p>"
+            + f"<p>{before}{_link(folder, TEXT['rosters_link'])}{after}</p>"
         )
 
     def reconcile_findings(self):  # noqa: ANN201
         r = self.report
         df = r.reconcile_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供公告表，略過核對。</p>")
-        what = "公告表中" if r.scope.is_school else f"公告表中{r.scope.label}的列"
+            return _html(f"<p class='ncut-note'>{_e(TEXT['no_published'])}</p>")
+        what = (
+            TEXT["published_school"]
+            if r.scope.is_school
+            else TEXT["published_scope"].format(scope=r.scope.label)
+        )
         if df.empty:
-            return _html(f"<p>{_e(what)}與其自身人數、重算結果完全一致。</p>")
+            return _html(f"<p>{_e(TEXT['published_ok'].format(what=what))}</p>")
         return _html(
-            f"<p>{_e(what)}有 {len(df)} 處與其人數或重算結果不符（通過率依人數四捨五入至小數第二位）：</p>"
+            f"<p>{_e(TEXT['published_bad'].format(what=what, n=count(len(df))))}</p>"
             + html_table(df)
         )
 
@@ -495,16 +523,16 @@ class TermBriefing:
         r = self.report
         df = r.notices_frame()
         if df is None:
-            return _html("<p class='ncut-note'>未提供通知紀錄，略過歷次通知。</p>")
+            return _html(f"<p class='ncut-note'>{_e(TEXT['no_ledger'])}</p>")
         if df.empty:
-            return _html("<p class='ncut-note'>通知紀錄中尚無本學期在結算日以前的通知。</p>")
+            return _html(f"<p class='ncut-note'>{_e(TEXT['ledger_empty'])}</p>")
         rates = tuple(r.col(c, "rate") for c in r.categories if r.col(c, "rate") in df.columns)
-        shown = df.assign(**{"通知日期": [d.isoformat() for d in df["通知日期"]]})
-        return _html(
-            f"<p>{_e(r.scope.label)}每次寄發通知時（依通知紀錄 "
-            f"{_e(r.params.get(PARAM_LABELS['ledger'], ''))}）的通過率：</p>"
-            + html_table(shown, rate_cols=rates)
+        date = COLUMNS["notice_date"]
+        shown = df.assign(**{date: [d.isoformat() for d in df[date]]})
+        lead = TEXT["ledger_rates"].format(
+            scope=r.scope.label, ledger=r.params.get(PARAM_LABELS["ledger"], "")
         )
+        return _html(f"<p>{_e(lead)}</p>" + html_table(shown, rate_cols=rates))
 
     def write_files(self, name: str = "term_briefing.xlsx"):  # noqa: ANN201
         """The workbook of the briefing's tables and the advisors' rosters, beside the page."""
@@ -512,11 +540,15 @@ class TermBriefing:
 
         r = self.report
         target = self.output_dir / name
-        write_workbook(r.tables(), target, title=f"{r.rules.term} {r.scope.label} 自主學習畢業門檻")
+        title = TITLES["workbook"].format(term=r.rules.term, scope=r.scope.label)
+        write_workbook(r.tables(), target, title=title)
         rosters = write_rosters(r.status, r.rules, self.output_dir / "rosters", r.as_of)
+        before, after = (
+            _e(part)
+            for part in TEXT["workbook"].format(link="\0", n=count(len(rosters))).split("\0")
+        )
         return _html(
-            f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, '簡報表格（Excel）')}；"
-            f"導師清冊 {count(len(rosters))} 班。</p>"
+            f"<p class='ncut-note'>{before}{_link(target, TEXT['workbook_link'])}{after}</p>"
         )
 
     write_xlsx = write_files

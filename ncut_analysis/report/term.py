@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from .. import paths
-from ..errors import InputError, OptionError, Problem, UnknownStudentsWarning
+from ..errors import OptionError, UnknownStudentsWarning
 from ..io import parse_date
-from ..labels import GROUP_LABELS, MEASURE_LABELS, PARAM_LABELS, RECONCILE_LABELS
+from ..labels import LABELS, PARAM_LABELS
 from ..loaders import is_totals, load_published, load_records, load_students
 from ..present import SCHOOL, Scope, class_key, taipei_now
 from ..reconcile import reconcile
@@ -22,18 +22,17 @@ from ..rules import TermRules, load_term_rules
 from ..thresholds import (
     LEVEL,
     TOTAL,
-    change_table,
     gap_table,
-    group_keys,
     group_rows,
-    outreach_table,
     pass_dates,
     population,
     progress,
+    rate_hundredths,
     student_status,
     summarise,
     total_row,
 )
+from . import words
 
 __all__ = [
     "TermReport",
@@ -46,13 +45,14 @@ __all__ = [
 
 # Spelled in a date parameter: count every record / compare with nothing. An empty value means
 # the term's own date from its rules file.
-ALL_RECORDS = ("all", "全部")
-NO_COMPARISON = ("none", "無")
+ALL_RECORDS = ("all", *LABELS["report_param_words"]["all_records"])
+NO_COMPARISON = ("none", *LABELS["report_param_words"]["no_comparison"])
+_SHOWN = LABELS["report_params"]
 
 
 def _source(path: str, default: Path) -> str:
     """What the reader is told of an input: its file name, never the machine's path."""
-    return Path(path).name if path else f"隨附的合成資料（{default.name}）"
+    return Path(path).name if path else _SHOWN["shipped"].format(name=default.name)
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class TermParams:
     shown: dict[str, str]
     ledger: Path | None = None
     dates_given: tuple[str, ...] = ()  # the date parameters given explicitly
+    college: str = ""
 
 
 def _date_param(value: str, name: str, default: dt.date, off: tuple[str, ...]) -> dt.date | None:
@@ -100,6 +101,7 @@ def resolve_term_params(
     department: str = "",
     published: str = "",
     ledger: str = "",
+    college: str = "",
 ) -> TermParams:
     """Check the parameters without loading the data: the term's rules exist, dates parse, the
     files exist. Empty dates are the term's own (結算日, the notice date, the deadline); ``as_of``
@@ -122,14 +124,14 @@ def resolve_term_params(
     led = _existing(ledger, "ledger") if ledger else None
     shown = {
         PARAM_LABELS["term"]: rules.term,
-        PARAM_LABELS["as_of"]: as_of_d.isoformat() if as_of_d else "（全部紀錄）",
-        PARAM_LABELS["compare_as_of"]: cmp_d.isoformat() if cmp_d else "（無）",
+        PARAM_LABELS["as_of"]: as_of_d.isoformat() if as_of_d else _SHOWN["all_records"],
+        PARAM_LABELS["compare_as_of"]: cmp_d.isoformat() if cmp_d else _SHOWN["none"],
         PARAM_LABELS["deadline"]: dead.isoformat(),
-        PARAM_LABELS["department"]: department or SCHOOL.label,
+        PARAM_LABELS["department"]: department or college or SCHOOL.label,
         PARAM_LABELS["students"]: _source(students, s_path),
         PARAM_LABELS["records"]: _source(records, r_path),
-        PARAM_LABELS["published"]: Path(published).name if published else "（無）",
-        PARAM_LABELS["ledger"]: Path(ledger).name if ledger else "（無）",
+        PARAM_LABELS["published"]: Path(published).name if published else _SHOWN["none"],
+        PARAM_LABELS["ledger"]: Path(ledger).name if ledger else _SHOWN["none"],
     }
     return TermParams(
         rules=rules,
@@ -142,6 +144,7 @@ def resolve_term_params(
         published=pub,
         shown=shown,
         ledger=led,
+        college=college,
         dates_given=tuple(
             n for n, v in (("as_of", as_of), ("compare_as_of", compare_as_of)) if (v or "").strip()
         ),
@@ -160,8 +163,8 @@ def _undated(p: TermParams) -> TermParams:
             "of a day; leave the date empty",
         )
     shown = dict(p.shown)
-    shown[PARAM_LABELS["as_of"]] = "（總表：無日期）"
-    shown[PARAM_LABELS["compare_as_of"]] = "（總表：無日期）"
+    shown[PARAM_LABELS["as_of"]] = _SHOWN["no_dates"]
+    shown[PARAM_LABELS["compare_as_of"]] = _SHOWN["no_dates"]
     return replace(p, as_of=None, compare_as_of=None, shown=shown)
 
 
@@ -173,20 +176,40 @@ def _weeks(start: pd.Timestamp, end: dt.date) -> list[dt.date]:
     return days
 
 
-def _check_department(status: pd.DataFrame, department: str) -> None:
-    known = list(dict.fromkeys(status["department"]))
-    if department not in known:
-        raise InputError(
-            "department",
-            [
-                Problem(
-                    None,
-                    None,
-                    department,
-                    f"no such department among the seniors ({'、'.join(known)})",
-                )
-            ],
-        )
+def _within(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The rows of ``frame`` (students, dates, a published table) the scope covers."""
+    if scope.is_school:
+        return frame
+    col = "college" if scope.kind == "college" else "department"
+    return frame.loc[(frame[col] == scope.name).to_numpy()].reset_index(drop=True)
+
+
+def _scope_notices(
+    ledger_progress: Any,
+    ledger: Path,
+    term: str,
+    scope: Scope,
+    status: pd.DataFrame,
+    until: dt.date | None,
+) -> pd.DataFrame:
+    """The ledger's pass rates at each notice for the scope: the school's, a department's, or a
+    college's summed from its departments' counts (rates recomputed from the sums)."""
+    if scope.kind != "college":
+        dept = scope.name if scope.kind == "department" else None
+        return ledger_progress(ledger, term, department=dept, until=until)
+    parts = [
+        ledger_progress(ledger, term, department=d, until=until)
+        for d in dict.fromkeys(status["department"])
+    ]
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if long.empty:
+        return ledger_progress(ledger, term, department=scope.name, until=until)
+    out = long.groupby(["date", "category"], sort=False, as_index=False)[
+        ["passed", "students"]
+    ].sum()
+    hundredths = rate_hundredths(out["passed"], out["students"])  # half-up, as every rate
+    out["rate"] = [h / 100 if h >= 0 else float("nan") for h in hundredths]
+    return out
 
 
 @dataclass(frozen=True)
@@ -228,7 +251,7 @@ class TermReport:
         """Load the data and compute every table; the keywords are ``resolve_term_params``'s."""
         p = resolve_term_params(**params)
         rules = p.rules
-        from ..population import check_population
+        from ..population import check_population, check_scope
 
         all_students = load_students(p.students)
         recs = load_records(p.records)
@@ -251,17 +274,13 @@ class TermReport:
         dates = pass_dates(all_students, recs, rules=rules) if dated else None
         by_college = summarise(status, "college")  # the whole school's colleges, always
         school_total = total_row(by_college)
-        scope, college_total = SCHOOL, None
-        if p.department:
-            _check_department(status, p.department)
-            mine = (status["department"] == p.department).to_numpy()
-            college = str(status.loc[mine, "college"].iloc[0])
-            scope = Scope("department", p.department, college)
-            college_total = group_rows(by_college).set_index("college").loc[college]
-            status = status.loc[mine].reset_index(drop=True)
+        scope = check_scope(status, college=p.college, department=p.department)
+        college_total = None
+        if not scope.is_school:
+            college_total = group_rows(by_college).set_index("college").loc[scope.college]
+            status = _within(status, scope)
             if dates is not None:
-                keep = (dates["department"] == p.department).to_numpy()
-                dates = dates.loc[keep].reset_index(drop=True)
+                dates = _within(dates, scope)
         by = scope.group_by
         table = _in_school_order(summarise(status, by))
         before = None
@@ -269,9 +288,7 @@ class TermReport:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UnknownStudentsWarning)
                 st_before = student_status(all_students, recs, rules=rules, as_of=p.compare_as_of)
-            if p.department:
-                st_before = st_before.loc[(st_before["department"] == p.department).to_numpy()]
-            before = summarise(st_before, by)
+            before = _in_school_order(summarise(_within(st_before, scope), by))
         if dates is not None and len(recs):
             end = p.as_of or recs["date"].max().date()
             start = recs["date"].min()
@@ -283,19 +300,16 @@ class TermReport:
         reconciled = None
         if p.published:
             published = load_published(p.published)
-            if p.department:  # the department's own published row against its own counts
-                published = published[(published["department"] == p.department).to_numpy()]
-                mine = summarise(status, "department")
-                reconciled = reconcile(published, group_rows(mine))
-            else:
+            if scope.is_school:
                 reconciled = reconcile(published, table)
+            else:  # the scope's own published rows against its own counts
+                mine = summarise(status, "department")
+                reconciled = reconcile(_within(published, scope), group_rows(mine))
         notices = None
         if p.ledger:
             from ..ledger import ledger_progress
 
-            notices = ledger_progress(
-                p.ledger, rules.term, department=p.department or None, until=p.as_of
-            )
+            notices = _scope_notices(ledger_progress, p.ledger, rules.term, scope, status, p.as_of)
         return cls(
             rules=rules,
             as_of=p.as_of,
@@ -356,11 +370,10 @@ class TermReport:
             out = g[["college", *cols]].rename(columns={"college": "name"})
             out.insert(1, "kind", "college")
             return out.reset_index(drop=True)
-        rows = [
-            (self.scope.label, "department", self.total),
-            (self.scope.college, "college", self.college_total),
-            (SCHOOL.label, "school", self.school_total),
-        ]
+        rows = [(self.scope.label, self.scope.kind, self.total)]
+        if self.scope.kind == "department":
+            rows.append((self.scope.college, "college", self.college_total))
+        rows.append((SCHOOL.label, "school", self.school_total))
         return pd.DataFrame([{"name": n, "kind": k, **{c: r[c] for c in cols}} for n, k, r in rows])
 
     def progress_start(self, floor: float = 5.0) -> dt.date | None:
@@ -374,26 +387,18 @@ class TermReport:
         return max(first, pd.Timestamp(prog["date"].min())).date()
 
     def chart_title(self, what: str) -> str:
-        """A chart's title for the report's scope: ``heatmap`` (各系各項通過率 / 化材各班各項通過率),
-        ``progress`` (各項通過率的進展 / 化材各項通過率的進展)."""
-        prefix = "" if self.scope.is_school else self.scope.label
-        if what == "heatmap":
-            rows = "各系" if self.scope.is_school else self.scope.groups_label
-            return f"{prefix}{rows}各項通過率"
-        return f"{prefix}各項通過率的進展（每週）"
+        """A chart's title for the report's scope (``words.chart_title``)."""
+        return words.chart_title(self, what)
 
     def as_of_text(self) -> str:
-        if not self.has_dates:
-            return "資料為各生累計總表（無日期）"
-        return f"資料結算至 {self.as_of.isoformat()}" if self.as_of else "資料含全部紀錄"
+        return words.as_of_text(self)
 
     def label(self, category: str) -> str:
         return self.rules.label(category)
 
     def col(self, category: str, measure: str) -> str:
         """The reader's heading of a category's measure: 抗壓通過人數, 抗壓通過率（%）."""
-        unit = "（%）" if measure == "rate" else ""
-        return f"{self.rules.measure(category, measure)}{unit}"
+        return words.col(self, category, measure)
 
     def all_rate_change(self) -> float | None:
         """Percentage points the all-passed rate moved since the comparison date."""
@@ -402,151 +407,40 @@ class TermReport:
         now, then = self.total["all_rate"], total_row(self.before)["all_rate"]
         return round(float(now) - float(then), 2)
 
-    # -- the frames the reader sees (headings in Chinese, numbers as numbers)
-
-    def _keyed(self, t: pd.DataFrame) -> pd.DataFrame:
-        """The key columns of a group table as the reader sees them: the total row named for
-        the scope (全校, 化材全系) in the first key column; ``attrs["total"]`` marks it."""
-        keys = group_keys(t)
-        out = t[keys].copy()
-        is_total = (t[LEVEL] == TOTAL).to_numpy()
-        out.loc[is_total, keys[0]] = self.scope.total_label
-        out = out.rename(columns=dict(GROUP_LABELS))
-        out.attrs["total"] = tuple(bool(v) for v in is_total)
-        return out
-
-    def headline_frame(self) -> pd.DataFrame:
-        """Per result category: seniors, passed, not passed, rate (percent), office."""
-        total = self.total
-        rows = []
-        for c in self.categories:
-            rows.append(
-                {
-                    MEASURE_LABELS["category"]: self.label(c),
-                    "承辦單位": self.rules.offices.get(c, ""),
-                    MEASURE_LABELS["students"]: int(total["students"]),
-                    MEASURE_LABELS["passed"]: int(total[f"{c}_passed"]),
-                    MEASURE_LABELS["not_passed"]: int(total["students"] - total[f"{c}_passed"]),
-                    f"{MEASURE_LABELS['rate']}（%）": float(total[f"{c}_rate"]),
-                }
-            )
-        return _formats(pd.DataFrame(rows), {f"{MEASURE_LABELS['rate']}（%）": "rate"})
-
-    def department_frame(self) -> pd.DataFrame:
-        """The college × department (or class) table, as the seed's slides lay it out."""
-        t = self.table
-        out = self._keyed(t)
-        out[MEASURE_LABELS["students"]] = t["students"]
-        for c in self.categories:
-            out[self.col(c, "passed")] = t[f"{c}_passed"]
-            out[self.col(c, "rate")] = t[f"{c}_rate"]
-        return _formats(out, {self.col(c, "rate"): "rate" for c in self.categories})
-
-    def change_frame(self) -> pd.DataFrame | None:
-        """Passed counts and rates (percentage points, signed numbers) since the comparison."""
-        if self.before is None:
-            return None
-        ch = change_table(self.table, self.before)
-        out = self._keyed(ch)
-        fmt = {}
-        for c in self.categories:
-            out[self.col(c, "passed_change")] = ch[f"{c}_passed_change"]
-            out[self.col(c, "rate_change")] = ch[f"{c}_rate_change"]
-            fmt[self.col(c, "passed_change")] = "count_change"
-            fmt[self.col(c, "rate_change")] = "change"
-        return _formats(out, fmt)
-
-    def outreach_frame(self) -> pd.DataFrame:
-        """Per group, how many students each office still has to reach."""
-        o = outreach_table(self.table, self.rules)
-        out = self._keyed(o)
-        out[MEASURE_LABELS["students"]] = o["students"]
-        for c in self.rules.threshold_categories:
-            out[f"{self.rules.offices[c]}（{self.label(c)}）"] = o[c]
-        out[f"任一項{MEASURE_LABELS['not_passed']}"] = o["all"]
-        return out
-
-    def gap_frame(self) -> pd.DataFrame:
-        g = self.gaps
-        return pd.DataFrame(
-            {
-                MEASURE_LABELS["category"]: [self.label(c) for c in g["category"]],
-                MEASURE_LABELS["band"]: g["band"],
-                "人數": g["students"],
-            }
-        )
-
     def near_misses(self) -> dict[str, tuple[str, int]]:
         """Per threshold, the first gap band and how many students are in it."""
         first = self.gaps.groupby("category", sort=False).head(1)
         return {r.category: (r.band, int(r.students)) for r in first.itertuples()}
 
+    # -- the frames the reader sees: the presentation step (``report/words.py``)
+
+    def headline_frame(self) -> pd.DataFrame:
+        return words.headline_frame(self)
+
+    def department_frame(self) -> pd.DataFrame:
+        return words.department_frame(self)
+
+    def change_frame(self) -> pd.DataFrame | None:
+        return words.change_frame(self)
+
+    def outreach_frame(self) -> pd.DataFrame:
+        return words.outreach_frame(self)
+
+    def gap_frame(self) -> pd.DataFrame:
+        return words.gap_frame(self)
+
     def progress_frame(self) -> pd.DataFrame:
-        p = self.progress
-        return pd.DataFrame(
-            {
-                MEASURE_LABELS["date"]: p["date"].dt.date,
-                MEASURE_LABELS["category"]: [self.label(c) for c in p["category"]],
-                MEASURE_LABELS["passed"]: p["passed"],
-                MEASURE_LABELS["students"]: p["students"],
-                f"{MEASURE_LABELS['rate']}（%）": p["rate"],
-            }
-        ).pipe(_formats, {MEASURE_LABELS["date"]: "date", f"{MEASURE_LABELS['rate']}（%）": "rate"})
+        return words.progress_frame(self)
 
     def notices_frame(self) -> pd.DataFrame | None:
-        """The pass rate of each category at every earlier notice the ledger recorded (one row a
-        notice date), the only history a per-student totals table has."""
-        n = self.notices
-        if n is None:
-            return None
-        wide = n.pivot_table(index="date", columns="category", values="rate", sort=True)
-        out = pd.DataFrame({"通知日期": [d.date() for d in wide.index]})
-        out[MEASURE_LABELS["students"]] = (
-            n.groupby("date")["students"].first().reindex(wide.index).to_numpy()
-        )
-        for c in self.categories:
-            if c in wide.columns:
-                out[self.col(c, "rate")] = wide[c].to_numpy()
-        return _formats(
-            out, {"通知日期": "date", **{self.col(c, "rate"): "rate" for c in self.categories}}
-        )
+        return words.notices_frame(self)
 
     def reconcile_frame(self) -> pd.DataFrame | None:
-        if self.reconciled is None:
-            return None
-        r = self.reconciled
-        return pd.DataFrame(
-            {
-                GROUP_LABELS["college"]: r["college"],
-                GROUP_LABELS["department"]: r["department"],
-                MEASURE_LABELS["category"]: [self.label(c) if c else "" for c in r["category"]],
-                RECONCILE_LABELS["field"]: [RECONCILE_LABELS.get(f, f) for f in r["field"]],
-                RECONCILE_LABELS["published"]: [_number(v) for v in r["published"]],
-                RECONCILE_LABELS["expected"]: [_number(v) for v in r["expected"]],
-            }
-        )
+        return words.reconcile_frame(self)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The briefing's tables, a sheet each in the Excel workbook: the summaries first, the
-        long weekly progress last, its print area the last four dates (the whole sheet is
-        there to sort and filter; clear the print area to print it all)."""
-        out = {"摘要": self.headline_frame(), "各系": self.department_frame()}
-        ch = self.change_frame()
-        if ch is not None:
-            out["變化"] = ch
-        out["關懷"] = self.outreach_frame()
-        out["差距"] = self.gap_frame()
-        rec = self.reconcile_frame()
-        if rec is not None:
-            out["核對"] = rec
-        hist = self.notices_frame()
-        if hist is not None:
-            out["歷次通知"] = hist
-        if self.has_dates:
-            prog = self.progress_frame()
-            prog.attrs["print_rows"] = min(len(prog), 4 * len(self.categories))
-            out["進展"] = prog
-        return out
+        """The briefing's tables by sheet name (``words.tables``)."""
+        return words.tables(self)
 
 
 def _in_school_order(table: pd.DataFrame) -> pd.DataFrame:
@@ -572,21 +466,18 @@ def _in_school_order(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
-    """Say how a frame's numbers are shown (``xlsx.FORMATS`` names), beside the numbers."""
+    """Say how a frame's numbers are shown (``xlsx.FORMATS`` names), beside the numbers (the
+    admission report's frames use it)."""
     df.attrs["formats"] = formats
     return df
 
 
-def _number(v: Any) -> Any:
-    """A reconcile value ("76.59", "36", "") as a number where it is one."""
-    text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "." not in text else f
+def seniors_units(students: Path, rules: TermRules) -> pd.DataFrame:
+    """The colleges and departments of a term's seniors (one row a senior, ``college`` and
+    ``department``), in the file's order: what a scope is checked against before a run."""
+    return population(load_students(students), rules)[["college", "department"]]
 
 
 def seniors_departments(students: Path, rules: TermRules) -> list[str]:
     """The departments of a term's seniors, in the file's order (for the per-department run)."""
-    return list(dict.fromkeys(population(load_students(students), rules)["department"]))
+    return list(dict.fromkeys(seniors_units(students, rules)["department"]))

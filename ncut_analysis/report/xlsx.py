@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..io import save_workbook
+from ..labels import LABELS
 
 __all__ = ["write_workbook", "fill_sheet", "text_width", "FORMATS"]
 
@@ -39,6 +40,7 @@ FORMATS = {
 PORTRAIT_CHARS = 92
 LANDSCAPE_CHARS = 136
 MIN_SCALE = 9 / 11
+_COLUMNS = LABELS["report_columns"]
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEAD_FONT = Font(bold=True)
 _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -181,6 +183,6 @@ def write_workbook(tables: dict[str, pd.DataFrame], target: str | Path, *, title
             first = header + 1 + len(df) - int(rows)
             ws.print_area = f"A{first}:{last}{header + len(df)}"  # the header repeats above
         if title:
-            ws.oddHeader.center.text = f"{title}｜{name}"
-        ws.oddFooter.center.text = "第 &P 頁，共 &N 頁"
+            ws.oddHeader.center.text = _COLUMNS["sheet_header"].format(title=title, sheet=name)
+        ws.oddFooter.center.text = _COLUMNS["workbook_page"]
     return save_workbook(wb, target)  # the package's one writer: atomic, no live formula

@@ -14,6 +14,7 @@ from ..thresholds import LEVEL, TOTAL, group_keys, group_rows, total_row
 from .layout import SlideChart, SlideTable
 
 _STAT = LABELS["statistic"]
+_TERM = LABELS["slides_term"]
 
 # ---------------------------------------------------------------------------- numbers for titles
 # Pure functions over the report's numeric frames. They belong in the report model
@@ -60,8 +61,9 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     with its takeaway. Reads the report's frames and its scope: ``table``, ``comparison()``,
     ``references()``, ``gaps``, ``progress``, ``before``."""
     rules = b.rules
+    w = _TERM
     look = charts.SLIDE
-    label_col = "class" if b.department else "department"
+    label_col = "class" if b.scope.kind == "department" else "department"
     where = "" if b.scope.is_school else b.scope.label
     refs = b.references()
     out: list[SlideChart] = []
@@ -69,37 +71,51 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     worst = min(lows, key=lambda c: lows[c][1])
     pages = _heatmap_pages(b.table)
     for k, part in enumerate(pages):
-        suffix = f"（{k + 1}/{len(pages)}）" if len(pages) > 1 else ""
+        page = w["page"].format(k=k + 1, n=len(pages)) if len(pages) > 1 else ""
         out.append(
             SlideChart(
                 f"rate_heatmap_{k + 1}" if len(pages) > 1 else "rate_heatmap",
                 charts.rate_heatmap(part, rules, title=b.chart_title("heatmap"), look=look),
-                f"{where}{rules.measure(worst)}最低：{lows[worst][0]} "
-                f"{percent(lows[worst][1])}{suffix}",
-            )
+                w["lowest"].format(
+                    scope=where,
+                    measure=rules.measure(worst),
+                    name=lows[worst][0],
+                    rate=percent(lows[worst][1]),
+                    page=page,
+                ),
+            )  # fmt: skip
         )
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
-        ref = "".join(f"；{name} {percent(t[f'{c}_rate'])}" for name, t in refs)
+        ref = "".join(w["ref"].format(name=name, rate=percent(t[f"{c}_rate"])) for name, t in refs)
+        span = {
+            "measure": rules.measure(c), "hi": hi[0], "hi_rate": percent(hi[1]), "lo": lo[0],
+            "lo_rate": percent(lo[1]),
+        }  # fmt: skip
         out.append(
             SlideChart(
                 f"rate_bars_{c}",
                 charts.rate_bars(b.table, rules, c, refs=refs, look=look),
-                f"{where}{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}",
-                notes=f"{rules.measure(c)}：最高 {hi[0]} {percent(hi[1])}，最低 {lo[0]} {percent(lo[1])}{ref}。",
+                w["range"].format(scope=where, **span),
+                notes=w["range_notes"].format(refs=ref, **span),
             )
         )
     comp = b.comparison()
     if b.scope.is_school:
         top = _extreme(comp, "all_rate", "name", lowest=False)
-        takeaway = f"{rules.measure('all')}最高的學院：{top[0]} {percent(top[1])}"
-    else:
-        mine, college, school = (float(v) for v in comp["all_rate"])
-        takeaway = (
-            f"{where}{rules.measure('all')} {percent(mine)}："
-            f"{b.scope.college} {percent(college)}，全校 {percent(school)}"
+        takeaway = w["top_college"].format(
+            measure=rules.measure("all"), name=top[0], rate=percent(top[1])
         )
+    else:
+        others = w["vs_join"].join(
+            w["scope_vs_part"].format(name=r.name, rate=percent(r.all_rate))
+            for r in comp.iloc[1:].itertuples(index=False)
+        )
+        takeaway = w["scope_vs"].format(
+            scope=where, measure=rules.measure("all"), rate=percent(comp["all_rate"].iloc[0]),
+            others=others,
+        )  # fmt: skip
     out.append(
         SlideChart(
             "college_all_pass",
@@ -115,50 +131,53 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     hours = rules.gap_bands[0]
     if near:
         best = max(near, key=near.get)
-        takeaway = (
-            f"{rules.label(best)}有 {count(near[best])} 人只差 {hours} 小時內：一次提醒可望通過"
-        )
+        takeaway = w["nudge_best"].format(label=rules.label(best), n=count(near[best]), hours=hours)
     else:
-        takeaway = f"沒有人只差 {hours} 小時內"
+        takeaway = w["nudge_none"].format(hours=hours)
+    parts = w["list_join"].join(
+        w["nudge_part"].format(label=rules.label(c), n=count(n)) for c, n in near.items()
+    )
+    counted = "".join(
+        w["counted_notes"].format(label=rules.label(c))
+        for c in rules.threshold_categories
+        if rules.is_counted(c)
+    )
     out.append(
         SlideChart(
             "gaps",
             charts.gap_chart(g, rules, look=look),
             takeaway,
-            notes=f"只差 {hours} 小時內："
-            + "、".join(f"{rules.label(c)} {count(n)} 人" for c, n in near.items())
-            + "；證照須實際取得，不屬提醒可及。",
+            notes=w["nudge_notes"].format(hours=hours, parts=parts) + counted + w["end"],
         )
     )
     if not getattr(b, "has_dates", True):
         return out  # per-student totals: no dates, no progress to chart
     now = float(b.total["all_rate"])
-    all_rate = rules.measure("all")
-    text = f"{where}{all_rate}目前 {percent(now)}"
+    said = {"scope": where, "measure": rules.measure("all"), "rate": percent(now)}
+    text, full = w["now"].format(**said), ""
     if b.before is not None:
         delta = round(now - float(total_row(b.before)["all_rate"]), 2)
-        trend = "上升" if delta >= 0 else "下降"
-        text = f"{where}{all_rate} {percent(now)}：比較日以來{trend} {abs(delta):.2f} 個百分點"
-        full = (
-            f"{where}{all_rate}目前 {percent(now)}，自 {b.compare_as_of.isoformat()} 起{trend} "
-            f"{abs(delta):.2f} 個百分點。"
-        )
-    marks = [(b.deadline, "期限")]
+        said["trend"] = w["trend_up" if delta >= 0 else "trend_down"]
+        said["points"] = f"{abs(delta):.2f}"
+        text = w["since"].format(**said)
+        full = w["since_full"].format(date=b.compare_as_of.isoformat(), **said)
+    marks = [(b.deadline, w["mark_deadline"])]
     if b.compare_as_of:
-        marks.insert(0, (b.compare_as_of, "比較日"))
+        marks.insert(0, (b.compare_as_of, w["mark_compare"]))
     fig = charts.progress_chart(
         b.progress, rules, as_of=b.as_of, marks=marks, start=b.progress_start(), look=look
     )
-    out.append(SlideChart("progress", fig, text, notes=full if b.before is not None else ""))
+    out.append(SlideChart("progress", fig, text, notes=full))
     return out
 
 
 def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     """The college × department (or class) table in two slides, rates then counts, each at
     14 pt: the thirteen columns of the briefing's table do not fit one 16:9 slide. The total
-    row is named for the report's scope (全校, 化材全系)."""
+    row is named for the report's scope (全校, 工程學院全院, 化材全系)."""
     t = b.table
     rules = b.rules
+    w = _TERM
     keys = group_keys(t)
     base = pd.DataFrame({GROUP_LABELS[k]: t[k].astype(str).replace("nan", "") for k in keys})
     total = (t[LEVEL] == TOTAL).to_numpy()
@@ -172,7 +191,7 @@ def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     for c in rules.result_categories:
         rates[lab(c)] = t[f"{c}_rate"].map(percent)
         counts[lab(c)] = t[f"{c}_passed"].map(count)
-    as_of = f"資料結算至 {b.as_of.isoformat()}" if b.as_of else "資料含全部紀錄"
+    as_of = b.as_of_text()
     scope = (
         f"{b.scope.label}{b.scope.groups_label}" if not b.scope.is_school else b.scope.groups_label
     )
@@ -181,20 +200,21 @@ def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     num_c = tuple(c for c in counts.columns if c not in keys_shown)
     totals = tuple(int(i) for i in np.flatnonzero(total))
     wrap = tuple(sorted(keys_shown))  # a long name (an English department's) wraps in its cell
+    notes = w["table_notes"].format(as_of=as_of)
     return [
         SlideTable(
-            f"{scope}通過率（{b.rules.term}）",
+            w["rates_table"].format(scope=scope, term=b.rules.term),
             rates,
             num_r,
-            notes=f"{as_of}。",
+            notes=notes,
             wrap=wrap,
             total_rows=totals,
         ),
         SlideTable(
-            f"{scope}通過人數（{b.rules.term}）",
+            w["counts_table"].format(scope=scope, term=b.rules.term),
             counts,
             num_c,
-            notes=f"{as_of}。",
+            notes=notes,
             wrap=wrap,
             total_rows=totals,
         ),

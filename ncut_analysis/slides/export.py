@@ -4,7 +4,6 @@ admission exports the CLI's ``slides`` command runs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import warnings
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any
 from ..charts.base import SLIDE_PX
 from ..errors import NoBrowserError
 from ..io import atomic_dir
-from ..present import count
+from ..labels import LABELS
+from ..present import count, taipei_now
 from .content import (
     admission_slide_charts,
     admission_slide_tables,
@@ -79,9 +79,11 @@ def export_term_slides(
     records: str = "",
     compare_as_of: str | None = None,
     department: str = "",
+    college: str = "",
 ) -> list[Path]:
     """Every term-briefing chart as ``<name>.png`` and ``<name>.svg`` plus ``deck.pptx`` in ``out``
-    (all or nothing). Returns the files written."""
+    (all or nothing), for the school, one ``college`` or one ``department``. Returns the files
+    written."""
     from ..report import TermReport
 
     find_browser()  # fail fast, before any computation
@@ -93,19 +95,24 @@ def export_term_slides(
         records=records,
         compare_as_of=compare_as_of or "",
         department=department,
+        college=college,
     )
     items = term_slide_charts(b)
-    as_of_text = (
-        b.as_of.isoformat() if b.as_of else ("各生累計總表" if not b.has_dates else "全部紀錄")
+    w = LABELS["slides_term"]
+    as_of = w["as_of"].format(
+        date=b.as_of.isoformat() if b.as_of else w["no_dates" if not b.has_dates else "all_records"]
     )
     scope = "" if b.scope.is_school else f"{b.scope.label} "
+    today = taipei_now().date().isoformat()
     return _write(
         out,
         items,
         term_slide_tables(b),
-        title=f"{term} {scope}學生自主學習畢業門檻通過率",
-        subtitle=f"資料結算至 {as_of_text}；{b.scope.label}大四學生 {count(b.total['students'])} 人",
-        footer=f"資料結算至 {as_of_text}｜來源：學生自主學習畢業門檻認證系統｜製表 {dt.date.today().isoformat()}",
+        title=w["title"].format(term=term, scope=scope),
+        subtitle=w["subtitle"].format(
+            as_of=as_of, scope=b.scope.label, students=count(b.total["students"])
+        ),
+        footer=w["footer"].format(as_of=as_of, date=today),
     )
 
 
@@ -144,7 +151,11 @@ def export_admission_slides(out: str | Path, **scenario: Any) -> list[Path]:
         out,
         admission_slide_charts(b),
         admission_slide_tables(b),
-        title=f"{year} 學年度產學訓四技專班：招生排名模擬",
-        subtitle=f"一般模式與特殊狀態之比較；報名 {count(b.summary['applicants'].sum())} 人",
-        footer=f"{year} 學年度招生簡章｜招生排名模擬｜製表 {dt.date.today().isoformat()}",
+        title=LABELS["slides_admission"]["title"].format(year=year),
+        subtitle=LABELS["slides_admission"]["subtitle"].format(
+            n=count(b.summary["applicants"].sum())
+        ),
+        footer=LABELS["slides_admission"]["footer"].format(
+            year=year, date=taipei_now().date().isoformat()
+        ),
     )

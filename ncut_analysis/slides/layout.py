@@ -17,6 +17,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..labels import LABELS
+
+_PAGE = LABELS["slides_layout"]["page"]
+
 # The deck names 微軟正黑體 for Latin and East Asian text (every office PC with Office has it);
 # where it is missing (LibreOffice on Linux) the zh-TW language tag and the Big5 charset make the
 # substitution pick a Traditional Chinese face (Noto Sans CJK TC with fonts-noto-cjk).
@@ -95,7 +99,7 @@ def text_em(s: str, bold: bool = False) -> float:
 
 
 # A line never starts with these (kinsoku): they stay with the character before them.
-_NO_START = set("，。、：；！？）」』】％%,.:;!?)")
+_NO_START = set(LABELS["slides_layout"]["no_start"])
 
 
 def _tokens(s: str) -> list[str]:
@@ -155,7 +159,7 @@ def _fit_title(takeaway: str) -> tuple[str, str]:
     two lines is cut at its first clause that fits one line; the notes keep the whole."""
     if text_lines(takeaway, TITLE_PT, CONTENT_W, bold=True) <= TITLE_MAX_LINES:
         return takeaway, takeaway
-    for sep in ("：", "；", "，"):
+    for sep in LABELS["slides_layout"]["title_breaks"]:
         head = takeaway.split(sep)[0]
         if head != takeaway and text_lines(head, TITLE_PT, CONTENT_W, bold=True) == 1:
             return head, takeaway
@@ -357,7 +361,7 @@ def _paginate(tab: SlideTable, top: int) -> tuple[float, list[SlideTable]]:
         chunks = [tab.frame.iloc[i : i + per] for i in range(0, n, per)]
         pages = [
             SlideTable(
-                f"{tab.title}（{k + 1}/{len(chunks)}）",
+                tab.title + _PAGE.format(k=k + 1, n=len(chunks)),
                 ch.reset_index(drop=True),
                 tab.numeric,
                 tab.notes,
@@ -464,7 +468,7 @@ def build_deck(
         _notes(s, "\n".join(x for x in (full, extra) if x))
     for tab in tables:
         # the title's height decides where the table starts (a page title adds （1/2）)
-        top = TITLE_TOP + title_height(tab.title + "（1/2）") + GAP
+        top = TITLE_TOP + title_height(tab.title + _PAGE.format(k=1, n=2)) + GAP
         size, pages = _paginate(tab, top)
         for page in pages:
             s = prs.slides.add_slide(title_only)

@@ -1,0 +1,61 @@
+"""Who a run counts (population.py): the scope a briefing covers, checked against the seniors,
+and the line that says who was read, counted and left out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ncut_analysis.errors import OptionError
+from ncut_analysis.population import PopulationReport, check_scope, check_scope_options
+from ncut_analysis.present import Scope
+
+SENIORS = pd.DataFrame(
+    {
+        "college": ["工程學院", "工程學院", "管理學院"],
+        "department": ["化材", "機械", "企管"],
+    }
+)
+
+
+def test_a_scope_is_the_school_a_college_or_a_department():
+    assert check_scope(SENIORS) == Scope()
+    assert check_scope(SENIORS, college="管理學院") == Scope("college", "管理學院", "管理學院")
+    assert check_scope(SENIORS, department="機械") == Scope("department", "機械", "工程學院")
+    # a name as a spreadsheet may spell it (a full-width space, padding) is the same name
+    assert check_scope(SENIORS, department=" 機械 ").name == "機械"
+
+
+def test_an_unknown_college_or_department_names_the_option_and_the_known_ones():
+    with pytest.raises(OptionError) as e:
+        check_scope(SENIORS, college="理學院", college_option="--college")
+    assert e.value.option == "--college" and "'理學院'" in e.value.message()
+    assert "工程學院、管理學院" in e.value.message()
+    with pytest.raises(OptionError) as e:
+        check_scope(SENIORS, department="物理")
+    assert e.value.option == "department" and "化材、機械、企管" in e.value.message()
+
+
+def test_a_college_and_a_department_together_are_refused():
+    with pytest.raises(OptionError) as e:
+        check_scope(SENIORS, college="工程學院", department="化材")
+    assert e.value.option == "college" and "department" in e.value.message()
+
+
+def test_the_counted_line_has_thousands_separators():
+    r = PopulationReport(read=1629, counted=1504, program="日四技", cohort=111,
+                         by_program={"進四技": 82}, by_cohort={110: 43})  # fmt: skip
+    text = r.describe()
+    assert text.startswith("學生名單 1,629 人，計入 1,504 人（學制 日四技、入學年度 111）")
+    assert "未計入 125 人：學制不符 82 人（進四技 82）、入學年度不符 43 人（110 43）" in text
+    assert text.endswith("。")
+
+
+def test_one_scope_option_at_most():
+    check_scope_options({"--college": "工程學院", "--department": "", "--per-college": False})
+    with pytest.raises(OptionError) as e:
+        check_scope_options({"--college": "工程學院", "--per-department": True})
+    assert e.value.option == "--college" and "--per-department" in e.value.message()
+    with pytest.raises(OptionError) as e:
+        check_scope_options({"--per-department": True, "--per-college": True})
+    assert e.value.option == "--per-department" and e.value.problems[0].value == ""
