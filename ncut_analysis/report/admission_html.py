@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .. import charts
-from ..labels import LABELS, MODE_LABELS
-from .admission import MODES, AdmissionReport
+from ..admission import ITEM_LABELS
+from ..labels import LABELS, STATUS_LABELS
+from ..present import count
+from .admission import MODES, AdmissionReport, heading
 from .html import (
     CSS,
     _default_output,
@@ -24,6 +28,17 @@ from .html import (
 from .xlsx import write_workbook
 
 __all__ = ["AdmissionBriefing"]
+
+_B = LABELS["admission_briefing"]
+_SPECS = {"share": ".1%", "one": ",.1f", "corr": ".3f"}
+
+
+def _table(df: pd.DataFrame) -> str:
+    """A presented frame (``AdmissionReport.present``) as an HTML table: numbers as numbers,
+    right-aligned, in their formats; counts with thousands separators."""
+    fmts = df.attrs.get("formats", {})
+    specs = {c: _SPECS.get(f, f",.{len(f.partition('.')[2])}f") for c, f in fmts.items()}
+    return html_table(df, formats=specs)
 
 
 @dataclass
@@ -50,57 +65,57 @@ class AdmissionBriefing:
     def header(self):  # noqa: ANN201
         r = self.report
         w = r.rules.normal_weights
-        weights = f"筆試 {w['written']}%＋面試 {w['interview']}%＋書面審查 {w['review']}%"
-        warn = "".join(f"<p class='ncut-warn'>報名人數不足：{_e(m)}</p>" for m in r.small_pools)
+        weights = _B["weights"].format(
+            **{f"{k}_label": ITEM_LABELS[k] for k in ("written", "interview", "review")},
+            written=w["written"],
+            interview=w["interview"],
+            review=w["review"],
+        )
+        warn = "".join(
+            f"<p class='ncut-warn'>{_e(_B['small_pool'].format(name=name, n=count(n), least=count(r.rules.min_applicants)))}</p>"
+            for name, n in r.small_pool_counts()
+        )
         return _html(
-            f"{CSS}<div class='ncut-title'><h1>{_e(r.rules.year)} 學年度產學訓四技專班 招生排名模擬簡報</h1>"
-            f"<p class='sub'>一般模式（{_e(weights)}）與特殊狀態（書面審查 100%，各系權重與比序）"
-            f"之比較；製表時間 {_e(_made_at(r))}</p></div>"
-            + _params_block(r.params, _made_at(r), "依下列參數產生，所有數字皆由資料計算")
-            + warn
+            f"{CSS}<div class='ncut-title'><h1>{_e(_B['title'].format(year=r.rules.year))}</h1>"
+            f"<p class='sub'>{_e(_B['subtitle'].format(weights=weights, made_at=_made_at(r)))}"
+            "</p></div>" + _params_block(r.params, _made_at(r), _B["params_note"]) + warn
         )
 
     def overview(self):  # noqa: ANN201
-        df = self.report.summary_frame()
-        blocks = [(c, [("", c)]) for c in ("名額", "報名人數", "最低錄取標準")]
-        fmt = {}
+        r = self.report
+        df = r.present(r.summary_frame(), text=True)
+        h = heading
+        blocks = [(h(c), [("", h(c))]) for c in ("quota", "applicants", "min_total")]
         for m in MODES:
-            lab = MODE_LABELS[m]
-            cols = [c for c in df.columns if c.startswith(f"{lab}｜")]
-            blocks.append((f"{lab}模式", [(c.split("｜", 1)[1], c) for c in cols]))
-            fmt[f"{lab}｜錄取最低分"] = f".{self.report.decimals}f"  # exact (issue 26)
-        fmt["最低錄取標準"] = f".{self.report.decimals}f"
+            cols = ("admitted", "waitlisted", "disqualified")
+            sub = [(STATUS_LABELS[k], h(f"{k}_{m}")) for k in cols]
+            sub.append((h("cutoff"), h(f"cutoff_{m}")))
+            blocks.append((_B[f"mode_block_{m}"], sub))
+        overlap = ("both", "only_normal", "only_special")
+        blocks.append((_B["overlap_block"], [(_B[f"overlap_{k}"], h(k)) for k in overlap]))
+        stat = LABELS["statistic"]
         blocks.append(
             (
-                "正取名單重疊",
-                [("兩者皆", "兩者皆正取"), ("僅一般", "僅一般正取"), ("僅特殊", "僅特殊正取")],
+                _B["correlation_block"],
+                [(stat[f"{k}_short"], h(k)) for k in ("spearman", "kendall")],
             )
         )
-        blocks.append(
-            (
-                "名次相關",
-                [
-                    (LABELS["statistic"]["spearman_short"], LABELS["statistic"]["spearman"]),
-                    (LABELS["statistic"]["kendall_short"], LABELS["statistic"]["kendall"]),
-                ],
-            )
-        )
-        fmt.update({LABELS["statistic"]["spearman"]: ".3f", LABELS["statistic"]["kendall"]: ".3f"})
         return _html(
-            grouped_table(df, ["專班"], blocks, span_first=False, formats=fmt)
-            + "<p class='ncut-note'>名次相關以兩種模式皆有名次的考生計算。總分不四捨五入："
-            "錄取最低分與最低錄取標準皆為精確值，以同一數字比較；總分相同者依比序"
-            "（一般模式：筆試、面試、書面審查；特殊狀態：各系比序）。</p>"
+            grouped_table(df, [h("program")], blocks, span_first=False)
+            + f"<p class='ncut-note'>{_e(_B['overview_note'])}</p>"
         )
 
     def disqualified(self):  # noqa: ANN201
-        df = self.report.disqualified_frame()
-        keep = [c for c in df.columns if c in ("專班", "模式", "合計") or df[c].sum() > 0]
+        r = self.report
+        codes = r.disqualified_frame()
+        keep = [
+            c
+            for c in codes.columns
+            if c in ("program", "mode", "total_count") or codes[c].sum() > 0
+        ]
         return _html(
-            html_table(df[keep])
-            + "<p class='ncut-note'>原因依簡章用語；同一考生有數個原因時只計第一個："
-            "招生單位不予錄取、不符報考資格、柒.四 筆試缺考或零分、未獲面試、柒.四 面試或書面審查"
-            "缺考或零分（特殊狀態：未繳任何書審資料或書審總分 0 分）。</p>"
+            _table(r.present(codes[keep]))
+            + f"<p class='ncut-note'>{_e(_B['disqualified_note'])}</p>"
         )
 
     def fig_status(self):  # noqa: ANN201
@@ -124,8 +139,8 @@ class AdmissionBriefing:
     def probability(self):  # noqa: ANN201
         r = self.report
         return _html(
-            f"<p>{_e(r.noise_statement())}模擬 {r.draws} 次：</p>"
-            + html_table(r.probability_frame())
+            f"<p>{_e(_B['probability_intro'].format(noise=r.noise_statement(), draws=count(r.draws)))}</p>"
+            + _table(r.present(r.probability_frame()))
         )
 
     def fig_depth(self):  # noqa: ANN201
@@ -137,20 +152,15 @@ class AdmissionBriefing:
     def backfill(self):  # noqa: ANN201
         r = self.report
         return _html(
-            f"<p>正取生各以 {r.no_show:.0%} 的機率未報到，缺額依備取順序遞補"
-            f"（被通知的備取生也以同一機率放棄），模擬 {r.draws} 次：</p>"
-            + html_table(
-                r.depth_frame(),
-                formats={"遞補機率": ".1%", "平均遞補到第幾位": ".1f", "備取用盡的機率": ".1%"},
-            )
+            f"<p>{_e(_B['backfill_intro'].format(no_show=f'{r.no_show:.0%}', draws=count(r.draws)))}</p>"
+            + _table(r.present(r.depth_frame()))
         )
 
     def write_files(self, name: str = "admission_briefing.xlsx"):  # noqa: ANN201
         r = self.report
         target = self.output_dir / name
-        write_workbook(
-            r.tables(), target, title=f"{r.rules.year} 學年度產學訓四技專班 招生排名模擬"
-        )
-        return _html(f"<p class='ncut-note'>本簡報的表格另存為 {_link(target, name)}。</p>")
+        write_workbook(r.tables(), target, title=_B["workbook_title"].format(year=r.rules.year))
+        files = _e(_B["files"]).format(link=_link(target, _B["files_link"]))
+        return _html(f"<p class='ncut-note'>{files}</p>")
 
     write_xlsx = write_files
