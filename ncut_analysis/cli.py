@@ -465,7 +465,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--min-total",
             default="0",
-            help="each class's minimum admission total (柒.一), 0-100: one number for all, or "
+            help="each class's minimum admission total (brochure section 7.1), 0-100: one number for all, or "
             "per program, e.g. precision-machinery=60,hvac-energy=55 (Chinese class names "
             "accepted; a program not named has none). Default 0",
         )
@@ -496,9 +496,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = add(
         "admission-diff",
         _cmd_admission_diff,
-        "成績複查: re-rank before and after corrected scores, list every change",
+        "score review: re-rank before and after corrected scores, list every change",
     )
-    sp.add_argument("--before", required=True, help="applicants file before 複查")
+    sp.add_argument("--before", required=True, help="applicants file before the score review")
     sp.add_argument("--after", required=True, help="applicants file with the corrected scores")
     admission_args(sp, applicants=False)
     sp.add_argument("--out", required=True, help="output CSV")

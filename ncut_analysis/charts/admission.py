@@ -202,7 +202,8 @@ def probability_chart(
         rng = _crop(p["rank"], (p["p_admitted"] > 0.005) & (p["p_admitted"] < 0.995), 10)
         if rng:
             fig.update_xaxes(range=rng)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    # below the axis title, not over it
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
     return _base(
         fig,
         _W["probability_title"].format(sd=f"{sd:g}", draws=f"{draws:,}"),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import charts
 from ..admission import ITEM_LABELS
-from ..labels import LABELS, STATUS_LABELS
+from ..labels import LABELS, OVERLAP_LABELS, STATUS_LABELS
 from ..present import count
 from .admission import MODES, AdmissionReport, heading
 from .html import (
@@ -92,7 +92,8 @@ class AdmissionBriefing:
             sub.append((h("cutoff"), h(f"cutoff_{m}")))
             blocks.append((_B[f"mode_block_{m}"], sub))
         overlap = ("both", "only_normal", "only_special")
-        blocks.append((_B["overlap_block"], [(_B[f"overlap_{k}"], h(k)) for k in overlap]))
+        # the overlap's words are common.toml's [overlap] (one place for every view)
+        blocks.append((_B["overlap_block"], [(OVERLAP_LABELS[k], h(k)) for k in overlap]))
         stat = LABELS["statistic"]
         blocks.append(
             (

@@ -319,9 +319,7 @@ def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
         "program": by_code["program"],
         "quota": by_code["quota"],
         "applicants": w["applicants"],
-        "both": w["overlap_both"],
-        "only_normal": w["overlap_only_normal"],
-        "only_special": w["overlap_only_special"],
+        **{k: w[f"overlap_{k}"] for k in ("both", "only_normal", "only_special")},
         "spearman": w["correlation"].format(name=_STAT["spearman_short"]),
         "kendall": w["correlation"].format(name=_STAT["kendall_short"]),
     }
