@@ -208,21 +208,36 @@ def _admission_options(a: argparse.Namespace) -> dict:
     }
 
 
+def _admission_words(a: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+    """What the admission commands print (the label table) and each class's name by code."""
+    from .labels import LABELS
+    from .rules import load_admission_rules
+
+    names = {p.id: p.name for p in load_admission_rules(a.year).programs}
+    return dict(LABELS["admission_cli"]), names
+
+
 def _cmd_admission(a: argparse.Namespace) -> None:
     from .admission import RESULT_COLUMNS, rank_admission, total_decimals
+    from .labels import STATUS_LABELS
+    from .present import count
 
     opts = _admission_options(a)
     ranking = rank_admission(_load_applicants(a), a.mode, **opts)
     # every total exact, with the decimals the list needs (issue 26)
     d = total_decimals(ranking["total_units"])
     write_csv(ranking[RESULT_COLUMNS], a.out, float_format=f"%.{d}f")
+    words, names = _admission_words(a)
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
         over = (g["reason_code"] == "tied_at_quota").any()
         print(
-            f"{prog}: admitted {counts.get('admitted', 0)}, waitlisted {counts.get('waitlisted', 0)}, "
-            f"not admitted {counts.get('not_admitted', 0)}, disqualified {counts.get('disqualified', 0)}"
-            + (" (a tie at the quota admits more than the quota)" if over else "")
+            words["ranked"].format(
+                name=names.get(prog, prog),
+                **{f"{k}_label": v for k, v in STATUS_LABELS.items()},
+                **{k: count(counts.get(k, 0)) for k in STATUS_LABELS},
+            )
+            + (words["tied"] if over else "")
         )
     print(f"wrote {a.out}")
 
@@ -266,6 +281,7 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
         rank_admission,
     )
     from .io import atomic_dir
+    from .present import count
 
     opts = _admission_options(a)
     sd = check_sd(a.sd, "--sd")
@@ -283,17 +299,24 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
         write_csv(prob, tmp / "admission_probability.csv")
         write_csv(depth, tmp / "waitlist_depth.csv")
         write_csv(summary, tmp / "waitlist_summary.csv")
+    words, names = _admission_words(a)
     for r in summary.itertuples():
         print(
-            f"{r.program}: waitlist {r.waitlist_length}, a waitlist call in {r.p_any_call:.1%} of "
-            f"draws, mean depth {r.mean_depth:.2f}, 90% within {r.p90_depth}, "
-            f"the list runs out in {r.p_exhausted:.1%}"
+            words["simulated"].format(
+                name=names.get(r.program, r.program),
+                waitlist=count(r.waitlist_length),
+                p_any_call=f"{r.p_any_call:.1%}",
+                mean_depth=f"{r.mean_depth:.2f}",
+                p90=count(r.p90_depth),
+                p_exhausted=f"{r.p_exhausted:.1%}",
+            )
         )
     print(f"wrote {a.out}/admission_probability.csv, waitlist_depth.csv and waitlist_summary.csv")
 
 
 def _cmd_admission_diff(a: argparse.Namespace) -> None:
     from .admission import DIFF_COLUMNS, admission_diff
+    from .present import count
 
     opts = _admission_options(a)
     before = _load_applicants(a, a.before)
@@ -301,11 +324,16 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
     diff = admission_diff(before, after, a.mode, **opts)
     d = diff.attrs.get("total_decimals", 2)
     write_csv(diff[DIFF_COLUMNS], a.out, float_format=f"%.{d}f")
+    words, names = _admission_words(a)
     for prog, g in diff.groupby("program", sort=False):
         ch = g["change"].value_counts()
         print(
-            f"{prog}: {len(g)} changed ({ch.get('in', 0)} newly admitted, "
-            f"{ch.get('out', 0)} no longer admitted)"
+            words["changed"].format(
+                name=names.get(prog, prog),
+                changed=count(len(g)),
+                entered=count(ch.get("in", 0)),
+                left=count(ch.get("out", 0)),
+            )
         )
     print(f"wrote {a.out} ({len(diff)} applicants changed)")
 
