@@ -245,6 +245,7 @@ def _cmd_admission(a: argparse.Namespace) -> None:
 def _cmd_admission_compare(a: argparse.Namespace) -> None:
     from .admission import compare_modes
     from .io import atomic_dir
+    from .report.admission import present
 
     opts = _admission_options(a)
     res = compare_modes(_load_applicants(a), **opts)
@@ -252,20 +253,26 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     with atomic_dir(a.out) as tmp:
         write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format=f"%.{d}f")
         write_csv(res["summary"], tmp / "compare_summary.csv")
-    print(
-        res["summary"][
-            [
-                "program",
-                "both",
-                "only_normal",
-                "only_special",
-                "cutoff_normal",
-                "cutoff_special",
-                "spearman",
-                "kendall",
-            ]
-        ].to_string(index=False)
-    )
+    shown = res["summary"][
+        [
+            "program",
+            "both",
+            "only_normal",
+            "only_special",
+            "cutoff_normal",
+            "cutoff_special",
+            "spearman",
+            "kendall",
+        ]
+    ].copy()
+    shown.attrs["formats"] = {
+        "cutoff_normal": "score",
+        "cutoff_special": "score",
+        "spearman": "corr",
+        "kendall": "corr",
+    }
+    _, names = _admission_words(a)
+    print(present(shown, names, decimals=d, text=True).to_string(index=False))
     print(f"wrote {a.out}/compare_applicants.csv and compare_summary.csv")
 
 
