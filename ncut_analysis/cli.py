@@ -237,21 +237,36 @@ def _admission_options(a: argparse.Namespace) -> dict:
     }
 
 
+def _admission_words(a: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+    """What the admission commands print (the label table) and each class's name by code."""
+    from .labels import LABELS
+    from .rules import load_admission_rules
+
+    names = {p.id: p.name for p in load_admission_rules(a.year).programs}
+    return dict(LABELS["admission_cli"]), names
+
+
 def _cmd_admission(a: argparse.Namespace) -> None:
     from .admission import RESULT_COLUMNS, rank_admission, total_decimals
+    from .labels import STATUS_LABELS
+    from .present import count
 
     opts = _admission_options(a)
     ranking = rank_admission(_load_applicants(a), a.mode, **opts)
     # every total exact, with the decimals the list needs (issue 26)
     d = total_decimals(ranking["total_units"])
     write_csv(ranking[RESULT_COLUMNS], a.out, float_format=f"%.{d}f")
+    words, names = _admission_words(a)
     for prog, g in ranking.groupby("program", sort=False):
         counts = g["status"].value_counts()
         over = (g["reason_code"] == "tied_at_quota").any()
         print(
-            f"{prog}: admitted {counts.get('admitted', 0)}, waitlisted {counts.get('waitlisted', 0)}, "
-            f"not admitted {counts.get('not_admitted', 0)}, disqualified {counts.get('disqualified', 0)}"
-            + (" (a tie at the quota admits more than the quota)" if over else "")
+            words["ranked"].format(
+                name=names.get(prog, prog),
+                **{f"{k}_label": v for k, v in STATUS_LABELS.items()},
+                **{k: count(counts.get(k, 0)) for k in STATUS_LABELS},
+            )
+            + (words["tied"] if over else "")
         )
     print(f"wrote {a.out}")
 
@@ -259,6 +274,7 @@ def _cmd_admission(a: argparse.Namespace) -> None:
 def _cmd_admission_compare(a: argparse.Namespace) -> None:
     from .admission import compare_modes
     from .io import atomic_dir
+    from .report.admission import present
 
     opts = _admission_options(a)
     res = compare_modes(_load_applicants(a), **opts)
@@ -266,20 +282,26 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     with atomic_dir(a.out) as tmp:
         write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format=f"%.{d}f")
         write_csv(res["summary"], tmp / "compare_summary.csv")
-    print(
-        res["summary"][
-            [
-                "program",
-                "both",
-                "only_normal",
-                "only_special",
-                "cutoff_normal",
-                "cutoff_special",
-                "spearman",
-                "kendall",
-            ]
-        ].to_string(index=False)
-    )
+    shown = res["summary"][
+        [
+            "program",
+            "both",
+            "only_normal",
+            "only_special",
+            "cutoff_normal",
+            "cutoff_special",
+            "spearman",
+            "kendall",
+        ]
+    ].copy()
+    shown.attrs["formats"] = {
+        "cutoff_normal": "score",
+        "cutoff_special": "score",
+        "spearman": "corr",
+        "kendall": "corr",
+    }
+    _, names = _admission_words(a)
+    print(present(shown, names, decimals=d, text=True).to_string(index=False))
     print(f"wrote {a.out}/compare_applicants.csv and compare_summary.csv")
 
 
@@ -295,6 +317,7 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
         rank_admission,
     )
     from .io import atomic_dir
+    from .present import count
 
     opts = _admission_options(a)
     sd = check_sd(a.sd, "--sd")
@@ -312,17 +335,24 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
         write_csv(prob, tmp / "admission_probability.csv")
         write_csv(depth, tmp / "waitlist_depth.csv")
         write_csv(summary, tmp / "waitlist_summary.csv")
+    words, names = _admission_words(a)
     for r in summary.itertuples():
         print(
-            f"{r.program}: waitlist {r.waitlist_length}, a waitlist call in {r.p_any_call:.1%} of "
-            f"draws, mean depth {r.mean_depth:.2f}, 90% within {r.p90_depth}, "
-            f"the list runs out in {r.p_exhausted:.1%}"
+            words["simulated"].format(
+                name=names.get(r.program, r.program),
+                waitlist=count(r.waitlist_length),
+                p_any_call=f"{r.p_any_call:.1%}",
+                mean_depth=f"{r.mean_depth:.2f}",
+                p90=count(r.p90_depth),
+                p_exhausted=f"{r.p_exhausted:.1%}",
+            )
         )
     print(f"wrote {a.out}/admission_probability.csv, waitlist_depth.csv and waitlist_summary.csv")
 
 
 def _cmd_admission_diff(a: argparse.Namespace) -> None:
     from .admission import DIFF_COLUMNS, admission_diff
+    from .present import count
 
     opts = _admission_options(a)
     before = _load_applicants(a, a.before)
@@ -330,11 +360,16 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
     diff = admission_diff(before, after, a.mode, **opts)
     d = diff.attrs.get("total_decimals", 2)
     write_csv(diff[DIFF_COLUMNS], a.out, float_format=f"%.{d}f")
+    words, names = _admission_words(a)
     for prog, g in diff.groupby("program", sort=False):
         ch = g["change"].value_counts()
         print(
-            f"{prog}: {len(g)} changed ({ch.get('in', 0)} newly admitted, "
-            f"{ch.get('out', 0)} no longer admitted)"
+            words["changed"].format(
+                name=names.get(prog, prog),
+                changed=count(len(g)),
+                entered=count(ch.get("in", 0)),
+                left=count(ch.get("out", 0)),
+            )
         )
     print(f"wrote {a.out} ({len(diff)} applicants changed)")
 
@@ -534,7 +569,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--min-total",
             default="0",
-            help="each class's minimum admission total (柒.一), 0-100: one number for all, or "
+            help="each class's minimum admission total (brochure section 7.1), 0-100: one number for all, or "
             "per program, e.g. precision-machinery=60,hvac-energy=55 (Chinese class names "
             "accepted; a program not named has none). Default 0",
         )
@@ -565,9 +600,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = add(
         "admission-diff",
         _cmd_admission_diff,
-        "成績複查: re-rank before and after corrected scores, list every change",
+        "score review: re-rank before and after corrected scores, list every change",
     )
-    sp.add_argument("--before", required=True, help="applicants file before 複查")
+    sp.add_argument("--before", required=True, help="applicants file before the score review")
     sp.add_argument("--after", required=True, help="applicants file with the corrected scores")
     admission_args(sp, applicants=False)
     sp.add_argument("--out", required=True, help="output CSV")

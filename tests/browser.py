@@ -201,9 +201,7 @@ def threshold_explorer_sequence(pg, rounds: int = 10) -> int:
     for i in range(rounds):
         college = colleges[1 + i % (len(colleges) - 1)]
         dropdown(pg, "學院").select_option(label=college)
-        wait_until_charts_show(
-            pg, {"college": college, "department": "（全部）"}, f"學院 {college}"
-        )
+        wait_until_charts_show(pg, {"college": college, "department": ""}, f"學院 {college}")
         checks += 1
         depts = dropdown(pg, "學系").evaluate("s => Array.from(s.options).map(o => o.textContent)")[
             1:

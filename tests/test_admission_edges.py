@@ -501,7 +501,9 @@ def test_admission_diff_command(tmp_path):
     d = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("applicant_id")
     assert list(d.index) == ["C", "B"]
     assert list(d["change"]) == ["in", "out"] and d.loc["C", "why"] == "面試 69 → 72"
-    assert "1 newly admitted, 1 no longer admitted" in res.stdout
+    # per class in the office's words: the class's name, never its code
+    assert "冷凍空調與能源四技專班：2 人有異動（1 人新增正取、1 人失去正取）" in res.stdout
+    assert "hvac-energy" not in res.stdout
     bad = run(
         "admission-diff",
         "--before",
@@ -541,4 +543,4 @@ def test_simulate_command_writes_the_backfill_summary(tmp_path):
     assert p.loc["X1", "p_admitted"] == p.loc["X2", "p_admitted"] == 1.0
     assert p.loc["W", "p_admitted"] == 0.0
     s = pd.read_csv(tmp_path / "sim" / "waitlist_summary.csv").set_index("program")
-    assert s.loc["hvac-energy", "admitted"] == 31 and "the list runs out in" in res.stdout
+    assert s.loc["hvac-energy", "admitted"] == 31 and "備取用盡的機率" in res.stdout

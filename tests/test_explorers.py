@@ -14,6 +14,7 @@ from ncut_analysis.explorers import (
     roc_date,
     write_export_csv,
 )
+from ncut_analysis.labels import LABELS
 from ncut_analysis.paths import default_applicants, default_records, default_students
 
 
@@ -32,7 +33,7 @@ def test_starts_on_the_official_rules_and_the_settlement_date(explorer):
     assert "正式門檻 443 人通過，假設門檻 443 人通過（共 1,504 人）" in explorer.summary.value
     assert explorer.flips() == (0, 0)
     bars, curve = explorer.bar_fig, explorer.curve_fig
-    assert bars.layout.meta["category"] == "all" and bars.layout.meta["college"] == "（全部）"
+    assert bars.layout.meta["category"] == "all" and bars.layout.meta["college"] == ""
     assert len(bars.data[0].x) == 16 and curve.layout.meta["as_of"] == "2025-12-12"
     # each chart is shown in its Output widget as the plotly mime bundle, nothing else
     (shown,) = explorer.bar_out.outputs
@@ -72,7 +73,7 @@ def test_lowering_engagement_to_20_hours(explorer, data):
     explorer.sliders["engagement"].value = 20
     st = na.student_status(*data, as_of="2025-12-12")
     expected = int(((st["engagement_units"] + st["aesthetics_units"]) >= 20_000).sum())
-    assert f"假設門檻 {expected} 人通過" in explorer.summary.value and expected > 891
+    assert f"假設門檻 {expected:,} 人通過" in explorer.summary.value and expected > 891
     # new figures carrying the new selection
     assert explorer.bar_fig is not bar and explorer.curve_fig is not curve
     bar, curve = explorer.bar_fig, explorer.curve_fig
@@ -97,10 +98,14 @@ def test_aesthetics_toggle_and_department_picker(explorer, data):
     explorer.aesthetics.value = False
     st = na.student_status(*data, as_of="2025-12-12")
     assert (
-        f"假設門檻 {int((st['engagement_units'] >= 24_000).sum())} 人通過" in explorer.summary.value
+        f"假設門檻 {int((st['engagement_units'] >= 24_000).sum()):,} 人通過"
+        in explorer.summary.value
     )
     explorer.college.value = "工程學院"
-    assert explorer.department.options == ("（全部）", "化材", "機械", "冷凍", "智動")
+    # the first choice is 「all」: its value is the code "", its label the table's word
+    labels = [lab for lab, _ in explorer.department.options]
+    assert labels == [LABELS["explorers_threshold"]["all"], "化材", "機械", "冷凍", "智動"]
+    assert [v for _, v in explorer.department.options][0] == ""
     explorer.department.value = "化材"
     assert "共 155 人" in explorer.summary.value
     assert list(explorer.bar_fig.data[0].x) == ["化材四甲", "化材四乙", "化材四丙"]  # file order
@@ -109,7 +114,7 @@ def test_aesthetics_toggle_and_department_picker(explorer, data):
 def test_as_of_slider_moves_the_curve(explorer, data):
     explorer.as_of.value = dt.date(2025, 10, 31)
     st = na.student_status(*data, as_of="2025-10-31")
-    assert f"正式門檻 {int(st['all_passed'].sum())} 人通過" in explorer.summary.value
+    assert f"正式門檻 {int(st['all_passed'].sum()):,} 人通過" in explorer.summary.value
     assert explorer.curve_fig.data[0].x[-1] == dt.date(2025, 10, 31)
     assert explorer.curve_fig.data[0].customdata[-1] == "114/10/31"
     assert "114/10/31" in explorer.summary.value
@@ -276,3 +281,24 @@ def test_admission_explorer_speaks_chinese():
     html = ex.table_html.value
     assert "<th>名次</th>" in html and "<th>錄取狀態</th>" in html
     assert "applicant_id" not in html and "admitted" not in html and "正取" in html
+
+
+def test_admission_explorer_hover_shows_each_total_exactly():
+    """Totals under what-if weights can need 4 decimals (76.7375): the ranking's hover shows
+    each one as the rules compare it, never rounded to 2 decimals."""
+    from decimal import Decimal
+
+    from ncut_analysis.admission import total_decimals
+    from ncut_analysis.admission.score import TOTAL_SCALE
+
+    apps = na.load_applicants(default_applicants(109))
+    ex = AdmissionExplorer(apps, draws=50)
+    ex.weight["written"].value = 33  # 33/38/29: totals with up to 5 decimals
+    ranked = ex._ranking()
+    d = total_decimals(ranked["total_units"])
+    assert d > 2
+    shown = [c for t in ex.rank_fig.data for c in t.customdata]
+    ranked = ranked[ranked["status"] != "disqualified"]
+    want = sorted(Decimal(int(u)) / TOTAL_SCALE for u in ranked["total_units"])
+    assert sorted(Decimal(s) for s in shown) == want
+    assert all(len(s.split(".")[1]) == d for s in shown)

@@ -218,7 +218,7 @@ def test_closed_tabs_kernels_are_culled_and_an_open_tab_keeps_its_own(tmp_path):
         )
         keep.wait_for_function(
             "() => Array.from(document.querySelectorAll('.ncut-threshold-explorer "
-            ".js-plotly-plot')).every(g => g.layout.meta.college !== '（全部）')",
+            ".js-plotly-plot')).every(g => g.layout.meta.college !== '')",
             timeout=90_000,
         )
         assert kernels(proc) == [mine]

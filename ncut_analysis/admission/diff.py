@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..labels import LABELS
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules
 from .labels import CHANGE_LABELS, ITEM_LABELS, RESULT_LABELS, STATUS_LABELS
 from .pool import load_applicants
@@ -35,12 +36,13 @@ DIFF_COLUMNS = [
     "result_label",
     "why",
 ]
+_DIFF = LABELS["admission_diff"]
 _COMPARED = ("program", "birth_date", *NORMAL_ITEMS, *SPECIAL_ITEMS, "excluded")
 
 
 def _shown(col: str, v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
-        return "缺"
+        return _DIFF["missing"]
     if col in (*NORMAL_ITEMS, *SPECIAL_ITEMS):
         return f"{int(v) / SCORE_SCALE:g}"
     if col == "birth_date":
@@ -62,9 +64,13 @@ def _own_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, str]:
         same = (x.isna() & y.isna()) | (x.astype(object) == y.astype(object)).fillna(False)
         for aid in common[~same.to_numpy(dtype=bool)]:
             out.setdefault(aid, []).append(
-                f"{ITEM_LABELS.get(col, col)} {_shown(col, x[aid])} → {_shown(col, y[aid])}"
+                _DIFF["field"].format(
+                    item=ITEM_LABELS.get(col, col),
+                    before=_shown(col, x[aid]),
+                    after=_shown(col, y[aid]),
+                )
             )
-    return {k: "；".join(v) for k, v in out.items()}
+    return {k: _DIFF["field_sep"].join(v) for k, v in out.items()}
 
 
 def admission_diff(
@@ -158,11 +164,7 @@ def admission_diff(
         m[f"status_label_{s}"] = m[f"status_{s}"].map(STATUS_LABELS)
     own = _own_changes(before, after)
     m["why"] = [
-        "複查後新增"
-        if c == "added"
-        else "複查後移除"
-        if c == "removed"
-        else own.get(a, "其他考生成績異動")
+        RESULT_LABELS[c] if c in ("added", "removed") else own.get(a, _DIFF["others"])
         for a, c in zip(m["applicant_id"], m["change"], strict=True)
     ]
     order = {p.id: i for i, p in enumerate(rules.programs)}

@@ -7,6 +7,7 @@ one line naming the option and the value.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -121,12 +122,15 @@ def min_total_units(
     if value is None:
         return out
     pairs: list[tuple[Any, Any]] | None = None
-    if isinstance(value, str) and ("=" in value or "＝" in value):
+    if isinstance(value, str):
+        # full-width ＝ and ， (typed with a Chinese input method) read as = and ,
+        value = unicodedata.normalize("NFKC", value)
+    if isinstance(value, str) and "=" in value:
         pairs = []
-        for part in value.replace("，", ",").split(","):
+        for part in value.split(","):
             if not part.strip():
                 continue
-            key, sep, v = part.replace("＝", "=").partition("=")
+            key, sep, v = part.partition("=")
             if not sep:
                 raise OptionError(option, value, f"{part.strip()!r} is not PROGRAM=NUMBER")
             pairs.append((key.strip(), v.strip()))

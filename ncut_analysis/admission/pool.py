@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import InputError, Problem, parse_dates, read_table
+from ..labels import LABELS
 from ..parsing import MISSING, Bad, decode
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, load_admission_rules
 from .numbers import NumberError, read_units
@@ -19,7 +20,7 @@ __all__ = ["APPLICANT_COLUMNS", "OPTIONAL_COLUMNS", "load_applicants", "synth_ap
 APPLICANT_COLUMNS = ("applicant_id", "program", "birth_date", *NORMAL_ITEMS, *SPECIAL_ITEMS)
 # The registration office's own decisions (學歷, 國籍, 表件不全, 已錄取他校未放棄): a non-empty
 # cell disqualifies with that text as the reason. The Chinese header is accepted too.
-OPTIONAL_COLUMNS = ("excluded", "不予錄取原因")
+OPTIONAL_COLUMNS = ("excluded", LABELS["admission_columns"]["excluded"])
 
 
 def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:

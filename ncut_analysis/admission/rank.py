@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import SmallPoolWarning
 from ..rules import AdmissionRules, Program, load_admission_rules
-from .labels import ITEM_LABELS, REASON_GROUPS, STATUS_LABELS, reason_label
+from .labels import ITEM_LABELS, REASON_GROUPS, STATUS_LABELS, reason_label, reason_text
 from .options import OptionError, check_waitlist, min_total_units
 from .score import (
     SCORE_SCALE,
@@ -81,13 +81,16 @@ def _score_text(v: int) -> str:
 def _tiebreak_text(sc: ProgramScores, rows: np.ndarray) -> list[str]:
     """「比序：筆試 62、面試 80、書面審查 75」 for ``rows``: the scores that order equal totals."""
     names = [ITEM_LABELS[sc.items[k]] for k in sc.tiebreak]
+    sep, missing = reason_text("list_sep"), reason_text("missing")
     return [
-        "比序："
-        + "、".join(
-            f"{n} {_score_text(int(v)) if p else '缺'}"
-            for n, v, p in zip(
-                names, sc.scores[r, sc.tiebreak], sc.present[r, sc.tiebreak], strict=True
-            )
+        reason_text(
+            "tiebreak",
+            scores=sep.join(
+                reason_text("tiebreak_item", item=n, score=_score_text(int(v)) if p else missing)
+                for n, v, p in zip(
+                    names, sc.scores[r, sc.tiebreak], sc.present[r, sc.tiebreak], strict=True
+                )
+            ),
         )
         for r in rows
     ]
@@ -115,7 +118,7 @@ def _decide(
     shown = f"{min_units / TOTAL_SCALE:g}"
     code[below] = "below_minimum"
     note[below] = f"below the minimum total {shown}"
-    label[below] = reason_label("below_minimum", f"{shown} 分")
+    label[below] = reason_label("below_minimum", reason_text("below_minimum", total=shown))
     admitted = qualified & (rank <= p.quota)
     n_adm = int(admitted.sum())
     status[admitted] = "admitted"
@@ -123,14 +126,18 @@ def _decide(
         tied = admitted & (rank == rank[admitted].max())
         code[tied] = "tied_at_quota"
         note[tied] = f"tied at the quota: {n_adm} admitted for {p.quota} places"
-        label[tied] = reason_label("tied_at_quota", f"{n_adm} 人錄取 {p.quota} 個名額")
+        label[tied] = reason_label(
+            "tied_at_quota", reason_text("tied_at_quota", admitted=n_adm, quota=p.quota)
+        )
     wl_no = np.where(qualified & ~admitted, rank - n_adm, 0)
     on_list = qualified & ~admitted & ((waitlist is None) | (wl_no <= (waitlist or 0)))
     status[on_list] = "waitlisted"
     beyond = qualified & ~admitted & ~on_list
     code[beyond] = "beyond_waitlist"
     note[beyond] = f"beyond the waitlist of {waitlist}"
-    label[beyond] = reason_label("beyond_waitlist", f"備取 {waitlist} 名")
+    label[beyond] = reason_label(
+        "beyond_waitlist", reason_text("beyond_waitlist", waitlist=waitlist)
+    )
     # A total another ranked applicant shares: the 比序 scores that order them are shown.
     shared = np.zeros(n, bool)
     if len(ranked):

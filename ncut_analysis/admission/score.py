@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, Program
-from .labels import reason_label
+from .labels import reason_label, reason_text
 from .options import OptionError
 
 __all__ = [
@@ -177,14 +177,14 @@ def score_program(
         ~nat & (born < np.datetime64(early, "s")),
         "over_age",
         f"over the age limit (born before {early.isoformat()})",
-        f"{early.isoformat()} 以前出生",
+        reason_text("born_before", date=early.isoformat()),
     )
     out(
         ~nat & (born > np.datetime64(late, "s")),
         "under_age",
         f"under the age limit (born after {late.isoformat()}, not {rules.min_age} by the end of "
         f"{rules.year + 1911})",
-        f"{late.isoformat()} 以後出生",
+        reason_text("born_after", date=late.isoformat()),
     )
 
     raw = np.column_stack([g[i].to_numpy(dtype="float64", na_value=np.nan) for i in items]).reshape(
@@ -212,8 +212,11 @@ def score_program(
                     "not_invited",
                     f"not invited to the interview (written below {_fmt(int(cut), SCORE_SCALE)}, "
                     f"the top-{program.interview_top} cut)",
-                    f"筆試前 {program.interview_top} 名參加面試，含與第 {program.interview_top} "
-                    f"名同分者：{_fmt(int(cut), SCORE_SCALE)} 分以上",
+                    reason_text(
+                        "interview_cut",
+                        top=program.interview_top,
+                        cut=_fmt(int(cut), SCORE_SCALE),
+                    ),
                 )
         for item, c, text in (
             ("interview", "interview_absent", "interview absent or 0"),

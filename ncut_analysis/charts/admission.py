@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..labels import MODE_LABELS, OVERLAP_LABELS, STATUS_LABELS
+from ..labels import LABELS, MODE_LABELS, OVERLAP_LABELS, STATUS_LABELS
 from .base import (
     PAGE,
     PALETTE,
@@ -14,6 +14,8 @@ from .base import (
     _base,
     _menu,
 )
+
+_W = LABELS["admission_chart"]
 
 STATUS_COLORS = {
     "admitted": "#009E73",
@@ -51,7 +53,7 @@ def admission_status_chart(summary: pd.DataFrame, *, look: Look = PAGE) -> go.Fi
             insidetextanchor="middle",
             textangle=0,
             textfont={"size": look.label},
-            hovertemplate=f"{label}：%{{x}} 人<extra></extra>",
+            hovertemplate=_W["status_hover"].format(label=label),
         )
     fig.update_layout(
         barmode="stack",
@@ -59,8 +61,8 @@ def admission_status_chart(summary: pd.DataFrame, *, look: Look = PAGE) -> go.Fi
         uniformtext={"minsize": look.label, "mode": "hide"},
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="人數")
-    out = _base(fig, "各專班兩種模式的錄取結果", height=440, look=look)
+    fig.update_xaxes(title=_W["count_axis"])
+    out = _base(fig, _W["status_title"], height=440, look=look)
     out.update_layout(margin={"l": 20})  # the program names are the axis; automargin sizes it
     out.update_yaxes(automargin=True)
     return out
@@ -87,7 +89,7 @@ def rank_shift_chart(
     fig = go.Figure()
     groups = ["only_normal", "only_special"] if boundary_only else list(OVERLAP_LABELS)
     names = (
-        {"only_normal": "移出正取（僅一般模式正取）", "only_special": "移入正取（僅特殊狀態正取）"}
+        {"only_normal": _W["moved_out"], "only_special": _W["moved_in"]}
         if boundary_only
         else OVERLAP_LABELS
     )
@@ -110,16 +112,18 @@ def rank_shift_chart(
                 xs += [MODE_LABELS["normal"], MODE_LABELS["special"], None]
                 ys += [a, b, None]
                 ranks = [
-                    f"第 {int(v)} 名" if pd.notna(v) else STATUS_LABELS["disqualified"]
+                    _W["rank"].format(rank=int(v)) if pd.notna(v) else STATUS_LABELS["disqualified"]
                     for v in (r["rank_normal"], r["rank_special"])
                 ]
-                text += [f"{ranks[0]} → {ranks[1]}"] * 2 + [None]
+                text += [_W["rank_pair"].format(before=ranks[0], after=ranks[1])] * 2 + [None]
             wide = boundary_only or look.slide
             fig.add_scatter(
                 x=xs,
                 y=ys,
                 mode="lines+markers",
-                name=f"{names[grp]} {len(sub)} 人" if boundary_only else names[grp],
+                name=_W["group_count"].format(name=names[grp], n=len(sub))
+                if boundary_only
+                else names[grp],
                 text=text,
                 line={"color": OVERLAP_COLORS[grp], "width": 3 if wide else 1.2},
                 marker={"size": 10 if wide else 4},
@@ -127,7 +131,7 @@ def rank_shift_chart(
                 visible=k == 0,
                 legendgroup=grp,
                 showlegend=True,
-                hovertemplate=f"{names[grp]}：%{{text}}<extra></extra>",
+                hovertemplate=_W["shift_hover"].format(name=names[grp]),
             )
     n = len(groups)
     buttons = [
@@ -136,14 +140,14 @@ def rank_shift_chart(
             "method": "update",
             "args": [
                 {"visible": [j // n == k for j in range(n * len(programs))]},
-                {"title.text": f"排名變化：{name}（一般 → 特殊狀態）"},
+                {"title.text": _W["shift_title"].format(name=name)},
             ],
         }
         for k, (_pid, name) in enumerate(programs)
     ]
     if len(programs) > 1:  # on screen only: on paper every class is drawn (``stack``)
         fig.update_layout(updatemenus=[_menu(buttons)], meta={"medium": "screen"})
-    fig.update_yaxes(autorange="reversed", title="名次", zeroline=False)
+    fig.update_yaxes(autorange="reversed", title=_W["rank_axis"], zeroline=False)
     if boundary_only and dq_y is not None and len(programs) == 1:
         # on a slide the ticks are 26 px apart at least (a 400 px plot over up to 160 ranks)
         step = (20 if dq_y > 80 else 10) if look.slide else (10 if dq_y > 40 else 5)
@@ -154,7 +158,7 @@ def rank_shift_chart(
         )
     fig.update_layout(legend={"orientation": "h", "y": -0.12})
     fig.update_xaxes(range=[-0.15, 1.15])
-    title = f"排名變化：{programs[0][1]}（一般 → 特殊狀態）" if programs else "排名變化"
+    title = _W["shift_title"].format(name=programs[0][1]) if programs else _W["shift_title_none"]
     return _base(fig, title, height=520, look=look)
 
 
@@ -183,24 +187,28 @@ def probability_chart(
                 x=g["rank"],
                 y=g["p_admitted"],
                 mode="lines",
-                name=f"{name}｜{MODE_LABELS[mode]}",
+                name=_W["program_mode"].format(name=name, mode=MODE_LABELS[mode]),
                 line={
                     "color": PALETTE[k % len(PALETTE)],
                     "dash": dash,
                     "width": 4 if look.slide else 2,
                 },
-                hovertemplate="第 %{x} 名：%{y:.1%}<extra></extra>",
+                hovertemplate=_W["probability_hover"],
             )
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="錄取機率")
-    fig.update_xaxes(title="無雜訊時的名次")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=_W["probability_axis"])
+    fig.update_xaxes(title=_W["rank_axis_noise_free"])
     if len(prob) and "rank" in prob:
         p = prob.dropna(subset=["rank"])
         rng = _crop(p["rank"], (p["p_admitted"] > 0.005) & (p["p_admitted"] < 0.995), 10)
         if rng:
             fig.update_xaxes(range=rng)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    # below the axis title, not over it
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
     return _base(
-        fig, f"評分雜訊（標準差 {sd:g} 分，{draws:,} 次模擬）下的錄取機率", height=460, look=look
+        fig,
+        _W["probability_title"].format(sd=f"{sd:g}", draws=f"{draws:,}"),
+        height=460,
+        look=look,
     )
 
 
@@ -220,13 +228,13 @@ def waitlist_depth_chart(
             y=g["share"],
             name=name,
             marker_color=PALETTE[k % len(PALETTE)],
-            hovertemplate=f"{name}：遞補到第 %{{x}} 位的機率 %{{y:.1%}}<extra></extra>",
+            hovertemplate=_W["depth_hover"].format(name=name),
         )
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
-    fig.update_yaxes(tickformat=".0%", title="機率")
-    fig.update_xaxes(title="備取遞補到第幾位", dtick=1)
+    fig.update_yaxes(tickformat=".0%", title=_W["share_axis"])
+    fig.update_xaxes(title=_W["depth_axis"], dtick=1)
     if len(depth):
         rng = _crop(depth["depth"], depth["share"] >= 0.002, 0.6)
         if rng:
             fig.update_xaxes(range=rng)
-    return _base(fig, f"備取遞補深度的分布（正取未報到率 {no_show:.0%}）", height=420, look=look)
+    return _base(fig, _W["depth_title"].format(no_show=f"{no_show:.0%}"), height=420, look=look)

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from ..labels import STATUS_LABELS
+from ..labels import LABELS, STATUS_LABELS
 from .admission import STATUS_COLORS
 from .base import (
     FONT_FAMILY,
     PALETTE,
 )
+
+_W = LABELS["explorers_chart"]
 
 # --- explorer figures
 # The explorers' figures: sized by their container (no fixed width), so they reflow with the
@@ -68,12 +70,15 @@ def whatif_bars(
             "y": list(y),
             "name": name,
             "marker": {"color": color},
-            "hovertemplate": f"%{{x}}｜{name}：%{{y:.2f}}%<extra></extra>",
+            "hovertemplate": _W["bar_hover"].format(name=name),
         }
-        for name, y, color in (("正式門檻", official, PALETTE[0]), ("假設門檻", whatif, PALETTE[1]))
+        for name, y, color in (
+            (_W["official"], official, PALETTE[0]),
+            (_W["whatif"], whatif, PALETTE[1]),
+        )
     ]
     fig = _explorer_figure(
-        traces, title, 380, meta, {}, {"range": [0, 105], "title": {"text": "通過率 %"}}
+        traces, title, 380, meta, {}, {"range": [0, 105], "title": {"text": _W["rate_axis"]}}
     )
     fig.layout.barmode = "group"
     return fig
@@ -100,14 +105,17 @@ def whatif_progress(
             "mode": "lines+markers",
             "marker": {"size": 4, "color": color},
             "line": {"color": color},
-            "hovertemplate": f"%{{customdata}}｜{name}：%{{y:.2f}}%<extra></extra>",
+            "hovertemplate": _W["progress_hover"].format(name=name),
         }
-        for name, y, color in (("正式門檻", official, PALETTE[0]), ("假設門檻", whatif, PALETTE[1]))
+        for name, y, color in (
+            (_W["official"], official, PALETTE[0]),
+            (_W["whatif"], whatif, PALETTE[1]),
+        )
     ]
     step = max(1, -(-len(days) // 8))  # at most about eight ticks
     xaxis = {"tickvals": list(days)[::step], "ticktext": list(labels)[::step]}
     return _explorer_figure(
-        traces, title, 340, meta, xaxis, {"range": [0, 100], "title": {"text": "通過率 %"}}
+        traces, title, 340, meta, xaxis, {"range": [0, 100], "title": {"text": _W["rate_axis"]}}
     )
 
 
@@ -118,8 +126,12 @@ def ranking_bars(
     *,
     title: str,
     meta: dict | None = None,
+    decimals: int = 2,
 ) -> go.Figure:
-    """Applicants in rank order, bar height the total, coloured by admission status."""
+    """Applicants in rank order, bar height the total, coloured by admission status; the hover
+    shows each total exactly, with ``decimals`` decimals (``admission.total_decimals``): the
+    rules compare totals to the last unit, so 76.7375 is never shown as 76.74."""
+    shown = [f"{float(t):.{decimals}f}" for t in totals]
     traces = []
     for status, label in STATUS_LABELS.items():
         keep = [i for i, s in enumerate(statuses) if s == status]
@@ -131,7 +143,8 @@ def ranking_bars(
                     "y": [totals[i] for i in keep],
                     "name": label,
                     "marker": {"color": STATUS_COLORS[status]},
-                    "hovertemplate": f"%{{x}}｜{label}：%{{y:.2f}} 分<extra></extra>",
+                    "customdata": [shown[i] for i in keep],
+                    "hovertemplate": _W["ranking_hover"].format(label=label),
                 }
             )
     xaxis = {
@@ -139,9 +152,9 @@ def ranking_bars(
         "categoryorder": "array",
         "categoryarray": list(ids),
         "showticklabels": False,
-        "title": {"text": "申請人（依名次）"},
+        "title": {"text": _W["ranking_axis"]},
     }
-    fig = _explorer_figure(traces, title, 360, meta, xaxis, {"title": {"text": "總成績"}})
+    fig = _explorer_figure(traces, title, 360, meta, xaxis, {"title": {"text": _W["total_axis"]}})
     fig.layout.barmode = "overlay"  # one bar per applicant, whichever status trace holds it
     fig.layout.bargap = 0.1
     return fig
@@ -155,14 +168,14 @@ def probability_bars(
         "type": "bar",
         "x": list(ids),
         "y": list(probs),
-        "name": "錄取機率",
+        "name": _W["probability"],
         "marker": {"color": PALETTE[2]},
-        "hovertemplate": "%{x}：%{y:.1%}<extra></extra>",
+        "hovertemplate": _W["probability_hover"],
     }
     xaxis = {
         "type": "category",
         "showticklabels": False,
-        "title": {"text": "申請人（依錄取機率排序）"},
+        "title": {"text": _W["probability_order"]},
     }
-    yaxis = {"range": [0, 1], "tickformat": ".0%", "title": {"text": "錄取機率"}}
+    yaxis = {"range": [0, 1], "tickformat": ".0%", "title": {"text": _W["probability"]}}
     return _explorer_figure([trace], title, 320, meta, xaxis, yaxis)

@@ -25,8 +25,12 @@ from ..admission import (
     total_decimals,
 )
 from ..admission.labels import ITEM_LABELS, STATUS_LABELS
+from ..labels import LABELS
+from ..present import count
 from ..rules import AdmissionRules, load_admission_rules
 from .common import _ROW, _WRAP, _show, _style
+
+_W = LABELS["explorers_admission"]
 
 
 def rebalance(values: dict[str, int], changed: str, new: int) -> dict[str, int]:
@@ -50,10 +54,8 @@ def rebalance(values: dict[str, int], changed: str, new: int) -> dict[str, int]:
     return {k: out[k] for k in values}
 
 
-PERSONAL_DATA_NOTICE = (
-    "本頁正顯示准考證號碼與成績，屬個人資料：僅供招生委員會作業使用，請勿截圖、轉寄或公開。"
-)
-NO_IDS_NOTE = "本頁以名次呈現，不顯示准考證號碼；需要核對考生時，勾選「顯示准考證號碼」。"
+PERSONAL_DATA_NOTICE = _W["personal_data"]
+NO_IDS_NOTE = _W["no_ids"]
 
 
 def rank_labels(ranks: list[object]) -> list[str]:
@@ -62,9 +64,9 @@ def rank_labels(ranks: list[object]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for r in ranks:
-        base = "未排名" if pd.isna(r) else f"第 {int(r)} 名"
+        base = _W["unranked"] if pd.isna(r) else _W["rank"].format(rank=int(r))
         seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else f"{base}（同名次 {seen[base]}）")
+        out.append(base if seen[base] == 1 else _W["rank_tie"].format(rank=base, n=seen[base]))
     return out
 
 
@@ -72,8 +74,9 @@ def _names(ids: list[str], most: int = 10) -> str:
     """``（A、B、C）``, at most ``most`` names and 等; empty for no one."""
     if not ids:
         return ""
-    more = "等" if len(ids) > most else ""
-    return f"（{'、'.join(html.escape(str(i)) for i in ids[:most])}{more}）"
+    more = _W["names_more"] if len(ids) > most else ""
+    listed = _W["names_sep"].join(html.escape(str(i)) for i in ids[:most])
+    return _W["names"].format(names=listed, more=more)
 
 
 class AdmissionExplorer:
@@ -95,13 +98,13 @@ class AdmissionExplorer:
         self.program = W.Dropdown(
             options=[(p.name, p.id) for p in progs],
             value=progs[0].id,
-            description="專班",
+            description=_W["program"],
             layout=W.Layout(width="440px", max_width="100%"),
         )
         self.mode = W.ToggleButtons(
-            options=[("一般（筆試＋面試＋書審）", "normal"), ("特殊狀態（書審 100%）", "special")],
+            options=[(_W["mode_normal"], "normal"), (_W["mode_special"], "special")],
             value="normal",
-            description="模式",
+            description=_W["mode"],
             style={"button_width": "auto", "description_width": "3em"},
             layout=W.Layout(width="auto", max_width="100%"),
         )
@@ -110,7 +113,7 @@ class AdmissionExplorer:
                 min=0,
                 max=100,
                 step=1,
-                description=f"{ITEM_LABELS[i]} %",
+                description=_W["weight"].format(item=ITEM_LABELS[i]),
                 continuous_update=False,
                 layout=W.Layout(width="420px", max_width="100%"),
                 style={"description_width": "9em"},
@@ -123,18 +126,18 @@ class AdmissionExplorer:
             "continuous_update": False,
         }
         self.min_total = W.FloatSlider(
-            value=0, min=0, max=100, step=0.5, description="最低錄取分數", **wide
+            value=0, min=0, max=100, step=0.5, description=_W["min_total"], **wide
         )
         self.quota = W.IntSlider(
-            value=self._prog().quota, min=1, max=150, description="名額（人）", **wide
+            value=self._prog().quota, min=1, max=150, description=_W["quota"], **wide
         )
         self.noise = W.FloatSlider(
-            value=3, min=0, max=15, step=0.5, description="評分雜訊標準差", **wide
+            value=3, min=0, max=15, step=0.5, description=_W["noise"], **wide
         )
         # ids are shown only on request, with the notice (issue 24)
         self.show_ids = W.Checkbox(
             value=False,
-            description="顯示准考證號碼（個人資料）",
+            description=_W["show_ids"],
             indent=False,
             layout=W.Layout(width="auto"),
         )
@@ -240,15 +243,17 @@ class AdmissionExplorer:
         top = ranked.head(n)
         d = total_decimals(ranked["total_units"])
         status = [
-            f"備取 {int(w)}" if s == "waitlisted" and pd.notna(w) else STATUS_LABELS.get(s, s)
+            _W["waitlisted_no"].format(n=int(w))
+            if s == "waitlisted" and pd.notna(w)
+            else STATUS_LABELS.get(s, s)
             for s, w in zip(top["status"], top["waitlist_no"], strict=True)
         ]
-        out = {"名次": [("" if pd.isna(v) else int(v)) for v in top["rank"]]}
+        out = {_W["col_rank"]: [("" if pd.isna(v) else int(v)) for v in top["rank"]]}
         if self.show_ids.value:
-            out["准考證號碼"] = top["applicant_id"].tolist()
-        out["總成績"] = ["" if pd.isna(v) else f"{v:.{d}f}" for v in top["total"]]
-        out["錄取狀態"] = status
-        out["同分比序"] = top["tiebreak"].fillna("").tolist()
+            out[_W["col_id"]] = top["applicant_id"].tolist()
+        out[_W["col_total"]] = ["" if pd.isna(v) else f"{v:.{d}f}" for v in top["total"]]
+        out[_W["col_status"]] = status
+        out[_W["col_tiebreak"]] = top["tiebreak"].fillna("").tolist()
         return pd.DataFrame(out)
 
     def selection(self) -> dict[str, str]:
@@ -282,13 +287,14 @@ class AdmissionExplorer:
         )
         sel = self.selection()
         name = self._prog().name
-        cut = f"{cutoff:.{d}f}" if cutoff == cutoff else "—"
+        cut = f"{cutoff:.{d}f}" if cutoff == cutoff else _W["no_cutoff"]
         self.rank_fig = charts.ranking_bars(
             rank_labels(r["rank"].tolist()),
             r["total"].tolist(),
             r["status"].tolist(),
-            title=f"{name}：排名與錄取狀態（錄取最低分 {cut}）",
+            title=_W["ranking_title"].format(name=name, cutoff=cut),
             meta={**sel, "chart": "ranking"},
+            decimals=d,
         )
         pr = prob.merge(ranked[["applicant_id", "rank"]], on="applicant_id", how="left")
         pr = pr.sort_values(["p_admitted", "rank"], ascending=[False, True], kind="stable")
@@ -296,8 +302,9 @@ class AdmissionExplorer:
         self.prob_fig = charts.probability_bars(
             rank_labels(pr["rank"].tolist()),
             pr["p_admitted"].tolist(),
-            title=f"{name}：評分雜訊（標準差 {self.noise.value:g} 分）下的錄取機率"
-            f"（{self.draws} 次模擬，只列機率大於 0 者）",
+            title=_W["probability_title"].format(
+                name=name, sd=f"{self.noise.value:g}", draws=count(self.draws)
+            ),
             meta={**sel, "chart": "probability"},
         )
         _show(self.rank_out, self.rank_fig)
@@ -305,11 +312,20 @@ class AdmissionExplorer:
         counts = r["status"].value_counts()
         dq = int((ranked["status"] == "disqualified").sum())
         self.summary.value = (
-            f"<div style='{_WRAP}'>正取 {counts.get('admitted', 0)} 人，備取 "
-            f"{counts.get('waitlisted', 0)} 人，未錄取 {counts.get('not_admitted', 0)} 人，"
-            f"{STATUS_LABELS['disqualified']} {dq} 人；錄取最低分 {cut}。與簡章權重相比：新進正取 "
-            f"{len(enter)} 人{_names(enter) if ids else ''}，退出正取 {len(leave)} 人"
-            f"{_names(leave) if ids else ''}。</div>"
+            f"<div style='{_WRAP}'>"
+            + _W["summary"].format(
+                **{f"{k}_label": v for k, v in STATUS_LABELS.items()},
+                admitted=count(counts.get("admitted", 0)),
+                waitlisted=count(counts.get("waitlisted", 0)),
+                not_admitted=count(counts.get("not_admitted", 0)),
+                disqualified=count(dq),
+                cutoff=cut,
+                entered=count(len(enter)),
+                entered_names=_names(enter) if ids else "",
+                left=count(len(leave)),
+                left_names=_names(leave) if ids else "",
+            )
+            + "</div>"
         )
         self.notice.value = (
             f"<div class='ncut-personal-data' style='{_WRAP};color:#c00000;font-weight:bold'>"

@@ -15,8 +15,11 @@ from tornado.escape import url_escape
 from traitlets import Integer
 from voila.voila_identity_provider import VoilaLoginHandler
 
+from ..labels import LABELS
+
 # What a reader is told when every kernel is taken (Voilà's error page shows it).
-FULL = "目前使用人數已滿（同時最多 {n} 個分頁），請關閉不用的分頁或稍後再試。"
+_W = LABELS["explorers_serve"]
+FULL = _W["full"]
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
@@ -46,21 +49,20 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
 
 _LOGIN = """<!DOCTYPE html>
-<html lang="zh-Hant"><head><meta charset="utf-8"><title>需要存取權杖</title>
+<html lang="zh-Hant"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:"Microsoft JhengHei","Noto Sans CJK TC",sans-serif;margin:3em auto;
 max-width:34em;padding:0 1em;line-height:1.6}}input{{font-size:1em;width:100%;
 box-sizing:border-box;padding:.3em}}button{{font-size:1em;margin-top:.8em;padding:.3em 1.5em}}
 .error{{color:#b00020}}</style></head>
 <body><main>
-<h1>需要存取權杖</h1>
-<p>這個分析頁面只開放給提供者分享網址的同事。請使用對方給您的完整網址（含 token）開啟，
-或在下方輸入權杖。</p>
+<h1>{title}</h1>
+<p>{intro}</p>
 {error}
 <form action="{action}" method="post">{xsrf}
-<label for="password">權杖（token）</label>
+<label for="password">{field}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" autofocus>
-<button type="submit">登入</button>
+<button type="submit">{button}</button>
 </form>
 </main></body></html>
 """
@@ -71,10 +73,14 @@ class ChineseLoginHandler(VoilaLoginHandler):
 
     def _render(self, message: dict | None = None) -> None:
         nxt = url_escape(self.get_argument("next", default=self.base_url))
-        error = "<p class='error'>權杖不正確，請再確認。</p>" if message else ""
+        error = f"<p class='error'>{html.escape(_W['login_error'])}</p>" if message else ""
         self.write(
             _LOGIN.format(
                 error=error,
+                title=html.escape(_W["login_title"]),
+                intro=html.escape(_W["login_intro"]),
+                field=html.escape(_W["login_field"]),
+                button=html.escape(_W["login_button"]),
                 action=html.escape(f"{self.base_url}login?next={nxt}", quote=True),
                 xsrf=self.xsrf_form_html(),
             )

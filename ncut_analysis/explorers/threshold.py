@@ -13,14 +13,20 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, paths
-from ..labels import WHOLE_SCHOOL
+from ..labels import LABELS, WHOLE_SCHOOL
 from ..loaders import load_records, load_students
 from ..present import count
 from ..rules import UNIT, TermRules, load_term_rules
 from ..thresholds import pass_flags, population, rate_hundredths, units_as_of
 from .common import _ROW, _WRAP, Download, _show, _style, csv_download, png_download
 
-ALL = "（全部）"  # the college and department dropdowns: no filter
+_W = LABELS["explorers_threshold"]
+ALL = ""  # the college and department dropdowns' value for no filter (shown as 「（全部）」)
+
+
+def _options(names: pd.Series) -> list[tuple[str, str]]:
+    """A dropdown's choices: 「（全部）」 (value ``ALL``) and each name, in the data's order."""
+    return [(_W["all"], ALL), *((n, n) for n in dict.fromkeys(names))]
 
 
 def roc_date(d: dt.date) -> str:
@@ -33,14 +39,14 @@ def as_of_stops(first: dt.date, last: dt.date, rules: TermRules) -> list[tuple[s
     ``last``'s, and the term's notice date and 結算日, labelled in ROC (the notice date and the
     結算日 named), in date order."""
     # every notice date of the term (114-1: weeks 8 and 16; 114-2: monthly), named as such
-    named = {d: "通知日" for d in (*rules.notice_dates, rules.notice_date) if d <= last}
-    named[rules.settlement_date] = "結算日"
+    named = {d: _W["notice_date"] for d in (*rules.notice_dates, rules.notice_date) if d <= last}
+    named[rules.settlement_date] = _W["settlement_date"]
     ends = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), last, freq="ME")
     days = {d.date() for d in ends} | {p.date() for p in [pd.Timestamp(last)]} | set(named)
     out = []
     for d in sorted(days):
         name = named.get(d)
-        out.append((f"{roc_date(d)} {name}" if name else roc_date(d), d))
+        out.append((_W["stop"].format(date=roc_date(d), name=name) if name else roc_date(d), d))
     return out
 
 
@@ -70,22 +76,22 @@ class ThresholdExplorer:
         self.cube = units_as_of(students, records, r, self.days)  # (days, students, 5)
         self._official = pass_flags(self.cube, r)  # fixed: computed once
         self.college = W.Dropdown(
-            options=[ALL, *dict.fromkeys(self.pop["college"])], value=ALL, description="學院"
+            options=_options(self.pop["college"]), value=ALL, description=_W["college"]
         )
         self.department = W.Dropdown(
-            options=[ALL, *dict.fromkeys(self.pop["department"])], value=ALL, description="學系"
+            options=_options(self.pop["department"]), value=ALL, description=_W["department"]
         )
         self.category = W.Dropdown(
             options=[(self._label(c), c) for c in r.result_categories],
             value="all",
-            description="項目",
+            description=_W["category"],
         )
         for d in (self.college, self.department, self.category):
             d.layout = W.Layout(width="260px", max_width="100%")
         self.as_of = W.SelectionSlider(
             options=stops,
             value=r.settlement_date,
-            description="結算日",
+            description=_W["as_of"],
             continuous_update=False,
             layout=W.Layout(width="100%", max_width="900px"),
             style={"description_width": "5em"},
@@ -97,7 +103,7 @@ class ThresholdExplorer:
                 min=0,
                 max=max(6.0, 2 * r.thresholds[c] / UNIT),
                 step=1 if r.is_counted(c) else 0.5,
-                description=f"{r.label(c)}門檻（{r.unit(c)}）",
+                description=_W["threshold"].format(label=r.label(c), unit=r.unit(c)),
                 continuous_update=False,
                 readout_format="d" if r.is_counted(c) else ".1f",
                 layout=W.Layout(width="420px", max_width="100%"),
@@ -107,13 +113,15 @@ class ThresholdExplorer:
         }
         self.aesthetics = W.Checkbox(
             value=bool(r.aesthetics_into),
-            description=f"{r.label('aesthetics')}時數併入{r.label('engagement')}",
+            description=_W["merged"].format(
+                aesthetics=r.label("aesthetics"), engagement=r.label("engagement")
+            ),
             indent=False,
             layout=W.Layout(width="auto"),
         )
         self.summary = W.HTML(layout=W.Layout(width="100%"))
         self.export_button = W.Button(
-            description="匯出目前畫面（PNG＋CSV）",
+            description=_W["export"],
             icon="download",
             layout=W.Layout(width="auto", max_width="100%"),
         )
@@ -185,10 +193,10 @@ class ThresholdExplorer:
 
     def _scope(self) -> str:
         if self.department.value != ALL:
-            return f"{self.department.value}各班"
+            return _W["scope_department"].format(name=self.department.value)
         if self.college.value != ALL:
-            return f"{self.college.value}各學系"
-        return "各學系"
+            return _W["scope_college"].format(name=self.college.value)
+        return _W["scope_school"]
 
     def group_key(self) -> str:
         return "class" if self.department.value != ALL else "department"
@@ -223,7 +231,9 @@ class ThresholdExplorer:
         thresholds = [
             (r.label(c), f"{v / UNIT:g}", r.unit(c)) for c, v in self.thresholds().items()
         ]
-        merged = f"{r.label('aesthetics')}併入{r.label('engagement')}"
+        merged = _W["merged_short"].format(
+            aesthetics=r.label("aesthetics"), engagement=r.label("engagement")
+        )
         return roc_date(self.as_of.value), thresholds, (merged, bool(self.aesthetics.value))
 
     def export_table(self) -> pd.DataFrame:
@@ -233,30 +243,34 @@ class ThresholdExplorer:
         sel = self.selection()
         out = pd.DataFrame(
             {
-                "項目": self._cat_label(),
-                "學院": sel["college"],
-                "班級" if self.group_key() == "class" else "學系": t["group"],
-                "人數": t["students"],
-                "通過人數（正式門檻）": t["passed_official"],
-                "通過率 %（正式門檻）": t["rate_official"],
-                "通過人數（假設門檻）": t["passed_whatif"],
-                "通過率 %（假設門檻）": t["rate_whatif"],
+                _W["col_category"]: self._cat_label(),
+                _W["col_college"]: sel["college"] or _W["all"],
+                _W["col_class" if self.group_key() == "class" else "col_department"]: t["group"],
+                _W["col_students"]: t["students"],
+                _W["col_passed_official"]: t["passed_official"],
+                _W["col_rate_official"]: t["rate_official"],
+                _W["col_passed_whatif"]: t["passed_whatif"],
+                _W["col_rate_whatif"]: t["rate_whatif"],
             }
         )
         day, thresholds, (merged, on) = self.settings()
-        out["結算日"] = day
+        out[_W["col_as_of"]] = day
         for label, value, unit in thresholds:
-            out[f"假設門檻：{label}（{unit}）"] = value
-        out[merged] = "是" if on else "否"
+            out[_W["col_threshold"].format(label=label, unit=unit)] = value
+        out[merged] = _W["yes"] if on else _W["no"]
         return out
 
     def footnote(self) -> str:
         """The PNG's footnote: every hypothetical setting (``settings()``)."""
         day, thresholds, (merged, on) = self.settings()
-        return (
-            f"結算日 {day}｜假設門檻 "
-            + "、".join(f"{label} {value} {unit}" for label, value, unit in thresholds)
-            + f"｜{merged}：{'是' if on else '否'}"
+        return _W["footnote"].format(
+            day=day,
+            thresholds=_W["list_sep"].join(
+                _W["footnote_threshold"].format(label=label, value=value, unit=unit)
+                for label, value, unit in thresholds
+            ),
+            merged=merged,
+            on=_W["yes"] if on else _W["no"],
         )
 
     def _curve(self) -> tuple[list[dt.date], list[float], list[float]]:
@@ -289,7 +303,7 @@ class ThresholdExplorer:
             t["group"].tolist(),
             t["rate_official"].tolist(),
             t["rate_whatif"].tolist(),
-            title=f"{rate}：{self._scope()}（{day}）正式門檻與假設門檻",
+            title=_W["bars_title"].format(rate=rate, scope=self._scope(), day=day),
             meta={**sel, "chart": "bars"},
         )
         days, official, whatif = self._curve()
@@ -299,7 +313,9 @@ class ThresholdExplorer:
             [roc_date(d) for d in days],
             official,
             whatif,
-            title=f"{rate}的進展：{WHOLE_SCHOOL if where == ALL else where}（至 {day}）",
+            title=_W["progress_title"].format(
+                rate=rate, where=WHOLE_SCHOOL if where == ALL else where, day=day
+            ),
             meta={**sel, "chart": "progress"},
         )
         return bars, curve
@@ -314,7 +330,7 @@ class ThresholdExplorer:
         )
         self._holding = True  # one redraw for the college and its department reset
         try:
-            self.department.options = [ALL, *dict.fromkeys(depts)]
+            self.department.options = _options(depts)
             self.department.value = ALL
         finally:
             self._holding = False
@@ -336,32 +352,43 @@ class ThresholdExplorer:
         wi = int(self._flags(False)[m, k].sum())
         where = " ".join(v for v in (self.college.value, self.department.value) if v != ALL)
         self.summary.value = (
-            f"<div style='{_WRAP}'><b>{self._cat_label()}</b>｜{where or WHOLE_SCHOOL}｜"
-            f"{roc_date(self.as_of.value)}：正式門檻 {off} 人通過，假設門檻 {wi} 人通過"
-            f"（共 {count(int(m.sum()))} 人）。{self._label('all')}的狀態改變：{up} 人由未通過變通過，"
-            f"{down} 人由通過變未通過。</div>"
+            f"<div style='{_WRAP}'>"
+            + _W["summary"].format(
+                category=html.escape(self._cat_label()),
+                where=html.escape(where or WHOLE_SCHOOL),
+                day=roc_date(self.as_of.value),
+                official=count(off),
+                whatif=count(wi),
+                students=count(int(m.sum())),
+                all=html.escape(self._label("all")),
+                up=count(up),
+                down=count(down),
+            )
+            + "</div>"
         )
 
     def export(self) -> tuple[Download, Download]:
         """The current bar chart as a slide-ready PNG (the settings in its footnote) and its
         table as CSV (the settings in its columns), in memory, for the reader's browser."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"門檻假設分析_{self._cat_label()}_{stamp}"
+        name = _W["file_name"].format(category=self._cat_label(), stamp=stamp)
         fig = go.Figure(self.bar_fig)
         fig.update_layout(width=charts.WIDTH, meta=None)
         fig = charts.slide_style(fig, footer=self.footnote())
         return png_download(fig, f"{name}.png"), csv_download(self.export_table(), f"{name}.csv")
 
     def _on_export(self, _button: W.Button | None = None) -> None:
-        self.export_status.value = f"<div style='{_WRAP}'>匯出中…</div>"
+        self.export_status.value = f"<div style='{_WRAP}'>{_W['exporting']}</div>"
         try:
             png, csv = self.export()
         except Exception as e:  # noqa: BLE001 - shown to the user instead of a silent log
-            msg = f"匯出失敗：{html.escape(str(e))}"
+            msg = _W["export_failed"].format(error=html.escape(str(e)))
         else:
-            msg = (
-                f"已完成，請下載：{png.link('下載 PNG 圖檔')}　{csv.link('下載 CSV 表格')}"
-                f"（{html.escape(png.name)}、{html.escape(csv.name)}）"
+            msg = _W["export_done"].format(
+                png=png.link(_W["download_png"]),
+                csv=csv.link(_W["download_csv"]),
+                png_name=html.escape(png.name),
+                csv_name=html.escape(csv.name),
             )
         self.export_status.value = f"<div style='{_WRAP}'>{msg}</div>"
 

@@ -4,7 +4,8 @@ notebook's HTML pieces (``TermBriefing``, ``AdmissionBriefing``) and the Excel w
 from __future__ import annotations
 
 from .admission import AdmissionReport
-from .html import AdmissionBriefing, TermBriefing
+from .admission_html import AdmissionBriefing
+from .html import TermBriefing
 from .term import TermReport, resolve_term_params
 from .xlsx import write_workbook
 

@@ -15,16 +15,105 @@ import pandas as pd
 from .. import paths
 from ..errors import SmallPoolWarning
 from ..labels import LABELS, MODE_LABELS, OVERLAP_LABELS, PARAM_LABELS, STATUS_LABELS
+from ..present import count
 from .term import _formats, taipei_now
 
 _STAT = LABELS["statistic"]
-PARAM_VALUE_NONE = "無"  # an option not set, as the parameter block shows it
+_COL = LABELS["admission_column"]
+_TXT = LABELS["admission_text"]
+PARAM_VALUE_NONE = _TXT["none"]  # an option not set, as the parameter block shows it
 
-__all__ = ["AdmissionReport", "MODES", "PERSONAL_DATA_NOTE"]
+__all__ = ["AdmissionReport", "MODES", "PERSONAL_DATA_NOTE", "heading", "present"]
 
 MODES = ("normal", "special")
 # On every sheet that lists applicants (the rosters' mechanism: ``attrs["personal_data"]``).
-PERSONAL_DATA_NOTE = "含個人資料（准考證號碼與成績），僅供招生委員會作業使用，請勿轉寄或公開。"
+PERSONAL_DATA_NOTE = _TXT["personal_data"]
+
+# Columns holding codes, and the table that words them.
+_CODED = {
+    "mode": MODE_LABELS,
+    "status": STATUS_LABELS,
+    "overlap": OVERLAP_LABELS,
+    **{f"status_{m}": STATUS_LABELS for m in MODES},
+}
+
+
+def heading(code: str, *, slide: bool = False) -> str:
+    """A column's heading from its code: ``quota`` → 名額, ``admitted_normal`` → 一般｜正取
+    (on a slide 一般 and 正取 on two lines), ``spearman`` → 斯皮爾曼等級相關, ``both`` →
+    兩種模式皆正取, a reason group's code → its brochure name."""
+    from ..admission import GROUP_LABELS
+
+    for table in (_COL, _STAT, OVERLAP_LABELS, GROUP_LABELS):
+        if code in table:
+            return table[code]
+    base, _, mode = code.rpartition("_")
+    if mode in MODES and base:
+        what = STATUS_LABELS[base] if base in STATUS_LABELS else heading(base)
+        key = "mode_column_slide" if slide else "mode_column"
+        return _COL[key].format(mode=MODE_LABELS[mode], what=what)
+    return code
+
+
+def _text(v: Any, fmt: str | None, decimals: int) -> str:
+    """One value as a reader sees it, in the report's formats (``xlsx.FORMATS`` names)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return _TXT["empty"]
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return _TXT["yes"] if v else _TXT["no"]
+    if fmt == "share":
+        return f"{float(v):.1%}"
+    if fmt == "one":
+        return f"{float(v):,.1f}"
+    if fmt == "corr":
+        return f"{float(v):.3f}"
+    if fmt == "score":
+        return f"{float(v):,.{decimals}f}"
+    return count(v)
+
+
+def present(
+    frame: pd.DataFrame,
+    names: dict[str, str],
+    *,
+    decimals: int = 2,
+    text: bool = False,
+    slide: bool = False,
+) -> pd.DataFrame:
+    """Codes to words, at the edge: a report frame (code columns, code values) as a reader sees
+    it. Programs by their class name (``names``), statuses, modes and overlaps by their labels,
+    yes/no in words, headings from the label table (``heading``). With ``text`` every value is a
+    string in its format (counts with thousands separators, shares in percent, totals with the
+    ``decimals`` that show each exactly); without it numbers stay numbers, and the workbook's
+    formats (``attrs["formats"]``) follow the headings."""
+    fmts = dict(frame.attrs.get("formats", {}))
+    out = frame.copy()
+    if "program" in out:
+        out["program"] = out["program"].map(names)
+    for col, table in _CODED.items():
+        if col in out:
+            out[col] = out[col].map(lambda v, t=table: t.get(v, v) if isinstance(v, str) else v)
+    if "min_total" in out:  # no minimum is worded as the parameters word it (無), not 0.00
+        out["min_total"] = (
+            out["min_total"].astype(object).where(out["min_total"].notna(), _TXT["none"])
+        )
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: _TXT["yes"], False: _TXT["no"]})
+    if text:
+        for col in out.columns:
+            fmt = fmts.get(col)
+            out[col] = [_text(v, fmt, decimals) for v in out[col]]
+    words = {c: heading(c, slide=slide) for c in out.columns}
+    out = out.rename(columns=words)
+    out.attrs = {k: v for k, v in frame.attrs.items() if k != "formats"}
+    score = "0." + "0" * decimals
+    out.attrs["formats"] = {
+        words[c]: (score if f == "score" else f) for c, f in fmts.items() if c in words
+    }
+    return out
 
 
 def _personal(df: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +138,6 @@ class AdmissionReport:
     sd: float
     no_show: float
     draws: int
-    small_pools: list[str]
     made_at: dt.datetime = field(default_factory=taipei_now)
 
     @classmethod
@@ -83,10 +171,10 @@ class AdmissionReport:
         path = Path(applicants) if applicants else paths.default_applicants(year)
         apps = load_applicants(path, rules=rules)
         wl = None if waitlist is None or waitlist < 0 else int(waitlist)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SmallPoolWarning)
+        with warnings.catch_warnings():
+            # a small pool is stated on the page (``small_pool_counts``), not warned about
+            warnings.simplefilter("ignore", SmallPoolWarning)
             normal = rank_admission(apps, "normal", rules=rules, min_total=min_total, waitlist=wl)
-        small = [str(w.message) for w in caught if issubclass(w.category, SmallPoolWarning)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallPoolWarning)
             special = rank_admission(apps, "special", rules=rules, min_total=min_total, waitlist=wl)
@@ -113,19 +201,21 @@ class AdmissionReport:
             [reason_counts(normal, rules=rules), reason_counts(special, rules=rules)],
             ignore_index=True,
         )
-        mins = "、".join(
-            f"{r.short} {r.min_total:g}" for r in standards.itertuples() if r.min_total_units
+        mins = _TXT["list_sep"].join(
+            _TXT["min_total_item"].format(short=r.short, value=f"{r.min_total:g}")
+            for r in standards.itertuples()
+            if r.min_total_units
         )
         shown = {
             PARAM_LABELS["year"]: str(year),
             PARAM_LABELS["applicants"]: Path(applicants).name
             if applicants
-            else f"隨附的合成資料（{path.name}）",
-            PARAM_LABELS["min_total"]: mins or "無",
-            PARAM_LABELS["waitlist"]: "不限" if wl is None else str(wl),
+            else _TXT["shipped_pool"].format(name=path.name),
+            PARAM_LABELS["min_total"]: mins or _TXT["none"],
+            PARAM_LABELS["waitlist"]: _TXT["no_limit"] if wl is None else count(wl),
             PARAM_LABELS["noise_sd"]: f"{noise_sd:g}",
             PARAM_LABELS["no_show"]: f"{no_show:.0%}",
-            PARAM_LABELS["draws"]: str(draws),
+            PARAM_LABELS["draws"]: count(draws),
             PARAM_LABELS["seed"]: str(seed),
         }
         return cls(
@@ -142,13 +232,20 @@ class AdmissionReport:
             sd=noise_sd,
             no_show=no_show,
             draws=draws,
-            small_pools=small,
         )
 
     def programs(self) -> list[tuple[str, str]]:
         """(id, class name) of the programs with applicants, in the rules' order."""
         present = set(self.summary.loc[self.summary["applicants"] > 0, "program"])
         return [(p.id, p.name) for p in self.rules.programs if p.id in present]
+
+    def small_pool_counts(self) -> list[tuple[str, int]]:
+        """(class name, applicants) of each program with fewer applicants than the rules'
+        ``min_applicants`` (the committee may cancel its exam), in the rules' order."""
+        s = self.summary
+        few = s[(s["applicants"] > 0) & (s["applicants"] < self.rules.min_applicants)]
+        names = self.names()
+        return [(names[p], int(n)) for p, n in zip(few["program"], few["applicants"], strict=True)]
 
     def ranking(self, mode: str) -> pd.DataFrame:
         return self.normal if mode == "normal" else self.special
@@ -182,14 +279,15 @@ class AdmissionReport:
         people = self.rules.scored_by_people
 
         def named(items: tuple[str, ...], keep: bool) -> str:
-            return "、".join(ITEM_LABELS[i] for i in items if (i in people) == keep) or "無"
+            listed = [ITEM_LABELS[i] for i in items if (i in people) == keep]
+            return _TXT["list_sep"].join(listed) or _TXT["none"]
 
-        return (
-            f"評分雜訊只加在由人評分的項目：一般模式 {named(NORMAL_ITEMS, True)}；特殊狀態 "
-            f"{named(SPECIAL_ITEMS, True)}。每一項各自加上平均 0、標準差 {self.sd:g} 分的常態雜訊，"
-            f"四捨五入到 0.001 分並限制在 0–100 分，缺項仍為缺；機器閱卷或照紀錄登錄的項目不變"
-            f"（一般模式 {named(NORMAL_ITEMS, False)}；特殊狀態 {named(SPECIAL_ITEMS, False)}）。"
-            "兩種模式用同一規則（招生規則檔的 [noise]），每次模擬都以完整比序重新排名。"
+        return _TXT["noise"].format(
+            normal_people=named(NORMAL_ITEMS, True),
+            special_people=named(SPECIAL_ITEMS, True),
+            sd=f"{self.sd:g}",
+            normal_machine=named(NORMAL_ITEMS, False),
+            special_machine=named(SPECIAL_ITEMS, False),
         )
 
     # -- numbers the views state
@@ -218,40 +316,52 @@ class AdmissionReport:
         key = df["program"].map(order) * 2 + df["mode"].map({m: i for i, m in enumerate(MODES)})
         return df.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k")
 
-    # -- the frames the reader sees (Chinese headings, numbers as numbers)
+    # -- the report's frames: codes in the columns and the values (``present`` words them)
+
+    def names(self) -> dict[str, str]:
+        """Each program's class name, by its code."""
+        return {p.id: p.name for p in self.rules.programs}
+
+    def present(
+        self, frame: pd.DataFrame, *, text: bool = False, slide: bool = False
+    ) -> pd.DataFrame:
+        """``frame`` as a reader sees it (``present``): this report's class names and exact
+        decimals."""
+        return present(frame, self.names(), decimals=self.decimals, text=text, slide=slide)
 
     def summary_frame(self) -> pd.DataFrame:
+        """Per program (the rules' order): quota, applicants, the minimum total
+        (NaN where none), per mode admitted, waitlisted, disqualified and the cutoff, the overlap
+        of the admitted lists and the rank correlations; all by code."""
         s = self.summary
-        out = pd.DataFrame({"專班": s["name"], "名額": s["quota"], "報名人數": s["applicants"]})
+        out = s[["program", "quota", "applicants"]].copy()
         std = self.standards.set_index("program")["min_total"]
-        # 柒.一's standard as the parameters word it: a class with none reads 無, not 0.00
-        none = PARAM_VALUE_NONE
-        out["最低錄取標準"] = [
-            none if pd.isna(v) or float(v) == 0 else float(v) for v in s["program"].map(std)
+        # 柒.一's standard as the parameters word it: a class with none is empty (無), not 0.00
+        out["min_total"] = [
+            float("nan") if pd.isna(v) or float(v) == 0 else float(v) for v in s["program"].map(std)
         ]
         for m in MODES:
-            lab = MODE_LABELS[m]
-            out[f"{lab}｜{STATUS_LABELS['admitted']}"] = s[f"admitted_{m}"]
-            out[f"{lab}｜{STATUS_LABELS['waitlisted']}"] = s[f"waitlisted_{m}"]
-            out[f"{lab}｜{STATUS_LABELS['disqualified']}"] = s[f"disqualified_{m}"]
-            out[f"{lab}｜錄取最低分"] = s[f"cutoff_{m}"].astype(float)
-        out["兩者皆正取"] = s["both"]
-        out["僅一般正取"] = s["only_normal"]
-        out["僅特殊正取"] = s["only_special"]
-        out[_STAT["spearman"]] = s["spearman"].astype(float)
-        out[_STAT["kendall"]] = s["kendall"].astype(float)
-        out.attrs["formats"] = {
-            "最低錄取標準": self.score_format,
-            **{f"{MODE_LABELS[m]}｜錄取最低分": self.score_format for m in MODES},
-            _STAT["spearman"]: "corr",
-            _STAT["kendall"]: "corr",
-        }
-        return out
+            for k in ("admitted", "waitlisted", "disqualified"):
+                out[f"{k}_{m}"] = s[f"{k}_{m}"]
+            out[f"cutoff_{m}"] = s[f"cutoff_{m}"].astype(float)
+        for k in ("both", "only_normal", "only_special"):
+            out[k] = s[k]
+        out["spearman"] = s["spearman"].astype(float)
+        out["kendall"] = s["kendall"].astype(float)
+        return _formats(
+            out.reset_index(drop=True),
+            {
+                "min_total": "score",
+                **{f"cutoff_{m}": "score" for m in MODES},
+                "spearman": "corr",
+                "kendall": "corr",
+            },
+        )
 
     def disqualified_frame(self) -> pd.DataFrame:
-        """Per program and mode, the applicants not ranked (不予錄取) by the brochure's reason
-        (counted by code, grouped as ``GROUP_LABELS`` names them), each counted once under the
-        first reason of the precedence."""
+        """Per mode and program, the applicants not ranked (不予錄取) by the brochure's reason
+        group (a column per group that occurs, by code), each counted once under the first
+        reason of the precedence, and ``total_count``."""
         from ..admission import GROUP_LABELS, REASON_GROUPS
 
         d = self.reasons[self.reasons["status"] == "disqualified"]
@@ -259,110 +369,90 @@ class AdmissionReport:
         groups = [k for k in GROUP_LABELS if k in set(d["group"])]
         rows = []
         for m in MODES:
-            for pid, name in self.programs():
+            for pid, _name in self.programs():
                 g = d[(d["program"] == pid) & (d["mode"] == m)].groupby("group")["count"].sum()
-                row = {"專班": name, "模式": MODE_LABELS[m]}
+                row = {"program": pid, "mode": m}
                 for k in groups:
-                    row[GROUP_LABELS[k]] = int(g.get(k, 0))
-                row["合計"] = int(g.sum())
+                    row[k] = int(g.get(k, 0))
+                row["total_count"] = int(g.sum())
                 rows.append(row)
         return pd.DataFrame(rows)
 
     def probability_frame(self) -> pd.DataFrame:
         c = self.probability_counts()
-        return pd.DataFrame(
-            {
-                "專班": c["name"],
-                "模式": [MODE_LABELS[m] for m in c["mode"]],
-                "幾乎確定正取（≥95%）": c["near_certain"],
-                "邊緣（5%–95%）": c["marginal"],
-                "無雜訊正取但機率 < 50%": c["admitted_below_half"],
-            }
-        )
+        return c[["program", "mode", "near_certain", "marginal", "admitted_below_half"]]
 
     def depth_frame(self) -> pd.DataFrame:
         b = self.backfill_summary()
-        return pd.DataFrame(
-            {
-                "專班": b["name"],
-                "模式": [MODE_LABELS[m] for m in b["mode"]],
-                "名額": b["quota"],
-                "正取人數": b["admitted"],
-                "備取人數": b["waitlist_length"],
-                "遞補機率": b["p_any_call"],
-                "平均遞補到第幾位": b["mean_depth"].round(1),
-                "90% 情況不超過": b["p90_depth"],
-                "備取用盡的機率": b["p_exhausted"],
-            }
-        ).pipe(
-            _formats,
-            {"遞補機率": "share", "平均遞補到第幾位": "one", "備取用盡的機率": "share"},
+        out = b[["program", "mode", "quota", "admitted", "waitlist_length", "p_any_call"]].copy()
+        out["mean_depth"] = b["mean_depth"].astype(float)
+        out["p90_depth"] = b["p90_depth"]
+        out["p_exhausted"] = b["p_exhausted"]
+        return _formats(
+            out.reset_index(drop=True),
+            {"p_any_call": "share", "mean_depth": "one", "p_exhausted": "share"},
         )
 
     def applicants_frame(self, mode: str) -> pd.DataFrame:
-        """One mode's ranking with Chinese headings and labels (the workbook's sheet): the exact
-        total, and the 比序 scores wherever a total is shared, so the order explains itself."""
+        """One mode's ranking (the workbook's sheet): the exact total, and the 比序 scores
+        wherever a total is shared, so the order explains itself; the reason in the brochure's
+        words with the applicant's detail."""
         r = self.ranking(mode)
-        names = {p.id: p.name for p in self.rules.programs}
         out = pd.DataFrame(
             {
-                "准考證號碼": r["applicant_id"],
-                "專班": r["program"].map(names),
-                "總分": r["total"].astype(float),
-                "名次": r["rank"],
-                "結果": r["status"].map(dict(STATUS_LABELS)),
-                "備取序": r["waitlist_no"],
-                "同分比序": r["tiebreak"].fillna(""),
-                "原因": r["reason_label"].fillna(""),
+                "applicant_id": r["applicant_id"],
+                "program": r["program"],
+                "total": r["total"].astype(float),
+                "rank": r["rank"],
+                "status": r["status"],
+                "waitlist_no": r["waitlist_no"],
+                "tiebreak": r["tiebreak"].fillna(""),
+                "reason": r["reason_label"].fillna(""),
             }
         )
-        return _personal(_formats(out, {"總分": self.score_format}))
+        return _personal(_formats(out, {"total": "score"}))
 
     def compared_frame(self) -> pd.DataFrame:
         """Each applicant under both modes, side by side (the workbook's 比較 sheet)."""
         c = self.compared
-        names = {p.id: p.name for p in self.rules.programs}
-        status = dict(STATUS_LABELS)
-        out = pd.DataFrame({"准考證號碼": c["applicant_id"], "專班": c["program"].map(names)})
+        out = c[["applicant_id", "program"]].copy()
         for m in MODES:
-            lab = MODE_LABELS[m]
-            out[f"{lab}｜總分"] = c[f"total_{m}"].astype(float)
-            out[f"{lab}｜名次"] = c[f"rank_{m}"]
-            out[f"{lab}｜結果"] = c[f"status_{m}"].map(status)
-        out["正取重疊"] = c["overlap"].map(dict(OVERLAP_LABELS))
-        out["名次變化（正數為前進）"] = c["rank_shift"]
-        return _personal(
-            _formats(out, {f"{MODE_LABELS[m]}｜總分": self.score_format for m in MODES})
-        )
+            out[f"total_{m}"] = c[f"total_{m}"].astype(float)
+            out[f"rank_{m}"] = c[f"rank_{m}"]
+            out[f"status_{m}"] = c[f"status_{m}"]
+        out["overlap"] = c["overlap"]
+        out["rank_shift"] = c["rank_shift"]
+        return _personal(_formats(out, {f"total_{m}": "score" for m in MODES}))
 
     def probability_by_applicant(self) -> pd.DataFrame:
         """Each ranked applicant's admission probability under scorer noise, per mode."""
         p = self.prob.dropna(subset=["rank"])
-        names = {q.id: q.name for q in self.rules.programs}
-        return _personal(
-            _formats(
-                pd.DataFrame(
-                    {
-                        "准考證號碼": p["applicant_id"],
-                        "專班": p["program"].map(names),
-                        "模式": p["mode"].map(dict(MODE_LABELS)),
-                        "無雜訊名次": p["rank"],
-                        "無雜訊正取": p["admitted_without_noise"].map({True: "是", False: "否"}),
-                        "正取機率": p["p_admitted"].astype(float),
-                    }
-                ),
-                {"正取機率": "share"},
-            )
+        out = pd.DataFrame(
+            {
+                "applicant_id": p["applicant_id"],
+                "program": p["program"],
+                "mode": p["mode"],
+                "rank_without_noise": p["rank"],
+                "admitted_without_noise": p["admitted_without_noise"].astype(bool),
+                "p_admitted": p["p_admitted"].astype(float),
+            }
         )
+        return _personal(_formats(out, {"p_admitted": "share"}))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The workbook's sheets by code, as frames of codes."""
+        return {
+            "sheet_summary": self.summary_frame(),
+            "sheet_disqualified": self.disqualified_frame(),
+            "sheet_normal": self.applicants_frame("normal"),
+            "sheet_special": self.applicants_frame("special"),
+            "sheet_compared": self.compared_frame(),
+            "sheet_probability": self.probability_by_applicant(),
+            "sheet_probability_summary": self.probability_frame(),
+            "sheet_backfill": self.depth_frame(),
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {
-            "總覽": self.summary_frame(),
-            "不予錄取原因": self.disqualified_frame(),
-            f"{MODE_LABELS['normal']}模式": self.applicants_frame("normal"),
-            MODE_LABELS["special"]: self.applicants_frame("special"),
-            "比較": self.compared_frame(),
-            "錄取機率": self.probability_by_applicant(),
-            "錄取機率摘要": self.probability_frame(),
-            "備取遞補": self.depth_frame(),
-        }
+        """The workbook's sheets as a reader sees them: named and headed in words, numbers as
+        numbers with their formats."""
+        return {_TXT[k]: self.present(df) for k, df in self.frames().items()}

@@ -224,6 +224,9 @@ def term_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
 # ---------------------------------------------------------------------------- admission charts
 
 
+_ADM = LABELS["admission_slides"]
+
+
 def _programs(b) -> list[tuple[str, str]]:  # noqa: ANN001
     present = set(b.summary.loc[b.summary["applicants"] > 0, "program"])
     return [(p.id, p.name) for p in b.rules.programs if p.id in present]
@@ -233,6 +236,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
     """Every chart of the admission briefing drawn for a slide, each with its takeaway. Reads
     the report's frames: ``summary``, ``compared``, ``prob``, ``depth``."""
     look = charts.SLIDE
+    w = _ADM
     s = b.summary[b.summary["applicants"] > 0]
     programs = _programs(b)
     names = dict(programs)
@@ -240,6 +244,7 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
     # their modes would take the picture's height
     short = {p.id: p.short for p in b.rules.programs}
     brief = [(pid, short.get(pid, name)) for pid, name in programs]
+    dq = charts.STATUS_LABELS["disqualified"]
     out: list[SlideChart] = []
     dq_n, dq_s = int(s["disqualified_normal"].sum()), int(s["disqualified_special"].sum())
     worst = s.loc[(s["both"] / s["quota"]).idxmin()]
@@ -247,37 +252,48 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
         SlideChart(
             "admission_status",
             charts.admission_status_chart(s, look=look),
-            f"{charts.STATUS_LABELS['disqualified']}：一般模式 {dq_n} 人，特殊狀態 {dq_s} 人",
-            notes=f"兩種模式正取名單重疊最少：{worst['name']}，兩者皆正取 {int(worst['both'])} 人"
-            f"（名額 {int(worst['quota'])}）。",
+            w["status_title"].format(disqualified=dq, normal=count(dq_n), special=count(dq_s)),
+            notes=w["status_notes"].format(
+                name=worst["name"], both=count(worst["both"]), quota=count(worst["quota"])
+            ),
         )
     )
     for pid, name in programs:
         row = s[s["program"] == pid].iloc[0]
         fig = charts.rank_shift_chart(b.compared, [(pid, name)], boundary_only=True, look=look)
+        moved = {
+            "moved_in": count(row["only_special"]),
+            "moved_out": count(row["only_normal"]),
+        }
         out.append(
             SlideChart(
                 f"rank_shift_{pid}",
                 fig,
-                f"{name}：{int(row['only_special'])} 人移入、{int(row['only_normal'])} 人移出正取",
-                notes=f"{name}：兩種模式皆正取 {int(row['both'])} 人（名額 {int(row['quota'])}）；"
-                f"{int(row['only_special'])} 人僅在特殊狀態正取，{int(row['only_normal'])} 人僅在"
-                f"一般模式正取。名次相關：{_STAT['spearman']} {row['spearman']:.2f}、{_STAT['kendall']} {row['kendall']:.2f}。"
-                "圖中只畫正取與否隨模式改變的考生；"
-                f"「{charts.STATUS_LABELS['disqualified']}」列為該模式無名次者。",
+                w["shift_title"].format(name=name, **moved),
+                notes=w["shift_notes"].format(
+                    name=name,
+                    both=count(row["both"]),
+                    quota=count(row["quota"]),
+                    spearman=_STAT["spearman"],
+                    rho=f"{row['spearman']:.2f}",
+                    kendall=_STAT["kendall"],
+                    tau=f"{row['kendall']:.2f}",
+                    disqualified=dq,
+                    **moved,
+                ),
             )
         )
     edge = b.probability_counts()  # admission.probability_summary: the one count
     n_edge = int(edge.loc[edge["mode"] == "normal", "marginal"].sum())
+    noise = {"sd_label": _STAT["sd"], "sd": f"{b.sd:g}", "n": count(n_edge)}
     out.append(
         SlideChart(
             "admission_probability",
             charts.probability_chart(
                 b.prob.dropna(subset=["rank"]), brief, b.sd, b.draws, look=look
             ),
-            f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）：一般模式 {n_edge} 位考生的錄取取決於評分誤差",
-            notes=f"評分雜訊（{_STAT['sd']} {b.sd:g} 分）、模擬 {b.draws} 次：一般模式有 {n_edge} 位考生的錄取機率"
-            "介於 5% 與 95% 之間。實線為一般模式，點線為特殊狀態。",
+            w["probability_title"].format(**noise),
+            notes=w["probability_notes"].format(draws=count(b.draws), **noise),
         )
     )
     d = b.backfill_summary()  # admission.backfill_summary: the one summary
@@ -290,13 +306,20 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
                 b.depth[b.depth["mode"] == "normal"], brief, b.no_show, look=look
             ),
             # the chart shows every class: so does its title
-            "備取平均遞補到："
-            + "、".join(
-                f"{short.get(r.program, names[r.program])} 第 {r.mean_depth:.1f} 位"
-                for r in d.itertuples()
+            w["depth_title"].format(
+                depths=w["list_sep"].join(
+                    w["depth_item"].format(
+                        name=short.get(r.program, names[r.program]), depth=f"{r.mean_depth:.1f}"
+                    )
+                    for r in d.itertuples()
+                )
             ),
-            notes=f"正取未報到率 {b.no_show:.0%}（一般模式）：{names[deep['program']]} 平均遞補到第 "
-            f"{deep['mean_depth']:.1f} 位，90% 的情況不超過第 {int(deep['p90_depth'])} 位。",
+            notes=w["depth_notes"].format(
+                no_show=f"{b.no_show:.0%}",
+                name=names[deep["program"]],
+                depth=f"{deep['mean_depth']:.1f}",
+                p90=count(deep["p90_depth"]),
+            ),
         )
     )
     return out
@@ -304,47 +327,49 @@ def admission_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - an Admissio
 
 def admission_slide_tables(b) -> list[SlideTable]:  # noqa: ANN001
     """The admission overview (the briefing's 16 columns) in two slides: outcomes per mode;
-    cutoffs, overlap and rank correlation. Built from the numeric ``summary``."""
-    s = b.summary
-    year = b.rules.year
-    mode = charts.MODE_LABELS
+    cutoffs, overlap and rank correlation. The report's ``summary_frame`` (codes), worded by
+    its ``present``; columns found by code, headed for a slide."""
+    r = getattr(b, "report", b)
+    codes = r.summary_frame()
+    text = r.present(codes, text=True, slide=True)
+    # the presented frame has the code frame's columns in the same order: pick by code
+    by_code = dict(zip(codes.columns, text.columns, strict=True))
+    w = _ADM
+    heads = {
+        "program": by_code["program"],
+        "quota": by_code["quota"],
+        "applicants": w["applicants"],
+        **{k: w[f"overlap_{k}"] for k in ("both", "only_normal", "only_special")},
+        "spearman": w["correlation"].format(name=_STAT["spearman_short"]),
+        "kendall": w["correlation"].format(name=_STAT["kendall_short"]),
+    }
 
-    def num(v: float) -> str:
-        return f"{int(v):,}"
+    def pick(cols: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({heads.get(c, by_code[c]): text[by_code[c]].tolist() for c in cols})
 
-    first = pd.DataFrame({"專班": s["name"], "名額": s["quota"].map(num)})
-    first["報名\n人數"] = s["applicants"].map(num)
-    for m in ("normal", "special"):
-        first[f"{mode[m]}\n正取"] = s[f"admitted_{m}"].map(num)
-        first[f"{mode[m]}\n備取"] = s[f"waitlisted_{m}"].map(num)
-        dq = charts.STATUS_LABELS["disqualified"]
-        first[f"{mode[m]}\n{dq}"] = s[f"disqualified_{m}"].map(num)
-    second = pd.DataFrame({"專班": s["name"]})
-    for m in ("normal", "special"):
-        second[f"{mode[m]}\n錄取最低分"] = [
-            f"{v:.{b.decimals}f}" if pd.notna(v) else "–" for v in s[f"cutoff_{m}"]
-        ]
-    second["兩者皆\n正取"] = s["both"].map(num)
-    second["僅一般\n正取"] = s["only_normal"].map(num)
-    second["僅特殊\n正取"] = s["only_special"].map(num)
-    second[f"名次相關\n{_STAT['spearman_short']}"] = [
-        f"{v:.3f}" if pd.notna(v) else "–" for v in s["spearman"]
-    ]
-    second[f"名次相關\n{_STAT['kendall_short']}"] = [
-        f"{v:.3f}" if pd.notna(v) else "–" for v in s["kendall"]
-    ]
+    modes = ("normal", "special")
+    first = pick(
+        ["program", "quota", "applicants"]
+        + [f"{k}_{m}" for m in modes for k in ("admitted", "waitlisted", "disqualified")]
+    )
+    second = pick(
+        ["program", *(f"cutoff_{m}" for m in modes)]
+        + ["both", "only_normal", "only_special", "spearman", "kendall"]
+    )
+    year = r.rules.year
+    name = heads["program"]
     return [
         SlideTable(
-            f"{year} 學年度招生模擬：各專班錄取結果",
+            w["table_results"].format(year=year),
             first,
             tuple(first.columns[1:]),
-            wrap=("專班",),
+            wrap=(name,),
         ),
         SlideTable(
-            f"{year} 學年度招生模擬：錄取最低分與名單重疊",
+            w["table_cutoffs"].format(year=year),
             second,
             tuple(second.columns[1:]),
-            notes="名次相關以兩種模式皆有名次的考生計算。",
-            wrap=("專班",),
+            notes=w["table_cutoffs_notes"],
+            wrap=(name,),
         ),
     ]
