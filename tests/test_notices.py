@@ -338,7 +338,7 @@ def cli(*args: str, env: dict | None = None, cwd: Path | None = None):
     ("args", "needle"),
     [
         (["--as-of", "2026-02-30"], "--as-of"),
-        (["--as-of", "2026-02-27", "--term", "119-1"], "no rules file for term 119-1"),
+        (["--as-of", "2026-02-27", "--term", "119-1"], "沒有學期 119-1 的規則檔"),
         (["--as-of", "2026-02-27", "--rules-dir", "/no/such/dir"], "/no/such/dir"),
     ],
 )

@@ -29,7 +29,7 @@ def test_a_scope_is_the_school_a_college_or_a_department():
 def test_an_unknown_college_or_department_names_the_option_and_the_known_ones():
     with pytest.raises(OptionError) as e:
         check_scope(SENIORS, college="理學院", college_option="--college")
-    assert e.value.option == "--college" and "'理學院'" in e.value.message()
+    assert e.value.option == "--college" and "「理學院」" in e.value.message()
     assert "工程學院、管理學院" in e.value.message()
     with pytest.raises(OptionError) as e:
         check_scope(SENIORS, department="物理")
