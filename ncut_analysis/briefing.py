@@ -20,6 +20,7 @@ from .present import SCHOOL
 from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
 from .report.html import grouped_table, html_table
 from .report.term import resolve_term_params, seniors_units
+from .thresholds import units_in_school_order
 
 __all__ = [
     "BriefingError",
@@ -375,7 +376,7 @@ def run_term_briefing(
     if not (per_department or per_college):
         return [_one_briefing(params, base, progress_bar)]
     kind = "department" if per_department else "college"
-    units = list(dict.fromkeys(seniors[kind]))
+    units = units_in_school_order(seniors, checked.rules, kind)
     done: dict[str, Path] = {}
     workers = workers or os.cpu_count() or 1
     from tqdm.auto import tqdm

@@ -20,7 +20,7 @@ from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
 from .labels import LABELS, group_label
 from .report.xlsx import fill_sheet, text_width
 from .rules import UNIT, TermRules
-from .thresholds import format_amount, missing_parts, shortfall, student_card
+from .thresholds import format_amount, missing_parts, school_key, shortfall, student_card
 
 __all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSONAL_DATA_NOTE"]
 
@@ -113,11 +113,15 @@ class ClassGroup:
         return self.cls if self.name == safe_name(self.cls) else f"{self.department} {self.cls}"
 
 
-def class_groups(status: pd.DataFrame) -> list[ClassGroup]:
-    """The classes of a status table, by (department, class), in that order. A class's files
+def class_groups(status: pd.DataFrame, rules: TermRules) -> list[ClassGroup]:
+    """The classes of a status table, in the school's order (``school_key``: the rules' colleges
+    and departments, classes 甲乙丙丁). A class's files
     are named by the class; a class name that two departments share is named by both
     (``化材_四年甲班``), and names that would still meet get a short hash (``unique_names``)."""
-    groups = list(status.groupby(["department", "class"], sort=True, dropna=False))
+    groups = list(status.groupby(["college", "department", "class"], sort=False, dropna=False))
+    groups = [
+        ((d, c), g) for (_, d, c), g in sorted(groups, key=lambda kg: school_key(rules, *kg[0]))
+    ]
     classes = [str(c) for (_, c), _ in groups]
     shared = {c for c in classes if classes.count(c) > 1}
     wanted = [f"{d}_{c}" if str(c) in shared else str(c) for (d, c), _ in groups]
@@ -173,7 +177,7 @@ def write_rosters(
     stamp = _R["as_of"].format(date=as_of.isoformat()) if as_of else _R["all_records"]
     need = need_text(rules)
     with atomic_dir(out, owned=_is_roster_file) as tmp:
-        for group in class_groups(status):
+        for group in class_groups(status, rules):
             cls, g, base = group.label, group.students, group.name
             table = roster_table(g, rules)
             table.attrs["formats"] = _formats(table, rules)

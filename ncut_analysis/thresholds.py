@@ -19,6 +19,7 @@ from . import _engine
 from .errors import OptionError, UnknownStudentsWarning, joined, say
 from .io import map_threads, parse_date
 from .labels import VERDICT_LABELS
+from .present import class_key
 from .rules import CATEGORIES, THRESHOLD_CATEGORIES, UNIT, TermRules, load_term_rules
 
 __all__ = [
@@ -34,6 +35,10 @@ __all__ = [
     "UnknownStudentsWarning",
     "result_categories",
     "group_keys",
+    "in_school_order",
+    "school_key",
+    "sort_in_school_order",
+    "units_in_school_order",
     "gap_band_label",
     "population",
     "student_status",
@@ -77,6 +82,54 @@ def group_rows(table: pd.DataFrame) -> pd.DataFrame:
 def total_row(table: pd.DataFrame) -> pd.Series:
     """A pass-rate table's total row (all it counted)."""
     return table[(table[LEVEL] == TOTAL).to_numpy()].iloc[0]
+
+
+def in_school_order(table: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
+    """A pass-rate table's group rows in the school's order (the rules' ``[colleges]``: colleges,
+    then departments within each; classes 甲乙丙丁 within their department; units the rules do not
+    list after, as they came), then the total row."""
+    keys = group_keys(table)
+    groups = group_rows(table)
+    if not keys or groups.empty:
+        return table.reset_index(drop=True)
+
+    def key(i: int) -> tuple:
+        row = groups.iloc[i]
+        return school_key(rules, row["college"], row.get("department"), row.get("class"))
+
+    groups = groups.iloc[sorted(range(len(groups)), key=key)]
+    total = table[(table[LEVEL] == TOTAL).to_numpy()]
+    return pd.concat([groups, total], ignore_index=True)
+
+
+def school_key(rules: TermRules, college: object, department: object = None, cls: object = None):
+    """One unit's place in the school's order: the rules' ``[colleges]``, then 甲乙丙丁."""
+    return (*rules.unit_rank(college, department), class_key(cls) if cls is not None else ())
+
+
+def sort_in_school_order(
+    frame: pd.DataFrame, rules: TermRules, then: Sequence[str] = ("student_id",)
+) -> pd.DataFrame:
+    """A frame of students (``college``, ``department``, ``class`` columns) in the school's order
+    of its units, then by ``then``: how every list of students is read (notices, offices)."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    units = zip(frame["college"], frame["department"], frame["class"], strict=True)
+    rank = [school_key(rules, *u) for u in units]
+    extra = [frame[c].astype(str).tolist() for c in then]
+    order = sorted(range(len(frame)), key=lambda i: (rank[i], *(e[i] for e in extra)))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def units_in_school_order(
+    units: pd.DataFrame, rules: TermRules, kind: str = "department"
+) -> list[str]:
+    """The distinct colleges or departments of a frame with ``college`` and ``department``
+    columns (one row a student), in the school's order."""
+    pairs = list(dict.fromkeys(zip(units["college"], units["department"], strict=True)))
+    if kind == "college":
+        return list(dict.fromkeys(c for c, _ in sorted(pairs, key=lambda p: rules.unit_rank(*p))))
+    return list(dict.fromkeys(d for _, d in sorted(pairs, key=lambda p: rules.unit_rank(*p))))
 
 
 def group_keys(table: pd.DataFrame) -> list[str]:
@@ -319,7 +372,8 @@ def pass_rates(
     rules = _rules(term, rules)
     mask = population_mask(students, rules, cohort)
     units = _unit_sums(students, mask, records, _as_of(as_of))
-    return _group_table(students, mask, pass_flags(units, rules), by, rules.result_categories)
+    table = _group_table(students, mask, pass_flags(units, rules), by, rules.result_categories)
+    return in_school_order(table, rules)
 
 
 def format_amount(units: int) -> str:

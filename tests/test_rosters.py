@@ -145,3 +145,33 @@ def test_sheet_formats_follow_each_value_not_the_first(tmp_path):
     assert ws["A3"].number_format == "General" and ws["A3"].value == 3.5
     assert ws["A4"].value == "文字"
     assert {ws.cell(r, 2).number_format for r in range(2, 6)} == {"0.00"}
+
+
+def test_class_groups_and_office_lists_read_in_the_schools_order():
+    # Code-point order would give 丙 < 乙 < 甲 and 企管 before 化材; the school's order is the
+    # rules' [colleges] (工程學院 化材 機械 … 管理學院 企管 …), classes 甲乙丙.
+    from ncut_analysis.notices.plan import office_lists
+    from ncut_analysis.rosters import class_groups
+
+    rules = na.load_term_rules("114-1")
+    rows = [
+        ("M1", "管理學院", "企管", "企管四甲"),
+        ("K3", "工程學院", "機械", "機械四丙"),
+        ("C3", "工程學院", "化材", "化材四丙"),
+        ("C2", "工程學院", "化材", "化材四乙"),
+        ("C1", "工程學院", "化材", "化材四甲"),
+    ]
+    st = pd.DataFrame(
+        [
+            {"student_id": i, "name": "某某", "college": c, "department": d, "class": k}
+            | {f"{cat}_units": 0 for cat in ("resilience", "enhancement", "engagement")}
+            | {"aesthetics_units": 0, "certificate_units": 0}
+            | {f"{cat}_passed": False for cat in rules.result_categories}
+            for i, c, d, k in rows
+        ]
+    )
+    assert [g.cls for g in class_groups(st, rules)] == [
+        *["化材四甲", "化材四乙", "化材四丙", "機械四丙", "企管四甲"]
+    ]
+    lists = office_lists(st, rules)
+    assert [list(o.students["student_id"]) for o in lists][0] == ["C1", "C2", "C3", "K3", "M1"]

@@ -121,3 +121,23 @@ def test_units_gap_bands_and_labels_come_from_the_file(tmp_path):
         na.load_term_rules(
             _write(tmp_path, base.replace("gap_bands = [1, 3, 6]", "gap_bands = [3, 1]"))
         )
+
+
+def test_the_schools_order_of_colleges_and_departments_comes_from_the_file(tmp_path):
+    rules = na.load_term_rules("114-1")
+    # As the published 114-1 table lists them: 工程 (化材 機械 冷凍 智動), 電資, 文創, 管理.
+    assert list(rules.colleges) == ["工程學院", "電資學院", "文創學院", "管理學院"]
+    assert rules.unit_rank("工程學院", "冷凍") == (0, 2)
+    assert rules.unit_rank("管理學院", "健管") == (3, 4)
+    # Not listed: after every listed unit (its department after the listed ones of its college).
+    assert rules.unit_rank("理學院", "物理") == (4, 0)
+    assert rules.unit_rank("工程學院", "材料") == (0, 4)
+    base = (RULES_DIR / "114-1.toml").read_text(encoding="utf-8")
+    twice = base.replace('"化材", "機械"', '"化材", "化材"')
+    with pytest.raises(RulesError, match=r"\[colleges\]"):
+        na.load_term_rules(_write(tmp_path, twice))
+    moved = base.replace('"文創", "景觀", "應英"', '"化材"')  # 化材 in two colleges
+    with pytest.raises(RulesError, match=r"\[colleges\]"):
+        na.load_term_rules(_write(tmp_path, moved))
+    start = base.index("[colleges]")
+    assert not na.load_term_rules(_write(tmp_path, base[:start])).colleges  # optional

@@ -239,3 +239,31 @@ def test_positions_agree_with_a_plain_lookup(order):
     expected = pd.Index(keys.to_numpy(dtype=object)).get_indexer(values.to_numpy(dtype=object))
     got = thresholds.positions(values, keys)
     assert np.array_equal(got, expected) and (got < 0).any()
+
+
+def test_tables_follow_the_schools_order_not_the_files(tmp_path):
+    # A students file that lists 管理學院 first, 機械 before 化材 and 丙 before 甲: the table
+    # reads in the school's order from the rules ([colleges]: 工程學院 化材 機械 …, then 管理學院),
+    # classes 甲乙丙; a department the rules do not list (材料) after its college's listed ones.
+    rows = [
+        ("M1", "管理學院", "企管", "企管四甲"),
+        ("X1", "工程學院", "材料", "材料四甲"),
+        ("K3", "工程學院", "機械", "機械四丙"),
+        ("K1", "工程學院", "機械", "機械四甲"),
+        ("C2", "工程學院", "化材", "化材四乙"),
+        ("C1", "工程學院", "化材", "化材四甲"),
+    ]
+    (tmp_path / "s.csv").write_text(
+        "student_id,name,college,department,class,cohort,program\n"
+        + "".join(f"{i},某某,{c},{d},{k},111,日四技\n" for i, c, d, k in rows),
+        encoding="utf-8",
+    )
+    (tmp_path / "r.csv").write_text("student_id,category,amount,date\nC1,抗壓,3,2025-10-01\n")
+    data = na.load_students(tmp_path / "s.csv"), na.load_records(tmp_path / "r.csv")
+    t = na.pass_rates(*data, term="114-1", by="class")
+    assert list(t["class"]) == [
+        *["化材四甲", "化材四乙", "機械四甲", "機械四丙", "材料四甲", "企管四甲", ""]
+    ]
+    assert t.iloc[0]["resilience_passed"] == 1 and t.iloc[-1]["students"] == 6
+    by_college = na.pass_rates(*data, term="114-1", by="college")
+    assert list(by_college["college"]) == ["工程學院", "管理學院", ""]

@@ -17,16 +17,23 @@ from ..labels import LABELS, WHOLE_SCHOOL
 from ..loaders import load_records, load_students
 from ..present import count
 from ..rules import UNIT, TermRules, load_term_rules
-from ..thresholds import pass_flags, population, rate_hundredths, units_as_of
+from ..thresholds import (
+    pass_flags,
+    population,
+    rate_hundredths,
+    units_as_of,
+    units_in_school_order,
+)
 from .common import _ROW, _WRAP, Download, _show, _style, csv_download, png_download
 
 _W = LABELS["explorers_threshold"]
 ALL = ""  # the college and department dropdowns' value for no filter (shown as 「（全部）」)
 
 
-def _options(names: pd.Series) -> list[tuple[str, str]]:
-    """A dropdown's choices: 「（全部）」 (value ``ALL``) and each name, in the data's order."""
-    return [(_W["all"], ALL), *((n, n) for n in dict.fromkeys(names))]
+def _options(pop: pd.DataFrame, kind: str, rules: TermRules) -> list[tuple[str, str]]:
+    """A dropdown's choices: 「（全部）」 (value ``ALL``) and each college or department of
+    ``pop``, in the school's order."""
+    return [(_W["all"], ALL), *((n, n) for n in units_in_school_order(pop, rules, kind))]
 
 
 def roc_date(d: dt.date) -> str:
@@ -76,10 +83,10 @@ class ThresholdExplorer:
         self.cube = units_as_of(students, records, r, self.days)  # (days, students, 5)
         self._official = pass_flags(self.cube, r)  # fixed: computed once
         self.college = W.Dropdown(
-            options=_options(self.pop["college"]), value=ALL, description=_W["college"]
+            options=_options(self.pop, "college", r), value=ALL, description=_W["college"]
         )
         self.department = W.Dropdown(
-            options=_options(self.pop["department"]), value=ALL, description=_W["department"]
+            options=_options(self.pop, "department", r), value=ALL, description=_W["department"]
         )
         self.category = W.Dropdown(
             options=[(self._label(c), c) for c in r.result_categories],
@@ -323,14 +330,10 @@ class ThresholdExplorer:
     # -- events
 
     def _on_college(self, change: dict) -> None:
-        depts = (
-            self.pop["department"]
-            if change["new"] == ALL
-            else self.pop.loc[self.pop["college"] == change["new"], "department"]
-        )
+        depts = self.pop if change["new"] == ALL else self.pop[self.pop["college"] == change["new"]]
         self._holding = True  # one redraw for the college and its department reset
         try:
-            self.department.options = _options(depts)
+            self.department.options = _options(depts, "department", self.rules)
             self.department.value = ALL
         finally:
             self._holding = False

@@ -15,7 +15,7 @@ import pandas as pd
 from ..labels import LABELS, VERDICT_LABELS
 from ..rosters import missing_text
 from ..rules import TermRules
-from ..thresholds import format_amount, shortfall
+from ..thresholds import format_amount, shortfall, sort_in_school_order
 from .kinds import BY_CODE, recipient_key
 from .words import roc_date
 
@@ -166,9 +166,7 @@ def plan_notices(
         "short",
     ]
     students = pd.DataFrame(rows, columns=cols)
-    students = students.sort_values(
-        ["department", "class", "student_id"], kind="stable"
-    ).reset_index(drop=True)
+    students = sort_in_school_order(students, rules)
     return NoticePlan(
         students=students,
         already_told=pd.DataFrame(already, columns=[*_BASE, "told_on"]),
@@ -200,8 +198,7 @@ def office_lists(status: pd.DataFrame, rules: TermRules) -> list[OfficeList]:
         )
         frame["missing"] = [words.get(s, "") for s in frame["student_id"]]
         frame["email"] = ""  # filled from the contacts (``run``)
-        frame = frame.sort_values(["department", "class", "student_id"], kind="stable")
-        out.append(OfficeList(office, tuple(cats), frame.reset_index(drop=True)))
+        out.append(OfficeList(office, tuple(cats), sort_in_school_order(frame, rules)))
     return out
 
 

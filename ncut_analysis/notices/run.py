@@ -37,7 +37,7 @@ from ..population import check_population
 from ..present import TAIPEI, made_at_text
 from ..rosters import class_groups, missing_text, write_rosters
 from ..rules import TermRules, load_term_rules
-from ..thresholds import student_status, summarise
+from ..thresholds import student_status, summarise, units_in_school_order
 from . import ledger as lg
 from .contacts import Contacts, load_contacts, student_emails, valid_address
 from .files import write_office_list, write_students
@@ -182,7 +182,9 @@ def _render(cy: _Cycle, tmp: Path, pages: Path, env: Environment) -> None:
         return tuple(f"{k.folder}/{stem}.{ext}" for ext in k.attachments)
 
     (tmp / "departments").mkdir()
-    groups = list(cy.status.groupby("department", sort=True))
+    by_department = dict(list(cy.status.groupby("department", sort=False)))
+    order = units_in_school_order(cy.status, cy.rules)
+    groups = [(d, by_department[d]) for d in order]
     names = unique_names([str(d) for d, _ in groups], default="department")
     for (dept, g), stem in zip(groups, names, strict=True):
         page("department.html.j2", department_page(cy.ctx, str(dept), g, missing),
@@ -190,7 +192,7 @@ def _render(cy: _Cycle, tmp: Path, pages: Path, env: Environment) -> None:
         cy.recipients.append(Recipient("department", str(dept), str(dept), str(dept), "",
                                        f"departments/{stem}.pdf", files("department", stem)))  # fmt: skip
     books = write_rosters(cy.status, cy.rules, tmp / "advisors", cy.as_of)
-    for group, book in zip(class_groups(cy.status), books, strict=True):
+    for group, book in zip(class_groups(cy.status, cy.rules), books, strict=True):
         page("advisor.html.j2", advisor_page(cy.ctx, group.label, group.students),
              tmp / "advisors" / f"{book.stem}.pdf")  # fmt: skip
         key = f"{group.department}/{group.cls}"  # 四年甲班 is in every department

@@ -16,14 +16,13 @@ from ..errors import OptionError, UnknownStudentsWarning
 from ..io import parse_date
 from ..labels import LABELS, PARAM_LABELS
 from ..loaders import is_totals, load_published, load_records, load_students
-from ..present import SCHOOL, Scope, class_key, taipei_now
+from ..present import SCHOOL, Scope, taipei_now
 from ..reconcile import reconcile
 from ..rules import TermRules, load_term_rules
 from ..thresholds import (
-    LEVEL,
-    TOTAL,
     gap_table,
     group_rows,
+    in_school_order,
     pass_dates,
     population,
     progress,
@@ -31,6 +30,7 @@ from ..thresholds import (
     student_status,
     summarise,
     total_row,
+    units_in_school_order,
 )
 from . import words
 
@@ -272,7 +272,8 @@ class TermReport:
         )
         dated = not is_totals(recs)
         dates = pass_dates(all_students, recs, rules=rules) if dated else None
-        by_college = summarise(status, "college")  # the whole school's colleges, always
+        # the whole school's colleges, always
+        by_college = in_school_order(summarise(status, "college"), rules)
         school_total = total_row(by_college)
         scope = check_scope(status, college=p.college, department=p.department)
         college_total = None
@@ -282,13 +283,13 @@ class TermReport:
             if dates is not None:
                 dates = _within(dates, scope)
         by = scope.group_by
-        table = _in_school_order(summarise(status, by))
+        table = in_school_order(summarise(status, by), rules)
         before = None
         if p.compare_as_of:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UnknownStudentsWarning)
                 st_before = student_status(all_students, recs, rules=rules, as_of=p.compare_as_of)
-            before = _in_school_order(summarise(_within(st_before, scope), by))
+            before = in_school_order(summarise(_within(st_before, scope), by), rules)
         if dates is not None and len(recs):
             end = p.as_of or recs["date"].max().date()
             start = recs["date"].min()
@@ -443,28 +444,6 @@ class TermReport:
         return words.tables(self)
 
 
-def _in_school_order(table: pd.DataFrame) -> pd.DataFrame:
-    """Group rows in the school's order: colleges and departments as the students file lists
-    them, classes 甲乙丙丁 within their department; the total row last."""
-    if "class" not in table.columns:
-        return table
-    groups = group_rows(table)
-    order = {
-        k: {v: i for i, v in enumerate(dict.fromkeys(groups[k]))} for k in ("college", "department")
-    }
-    key = groups.apply(
-        lambda r: (
-            order["college"][r["college"]],
-            order["department"][r["department"]],
-            class_key(r["class"]),
-        ),
-        axis=1,
-    )
-    groups = groups.iloc[sorted(range(len(groups)), key=lambda i: key.iloc[i])]
-    total = table[(table[LEVEL] == TOTAL).to_numpy()]
-    return pd.concat([groups, total], ignore_index=True)
-
-
 def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
     """Say how a frame's numbers are shown (``xlsx.FORMATS`` names), beside the numbers (the
     admission report's frames use it)."""
@@ -474,10 +453,10 @@ def _formats(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
 
 def seniors_units(students: Path, rules: TermRules) -> pd.DataFrame:
     """The colleges and departments of a term's seniors (one row a senior, ``college`` and
-    ``department``), in the file's order: what a scope is checked against before a run."""
+    ``department``): what a scope is checked against before a run."""
     return population(load_students(students), rules)[["college", "department"]]
 
 
 def seniors_departments(students: Path, rules: TermRules) -> list[str]:
-    """The departments of a term's seniors, in the file's order (for the per-department run)."""
-    return list(dict.fromkeys(seniors_units(students, rules)["department"]))
+    """The departments of a term's seniors, in the school's order (for the per-department run)."""
+    return units_in_school_order(seniors_units(students, rules), rules)

@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -163,10 +163,16 @@ class TermRules:
     gap_bands: tuple[int, ...] = (1, 3, 6)
     # The planned notice dates (optional key `notice_dates`; default: the one `notice_date`).
     notice_dates: tuple[dt.date, ...] = ()
+    # The school's colleges and each one's departments in the order the school lists them (the
+    # published table's); optional key ``[colleges]``. Units not listed follow, as first seen.
+    colleges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("thresholds", "labels", "offices", "units"):
             _freeze(self, name)
+        object.__setattr__(
+            self, "colleges", FrozenMap({c: tuple(d) for c, d in dict(self.colleges).items()})
+        )
         _freeze(self, "counted", tuple)
         _freeze(self, "gap_bands", tuple)
         _freeze(self, "notice_dates", tuple)
@@ -205,6 +211,15 @@ class TermRules:
     def is_counted(self, category: str) -> bool:
         """Whole items (certificates), not hours."""
         return category in self.counted
+
+    def unit_rank(self, college: object, department: object = None) -> tuple[int, int]:
+        """Where a college (and a department in it) comes in the school's order; a unit the
+        rules do not list sorts after every listed one (a stable sort keeps its file order)."""
+        colleges = list(self.colleges)
+        c = colleges.index(college) if college in self.colleges else len(colleges)
+        departments = self.colleges.get(college, ())
+        d = departments.index(department) if department in departments else len(departments)
+        return c, d
 
     def replace(self, **changes: Any) -> TermRules:
         """A what-if copy (e.g. ``thresholds={...}``); the file is untouched."""
@@ -340,7 +355,7 @@ def _dates(path: Path, key: str, value: Any) -> tuple[dt.date, ...]:
     return dates
 
 
-_TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates"}
+_TERM_OPTIONAL = {"aesthetics_into", "counted", "gap_bands", "notice_dates", "colleges"}
 
 
 def _read_toml(path: Path) -> dict:
@@ -409,7 +424,21 @@ def _load_term_rules_cached(path: Path, _mtime: int = 0, _size: int = 0) -> Term
         counted=counted,
         gap_bands=tuple(bands),
         notice_dates=notice_dates,
+        colleges=_colleges(path, raw.get("colleges", {})),
     )
+
+
+def _colleges(path: Path, raw: object) -> dict[str, tuple[str, ...]]:
+    """``[colleges]``: each college's departments as a list of names, no name twice."""
+    seen: set[str] = set()
+    ok = isinstance(raw, dict)
+    for departments in raw.values() if ok else ():
+        ok = ok and isinstance(departments, list) and all(isinstance(d, str) for d in departments)
+        ok = ok and not seen & set(departments) and len(set(departments)) == len(departments)
+        seen |= set(departments) if ok else set()
+    if not ok:
+        raise RulesError(_say("colleges", path=path))
+    return {c: tuple(d) for c, d in raw.items()}
 
 
 def _stamp(path: Path) -> tuple[Path, int, int]:
