@@ -162,7 +162,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
     from .briefing import run_admission_briefing, run_term_briefing
 
     if a.kind == "admission":
-        print(f"wrote {run_admission_briefing(a.out, **_scenario(a))}")
+        print(_say("wrote", path=run_admission_briefing(a.out, **_scenario(a))))
         return
     _scope_options(a)
     _no_dates_check(a, "--as-of", "--compare-as-of")
@@ -183,7 +183,7 @@ def _cmd_briefing(a: argparse.Namespace) -> None:
         ledger=a.ledger or "",
     )
     for f in files:
-        print(f"wrote {f}")
+        print(_say("wrote", path=f))
 
 
 # A briefing's scope options: at most one of them (a college's briefing, a department's, or one
@@ -268,7 +268,7 @@ def _cmd_admission(a: argparse.Namespace) -> None:
             )
             + (words["tied"] if over else "")
         )
-    print(f"wrote {a.out}")
+    print(_say("wrote", path=a.out))
 
 
 def _cmd_admission_compare(a: argparse.Namespace) -> None:
@@ -302,7 +302,13 @@ def _cmd_admission_compare(a: argparse.Namespace) -> None:
     }
     _, names = _admission_words(a)
     print(present(shown, names, decimals=d, text=True).to_string(index=False))
-    print(f"wrote {a.out}/compare_applicants.csv and compare_summary.csv")
+    print(
+        _say(
+            "wrote_files",
+            path=a.out,
+            files=joined(["compare_applicants.csv", "compare_summary.csv"]),
+        )
+    )
 
 
 def _cmd_admission_simulate(a: argparse.Namespace) -> None:
@@ -347,7 +353,15 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
                 p_exhausted=f"{r.p_exhausted:.1%}",
             )
         )
-    print(f"wrote {a.out}/admission_probability.csv, waitlist_depth.csv and waitlist_summary.csv")
+    print(
+        _say(
+            "wrote_files",
+            path=a.out,
+            files=joined(
+                ["admission_probability.csv", "waitlist_depth.csv", "waitlist_summary.csv"]
+            ),
+        )
+    )
 
 
 def _cmd_admission_diff(a: argparse.Namespace) -> None:
@@ -371,14 +385,14 @@ def _cmd_admission_diff(a: argparse.Namespace) -> None:
                 left=count(ch.get("out", 0)),
             )
         )
-    print(f"wrote {a.out} ({len(diff)} applicants changed)")
+    print(_say("wrote_diff", path=a.out, n=count(len(diff))))
 
 
 def _cmd_synth_applicants(a: argparse.Namespace) -> None:
     from .admission import check_seed, synth_applicants
 
     write_csv(synth_applicants(a.year, check_seed(a.seed, "--seed")), a.out)
-    print(f"wrote {a.out}")
+    print(_say("wrote", path=a.out))
 
 
 def _cmd_slides(a: argparse.Namespace) -> None:
@@ -401,7 +415,7 @@ def _cmd_slides(a: argparse.Namespace) -> None:
             department=clean_text(a.department or ""),
             college=clean_text(a.college or ""),
         )
-    print(f"wrote {len(files)} files into {a.out} (PNG and SVG per chart, deck.pptx)")
+    print(_say("wrote_slides", n=f"{len(files):,}", path=a.out))
 
 
 def _cmd_new_term(a: argparse.Namespace) -> None:
