@@ -75,6 +75,10 @@ def test_the_deck(slides):
     assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in slides_[1:11])  # a picture each
     for s in slides_[1:11]:  # the full sentence is in the notes
         assert _title_of(s) in s.notes_slide.notes_text_frame.text
+        # the picture's alternative text says what it shows, not its file name
+        (pic,) = [sh for sh in s.shapes if sh.shape_type == 13]
+        descr = pic._element.nvPicPr.cNvPr.get("descr")
+        assert _title_of(s).removesuffix("（1/2）")[:6] in descr and ".png" not in descr
     rates, rates2, counts, _ = (
         [sh for sh in s.shapes if sh.has_table][0].table for s in slides_[11:]
     )

@@ -462,7 +462,10 @@ def build_deck(
         s = prs.slides.add_slide(title_only)
         shown, full = _fit_title(item.takeaway)
         left, top, w, h = picture_box(_title(s, shown))
-        s.shapes.add_picture(str(png), left, top, width=w, height=h)
+        pic = s.shapes.add_picture(str(png), left, top, width=w, height=h)
+        # The picture's alternative text (a screen reader's, PowerPoint's 替代文字) is what the
+        # chart shows, not python-pptx's default, the image's file name.
+        pic._element.nvPicPr.cNvPr.set("descr", full)
         _footer(s, footer)
         extra = item.notes if item.notes and item.notes != full else ""
         _notes(s, "\n".join(x for x in (full, extra) if x))
