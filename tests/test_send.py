@@ -15,10 +15,12 @@ import os
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -59,26 +61,50 @@ PASSWORD = "Pw-7f3c9e-never-stored"
 class Server:
     """An SMTP server on a free port of 127.0.0.1 that keeps what it accepted. ``refuse``:
     addresses answered 550 at RCPT; ``drop_at``: the connection is cut at that MAIL (1-based);
-    ``hold``: DATA is kept, then the reply withheld for that many seconds."""
+    ``hold``: DATA is kept, then the reply withheld for that many seconds. ``auth``: AUTH LOGIN
+    and PLAIN (``only``: that one), checked against ``PASSWORD``; ``tls``: ``starttls`` (AUTH
+    refused before it, aiosmtpd's default) or ``ssl`` (implicit TLS) with ``cert`` (cert, key).
+    ``logins``: every AUTH attempt (mechanism, user if it succeeded); ``login_tls``: whether
+    each came over TLS."""
 
-    def __init__(self, *, auth: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        auth: bool = False,
+        tls: str | None = None,
+        cert: tuple[Path, Path] | None = None,
+        only: str | None = None,
+    ) -> None:
         self.got: list[tuple[str, bytes]] = []
         self.refuse: set[str] = set()
         self.drop_at: int | None = None
         self.hold = 0.0
         self.mails = 0
-        self.logins: list[tuple[bytes, bytes]] = []
+        self.logins: list[tuple[str, bytes]] = []
+        self.login_tls: list[bool] = []
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        kw = {}
+        kw: dict = {}
         if auth:
-            kw = {"authenticator": self._auth, "auth_require_tls": False}
+            # aiosmtpd counts only STARTTLS as TLS: AUTH is allowed in the clear on a plain
+            # server (to prove the client holds back) and must be allowed on implicit TLS
+            kw = {"authenticator": self._auth, "auth_require_tls": tls == "starttls"}
+            if only:
+                kw["auth_exclude_mechanism"] = [m for m in ("LOGIN", "PLAIN") if m != only]
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*cert)
+            if tls == "starttls":
+                kw |= {"tls_context": context, "require_starttls": True}
+            else:
+                kw["ssl_context"] = context
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kw)
 
     def _auth(self, server, session, envelope, mechanism, data):  # noqa: ANN001, ANN202
         ok = isinstance(data, LoginPassword) and data.password == PASSWORD.encode()
         self.logins.append((mechanism, bytes(data.login) if ok else b""))
+        self.login_tls.append(server.transport.get_extra_info("ssl_object") is not None)
         return AuthResult(success=ok, handled=False)  # a failure answered 535
 
     async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201, N802
@@ -147,11 +173,14 @@ def notices(term114_2, tmp_path, day=FEB, **kw):
                        ledger=tmp_path / "l.sqlite", out=tmp_path / day.isoformat(), **kw)  # fmt: skip
 
 
-def send(tmp_path, server: Server, *extra: str, day=FEB, env: dict | None = None):
+def send(tmp_path, server: Server, *extra: str, day=FEB, env: dict | None = None, security="none"):
+    """``send`` of the day's folder to ``server``; ``env`` adds to the environment (None: the
+    variable is taken out)."""
+    full = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     return run_cli(
         "send", "--run", tmp_path / day.isoformat(), "--ledger", tmp_path / "l.sqlite",
-        "--smtp-host", "127.0.0.1", "--smtp-port", server.port, "--smtp-security", "none",
-        *extra, env={**os.environ, **(env or {})},
+        "--smtp-host", "127.0.0.1", "--smtp-port", server.port, "--smtp-security", security,
+        *extra, env=full,
     )  # fmt: skip
 
 
@@ -305,15 +334,7 @@ def test_notices_send_in_one_command_and_no_password_anywhere(term114_2, tmp_pat
                    env={"NCUT_SMTP_PASSWORD": "wrong-" + PASSWORD[::-1]})  # fmt: skip
         assert bad.returncode == 2 and "127.0.0.1" in bad.stderr
         assert PASSWORD[::-1] not in bad.stderr + bad.stdout
-    needle = PASSWORD.encode()
-    for path in [*tmp_path.rglob("*")]:
-        if path.is_file():
-            assert needle not in path.read_bytes(), path
-    assert PASSWORD not in res.stdout + res.stderr
-    con = sqlite3.connect(tmp_path / "l.sqlite")
-    dump = "\n".join(con.iterdump())
-    con.close()
-    assert PASSWORD not in dump
+    secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr, bad.stdout, bad.stderr)
 
 
 def test_send_without_password_or_server_exit_2(term114_2, tmp_path, no_browser, smtp):
@@ -384,3 +405,203 @@ def test_a_run_killed_while_sending_is_uncertain_not_resent(term114_2, tmp_path,
     assert res.returncode == 1 and "不確定是否寄出" in res.stdout
     assert smtp.count() == dict.fromkeys(EVERYONE, 1)  # the uncertain one was not sent again
     assert states(tmp_path)[first][0] == "sending"
+
+
+# --- STARTTLS and SSL against a certificate made here; the password from the keyring ---------
+
+_LEAF = """basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = {names}
+"""
+
+
+class Certs:
+    """A test CA (``ca``: the file SSL_CERT_FILE names to trust it) and two server certificates
+    it signs: ``good`` for 127.0.0.1 and localhost, ``other`` for another name only."""
+
+    def __init__(self, folder: Path) -> None:
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=NCUT test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
+        self.ca = folder / "ca.pem"
+        for serial, (name, names) in enumerate(
+            [("good", "IP:127.0.0.1, DNS:localhost"), ("other", "DNS:mail.other.example")], 2
+        ):
+            (folder / f"{name}.ext").write_text(_LEAF.format(names=names))
+            openssl("req", "-new", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                    "-subj", f"/CN={names.split(':')[1].split(',')[0]}")  # fmt: skip
+            openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-set_serial", str(serial), "-days", "2", "-extfile", f"{name}.ext",
+                    "-out", f"{name}.pem")  # fmt: skip
+        self.good = (folder / "good.pem", folder / "good.key")
+        self.other = (folder / "other.pem", folder / "other.key")
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return Certs(tmp_path_factory.mktemp("certs"))
+
+
+def secret_nowhere(secret: str, tmp_path: Path, *outputs: str) -> None:
+    """The secret is in no file under ``tmp_path`` (the run folders, the ledger and its
+    journal), no row of any table of the ledger, and none of ``outputs``."""
+    needle = secret.encode()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert (tmp_path / "l.sqlite") in files and any(p.suffix == ".eml" for p in files)
+    for path in files:
+        assert needle not in path.read_bytes(), path
+    con = sqlite3.connect(tmp_path / "l.sqlite")
+    try:
+        tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert "messages" in tables
+        for table in tables:
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                assert not any(secret in str(v) for v in row), (table, row)
+    finally:
+        con.close()
+    for text in outputs:
+        assert secret not in text
+
+
+@pytest.mark.parametrize(("security", "mechanism"), [("starttls", "LOGIN"), ("ssl", "PLAIN")])
+def test_starttls_and_ssl_verify_the_server_and_log_in_over_tls(
+    term114_2, tmp_path, no_browser, certs, security, mechanism
+):
+    notices(term114_2, tmp_path)
+    with Server(auth=True, tls=security, cert=certs.good, only=mechanism) as server:
+        res = send(tmp_path, server, "--smtp-user", "notices", security=security,
+                   env={"NCUT_SMTP_PASSWORD": PASSWORD, "SSL_CERT_FILE": str(certs.ca)})  # fmt: skip
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "已寄出 11 封" in res.stdout
+        assert server.count() == dict.fromkeys(EVERYONE, 1)
+        # one connection, one login by the mechanism the server offers, over TLS
+        assert server.logins == [(mechanism, b"notices")] and server.login_tls == [True]
+    assert {s for s, _ in states(tmp_path).values()} == {"sent"}
+    secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr)
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_a_certificate_that_does_not_verify_sends_nothing_and_no_password(
+    term114_2, tmp_path, no_browser, certs, security
+):
+    notices(term114_2, tmp_path)
+    # not trusted (the test CA is not in the system's store), then trusted but for another name
+    for cert, cafile in ((certs.good, None), (certs.other, str(certs.ca))):
+        with Server(auth=True, tls=security, cert=cert) as server:
+            res = send(tmp_path, server, "--smtp-user", "notices", security=security,
+                       env={"NCUT_SMTP_PASSWORD": PASSWORD, "SSL_CERT_FILE": cafile})  # fmt: skip
+        assert res.returncode == 2, res.stdout + res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in res.stderr
+        assert f"127.0.0.1:{server.port}" in lines[0] and "憑證未通過驗證" in lines[0]
+        assert server.logins == [] and server.got == []
+    assert {s for s, _ in states(tmp_path).values()} == {"queued"}  # nothing marked sent
+    secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr)
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_no_password_over_a_plain_connection(term114_2, tmp_path, no_browser, security):
+    # a server without TLS that would take AUTH in the clear: the client stops before it
+    notices(term114_2, tmp_path)
+    with Server(auth=True) as server:
+        res = send(tmp_path, server, "--smtp-user", "notices", security=security,
+                   env={"NCUT_SMTP_PASSWORD": PASSWORD})  # fmt: skip
+    assert res.returncode == 2 and f"127.0.0.1:{server.port}" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert "--smtp-security" in res.stderr  # what to check
+    assert server.logins == [] and server.got == []
+    assert {s for s, _ in states(tmp_path).values()} == {"queued"}
+    secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr)
+
+
+def test_the_default_ports(term114_2, tmp_path, no_browser):
+    from ncut_analysis.notices.send import SmtpSettings
+
+    ports = {s: SmtpSettings("mail.example.edu", security=s).real_port for s in ("ssl", "none")}
+    assert ports == {"ssl": 465, "none": 25}
+    assert SmtpSettings("mail.example.edu").real_port == 587  # STARTTLS unless told
+    assert SmtpSettings("mail.example.edu", 2525, "ssl").real_port == 2525
+    # the command: --smtp-security ssl without a port goes to 465 (nothing listens there)
+    notices(term114_2, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NCUT_SMTP")}
+    res = run_cli("send", "--run", tmp_path / FEB.isoformat(), "--ledger", tmp_path / "l.sqlite",
+                  "--smtp-host", "127.0.0.1", "--smtp-security", "ssl", env=env)  # fmt: skip
+    assert res.returncode == 2 and "127.0.0.1:465" in res.stderr
+    assert {s for s, _ in states(tmp_path).values()} == {"queued"}
+
+
+keyring = pytest.importorskip("keyring")
+from keyring.backend import KeyringBackend  # noqa: E402
+from keyring.backends import fail  # noqa: E402
+
+from ncut_analysis.notices.send import KEYRING_SERVICE, SendError, password  # noqa: E402
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps passwords in this process only."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.saved.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.saved[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.saved[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch):
+    monkeypatch.delenv("NCUT_SMTP_PASSWORD", raising=False)
+    before = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_password_from_the_keyring_and_the_environment_first(memory_keyring, monkeypatch):
+    keyring.set_password(KEYRING_SERVICE, "notices", "from-the-keyring")
+    assert password("notices") == "from-the-keyring"
+    with pytest.raises(SendError, match=f"{KEYRING_SERVICE}.*someone-else"):
+        password("someone-else")  # another user's entry is not there
+    monkeypatch.setenv("NCUT_SMTP_PASSWORD", "from-the-environment")
+    assert password("notices") == "from-the-environment"
+    monkeypatch.setenv("NCUT_SMTP_PASSWORD", "")  # set but empty: the keyring
+    assert password("notices") == "from-the-keyring"
+    keyring.set_keyring(fail.Keyring())  # no keyring on this machine: the message, no traceback
+    with pytest.raises(SendError, match="NCUT_SMTP_PASSWORD"):
+        password("notices")
+
+
+def test_send_with_the_password_from_the_keyring(
+    term114_2, tmp_path, no_browser, certs, memory_keyring
+):
+    keyring.set_password(KEYRING_SERVICE, "notices", PASSWORD)
+    notices(term114_2, tmp_path)
+    trust = {"SSL_CERT_FILE": str(certs.ca), "NCUT_SMTP_PASSWORD": None}
+    with Server(auth=True, tls="starttls", cert=certs.good) as server:
+        res = send(tmp_path, server, "--smtp-user", "notices", security="starttls", env=trust)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert server.count() == dict.fromkeys(EVERYONE, 1)
+        assert [login for _, login in server.logins] == [b"notices"]
+        # the environment wins over the keyring: a wrong one there is refused, nothing sent
+        notices(term114_2, tmp_path, MAR)
+        bad = send(tmp_path, server, "--smtp-user", "notices", security="starttls", day=MAR,
+                   env={**trust, "NCUT_SMTP_PASSWORD": "not-" + PASSWORD[::-1]})  # fmt: skip
+        assert bad.returncode == 2 and len(server.logins) > 1  # PLAIN, then LOGIN, refused
+        assert [login for _, login in server.logins[1:]] == [b""] * (len(server.logins) - 1)
+        assert server.count() == dict.fromkeys(EVERYONE, 1)
+    secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr, bad.stdout, bad.stderr)

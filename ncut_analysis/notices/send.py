@@ -99,6 +99,10 @@ def _connect(settings: SmtpSettings, secret: str | None) -> smtplib.SMTP:
     try:
         smtp.ehlo()
         if settings.security == "starttls":
+            if not smtp.has_extn("starttls"):  # never fall back to a login in the clear
+                raise SendError(
+                    _ERR["no_starttls"].format(host=settings.host, port=settings.real_port)
+                )
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.user:
@@ -198,6 +202,16 @@ def send_run(
     gap = 60.0 / rate if rate else 0.0
     try:
         smtp = _connect(settings, secret)
+    except ssl.SSLCertVerificationError as exc:  # before the password: nothing was given
+        why = " ".join(str(exc.verify_message or exc.reason or exc).split())
+        raise SendError(
+            _ERR["cert"].format(host=settings.host, port=settings.real_port, why=why)
+        ) from None
+    except ssl.SSLError as exc:  # no TLS there: a plain port, or the wrong --smtp-security
+        why = exc.reason or " ".join(str(exc).split())
+        raise SendError(
+            _ERR["tls"].format(host=settings.host, port=settings.real_port, why=why)
+        ) from None
     except (smtplib.SMTPException, OSError) as exc:
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise SendError(
