@@ -220,7 +220,7 @@ def test_monthly_cycle_told_once_ledger_idempotent(term114_2, tmp_path, no_brows
     again = run(term114_2, tmp_path, MAR)
     assert again.run_id is None and dump(ledger) == before
     assert rows(tmp_path / MAR.isoformat() / "students.csv") == students
-    assert "本次未變更帳本" in (tmp_path / MAR.isoformat() / "summary.html").read_text("utf-8")
+    assert "本次未變更" in (tmp_path / MAR.isoformat() / "summary.html").read_text("utf-8")
 
     # April: A1 and A2 are never listed again.
     run(term114_2, tmp_path, dt.date(2026, 4, 30))
