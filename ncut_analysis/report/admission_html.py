@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import charts
 from ..admission import ITEM_LABELS
-from ..labels import LABELS, OVERLAP_LABELS, STATUS_LABELS
+from ..labels import LABELS, STATUS_LABELS
 from ..present import count
 from .admission import MODES, AdmissionReport, heading
 from .html import (
@@ -85,15 +85,17 @@ class AdmissionBriefing:
         r = self.report
         df = r.present(r.summary_frame(), text=True)
         h = heading
-        blocks = [(h(c), [("", h(c))]) for c in ("quota", "applicants", "min_total")]
+        shown = {c: _B.get(f"overview_{c}", h(c)) for c in ("quota", "applicants", "min_total")}
+        blocks = [(shown[c], [("", h(c))]) for c in shown]
         for m in MODES:
             cols = ("admitted", "waitlisted", "disqualified")
             sub = [(STATUS_LABELS[k], h(f"{k}_{m}")) for k in cols]
             sub.append((h("cutoff"), h(f"cutoff_{m}")))
             blocks.append((_B[f"mode_block_{m}"], sub))
         overlap = ("both", "only_normal", "only_special")
-        # the overlap's words are common.toml's [overlap] (one place for every view)
-        blocks.append((_B["overlap_block"], [(OVERLAP_LABELS[k], h(k)) for k in overlap]))
+        # under the block's heading 「正取名單重疊」, the short two-line forms the slides use
+        short = LABELS["admission_slides"]
+        blocks.append((_B["overlap_block"], [(short[f"overlap_{k}"], h(k)) for k in overlap]))
         stat = LABELS["statistic"]
         blocks.append(
             (

@@ -32,7 +32,7 @@ CSS = """
 .ncut-params td { padding: 1px 10px 1px 0; text-align: left; }
 table.ncut { border-collapse: collapse; font-size: 13px; margin: 6px 0 14px; }
 table.ncut th, table.ncut td { border: 1px solid #bbb; padding: 3px 7px; text-align: right; }
-table.ncut th { background: #f0f0f0; text-align: center; }
+table.ncut th { background: #f0f0f0; text-align: center; word-break: keep-all; }
 table.ncut td.t { text-align: left; white-space: nowrap; }
 table.ncut tr.total td { font-weight: bold; border-top: 2px solid #333; }
 .ncut-note { font-size: 12px; color: #555; }
@@ -45,6 +45,12 @@ def _e(value: Any) -> str:
     return html.escape(
         "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     )
+
+
+def _th(label: Any) -> str:
+    """A heading, escaped; a line break the label table gives (「報名\\n人數」) is kept, and a
+    heading breaks nowhere else (CSS ``word-break: keep-all``: not between two characters)."""
+    return _e(label).replace("\n", "<br>")
 
 
 def _rate_cell(rate: float) -> str:
@@ -154,14 +160,16 @@ def _table_html(
     span_first: bool,
     totals: list[bool],
 ) -> str:
-    head1 = "".join(f'<th rowspan="2">{_e(k)}</th>' for k in keys)
+    head1 = "".join(f'<th rowspan="2">{_th(k)}</th>' for k in keys)
     head1 += "".join(
-        f'<th colspan="{len(cols)}">{_e(title)}</th>'
+        f'<th colspan="{len(cols)}">{_th(title)}</th>'
         if len(cols) > 1
-        else f'<th rowspan="2">{_e(title)}</th>'
+        else f'<th rowspan="2">{_th(title)}</th>'
         for title, cols in blocks
     )
-    head2 = "".join(f"<th>{_e(sub)}</th>" for _, cols in blocks if len(cols) > 1 for sub, _ in cols)
+    head2 = "".join(
+        f"<th>{_th(sub)}</th>" for _, cols in blocks if len(cols) > 1 for sub, _ in cols
+    )
     first = df[keys[0]].tolist()
     body = []
     for i, (_, r) in enumerate(df.iterrows()):
