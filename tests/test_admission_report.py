@@ -188,10 +188,11 @@ def test_the_admission_and_explorer_modules_hold_no_chinese_literal():
     assert _chinese_literals("x = '通過'") and not _chinese_literals('"""通過"""')
 
 
-def test_the_overviews_headings_break_only_where_the_label_table_says(report):
+def test_the_overviews_headings_break_only_where_the_label_table_says(report, tmp_path):
     # 「報名\n人數」 is two lines; 「兩者皆\n正取」 under 「正取名單重疊」; no heading breaks between
     # two characters anywhere else (CSS keep-all on every heading).
-    page = AdmissionBriefing(report).overview().data
+    b = AdmissionBriefing(report, tmp_path)
+    page = b.overview().data
     heads = re.findall(r"<th[^>]*>(.*?)</th>", page)
     assert "報名<br>人數" in heads and "兩者皆<br>正取" in heads and "正取名單重疊" in heads
-    assert "word-break: keep-all" in AdmissionBriefing(report).header().data
+    assert "word-break: keep-all" in b.header().data
