@@ -401,7 +401,7 @@ def run_term_briefing(
         **{k: v for k, v in params.items() if k not in ("department", "college")}
     )
     links = {u: f"{names[u]}/term_briefing.html" for u in units}
-    page = department_index(school, links) if kind == "department" else college_index(school, links)
+    page = unit_index(school, links, kind)
     with atomic_path(base / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     return [done[u] for u in units]
@@ -451,36 +451,33 @@ def _rate_heads(report: TermReport) -> str:
 def department_index(report: TermReport, links: dict[str, str]) -> str:
     """The per-department run's ``index.html``: each department with its college, its headline
     rates and a link to its briefing, the school's row last, and the date counted to."""
-    from .thresholds import group_rows
-
-    rows = []
-    for _, r in group_rows(report.table).iterrows():
-        d = r["department"]
-        name = f"<a href='{_e(links[d])}'>{_e(d)}</a>" if d in links else _e(d)
-        rows.append(f"<tr><td>{_e(r['college'])}</td><td>{name}</td>{_rate_cells(report, r)}</tr>")
-    rows.append(_total_row(report, 2))
-    head = (
-        f"<th>{_e(LABELS['group']['college'])}</th><th>{_e(LABELS['group']['department'])}</th>"
-        + _rate_heads(report)
-    )
-    title = _TITLES["index_department"].format(term=report.rules.term)
-    return _index_page(report, title, _INDEX["intro_department"], head, rows)
+    return unit_index(report, links, "department")
 
 
 def college_index(report: TermReport, links: dict[str, str]) -> str:
     """The per-college run's ``index.html``: each college with its headline rates and a link to
     its briefing, the school's row last, and the date counted to."""
+    return unit_index(report, links, "college")
+
+
+def unit_index(report: TermReport, links: dict[str, str], kind: str) -> str:
+    """A per-unit run's ``index.html`` (``kind`` ``department`` or ``college``): the units in
+    the school's order, each linked to its briefing, with its college where it has one."""
     from .thresholds import group_rows
 
+    keys = ["college", "department"] if kind == "department" else ["college"]
+    table = report.table if kind == "department" else report.by_college
     rows = []
-    for _, r in group_rows(report.by_college).iterrows():
-        c = r["college"]
-        name = f"<a href='{_e(links[c])}'>{_e(c)}</a>" if c in links else _e(c)
-        rows.append(f"<tr><td>{name}</td>{_rate_cells(report, r)}</tr>")
-    rows.append(_total_row(report, 1))
-    head = f"<th>{_e(LABELS['group']['college'])}</th>" + _rate_heads(report)
-    title = _TITLES["index_college"].format(term=report.rules.term)
-    return _index_page(report, title, _INDEX["intro_college"], head, rows)
+    for _, r in group_rows(table).iterrows():
+        u = r[kind]
+        name = f"<a href='{_e(links[u])}'>{_e(u)}</a>" if u in links else _e(u)
+        cells = [_e(r[k]) for k in keys[:-1]] + [name]
+        tds = "".join(f"<td>{c}</td>" for c in cells)
+        rows.append(f"<tr>{tds}{_rate_cells(report, r)}</tr>")
+    rows.append(_total_row(report, len(keys)))
+    head = "".join(f"<th>{_e(LABELS['group'][k])}</th>" for k in keys) + _rate_heads(report)
+    title = _TITLES[f"index_{kind}"].format(term=report.rules.term)
+    return _index_page(report, title, _INDEX[f"intro_{kind}"], head, rows)
 
 
 def _e(value: Any) -> str:

@@ -145,49 +145,6 @@ def test_a_small_pool_is_stated_in_chinese(tmp_path):
     assert "hvac-energy" not in page and "applicants, fewer than" not in page
 
 
-def _chinese_literals(source: str) -> list[tuple[int, str]]:
-    """(line, text) of every string constant holding Chinese, docstrings aside."""
-    import ast
-
-    tree = ast.parse(source)
-    docs = set()
-    for node in ast.walk(tree):
-        kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-        if isinstance(node, kinds) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                docs.add(id(first.value))
-    return [
-        (n.lineno, n.value)
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant)
-        and isinstance(n.value, str)
-        and id(n) not in docs
-        and CJK.search(n.value)
-    ]
-
-
-def test_the_admission_and_explorer_modules_hold_no_chinese_literal():
-    """Their words are in label_tables/admission.toml and explorers.toml (issue 21)."""
-    pkg = LABELS_DIR.parent
-    files = [
-        pkg / "report" / "admission.py",
-        pkg / "report" / "admission_html.py",
-        pkg / "charts" / "admission.py",
-        pkg / "charts" / "explore.py",
-        *sorted((pkg / "admission").glob("*.py")),
-        *sorted((pkg / "explorers").glob("*.py")),
-    ]
-    found = {f.name: _chinese_literals(f.read_text(encoding="utf-8")) for f in files}
-    assert not {k: v for k, v in found.items() if v}
-    # the admission part of the slides' content: everything from `_programs` on
-    content = (pkg / "slides" / "content.py").read_text(encoding="utf-8")
-    start = content.index("def _programs(")
-    offset = content[:start].count("\n")
-    assert not [ln for ln, _ in _chinese_literals(content) if ln > offset]
-    assert _chinese_literals("x = '通過'") and not _chinese_literals('"""通過"""')
-
-
 def test_the_overviews_headings_break_only_where_the_label_table_says(report, tmp_path):
     # 「報名\n人數」 is two lines; 「兩者皆\n正取」 under 「正取名單重疊」; no heading breaks between
     # two characters anywhere else (CSS keep-all on every heading).
