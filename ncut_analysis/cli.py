@@ -62,12 +62,10 @@ def _no_dates_check(a: argparse.Namespace, *options: str) -> None:
 
 
 def _pair(a: argparse.Namespace) -> None:
-    """--students and --records go together: one without the other is an error, never the
-    shipped synthetic file for the missing one."""
-    s, r = getattr(a, "students", None), getattr(a, "records", None)
-    if bool(s) != bool(r):
-        given, missing = ("--students", "--records") if s else ("--records", "--students")
-        raise CommandError(_say("pair", given=given, value=s or r, missing=missing))
+    """--students and --records go together (``population.check_pair``)."""
+    from .population import check_pair
+
+    check_pair(getattr(a, "students", None), getattr(a, "records", None))
 
 
 def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202

@@ -42,6 +42,7 @@ __all__ = [
     "check_population",
     "check_scope",
     "check_scope_options",
+    "check_pair",
 ]
 
 _WORDS = LABELS["population_describe"]
@@ -262,3 +263,11 @@ def check_scope_options(options: dict[str, object]) -> None:
         (name, value), (other, _) = given[0], given[1]
         shown = "" if value is True else value
         raise OptionError(name, shown, _SCOPE["exclusive"].format(other=other))
+
+
+def check_pair(students: object, records: object) -> None:
+    """--students and --records go together: one without the other is an error, never the
+    shipped synthetic file for the missing one."""
+    if bool(students) != bool(records):
+        given, missing = ("--students", "--records") if students else ("--records", "--students")
+        raise OptionError(given, students or records, _ERRORS["pair"].format(missing=missing))

@@ -59,3 +59,14 @@ def test_one_scope_option_at_most():
     with pytest.raises(OptionError) as e:
         check_scope_options({"--per-department": True, "--per-college": True})
     assert e.value.option == "--per-department" and e.value.problems[0].value == ""
+
+
+def test_students_and_records_are_given_together_or_not_at_all():
+    from ncut_analysis.population import check_pair
+
+    check_pair("s.csv", "r.csv")
+    check_pair(None, "")  # neither: the shipped data
+    with pytest.raises(OptionError) as e:
+        check_pair(None, "r.csv")
+    assert e.value.option == "--records" and "「r.csv」" in e.value.message()
+    assert "--students" in e.value.message()

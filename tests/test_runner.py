@@ -44,7 +44,7 @@ def no_kernel(monkeypatch) -> list:
         (["--as-of", "2025-02-30"], "2025-02-30"),
         (["--department", "不存在系"], "department「不存在系」"),
         (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv：找不到檔案"),
-        (["--students", "nowhere.csv"], "--students「nowhere.csv」必須與 --records 一起給"),
+        (["--students", "nowhere.csv"], "--students「nowhere.csv」：必須與 --records 一起給"),
         (["--term", "120-1"], "沒有學期 120-1 的規則檔"),
         (["--compare-as-of", "2026-01-01"], "must be before as_of"),
     ],

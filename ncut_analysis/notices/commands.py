@@ -134,12 +134,12 @@ def _settings(a: argparse.Namespace):  # noqa: ANN202 - send.SmtpSettings
 
 
 def cmd_notices(a: argparse.Namespace) -> None:
-    from ..cli import _pair  # the CLI's one rule: --students and --records go together
     from ..labels import LABELS
+    from ..population import check_pair  # --students and --records go together
     from .run import run_notices, send_folder
 
     t = LABELS["notices_cli"]
-    _pair(a)
+    check_pair(a.students, a.records)
     settings = _settings(a) if a.send else None  # a bad server option stops before the run
     if a.send and not a.contacts:
         from .run import default_contacts
