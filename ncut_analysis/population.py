@@ -91,10 +91,10 @@ class PopulationReport:
         out = []
         if self.by_program:
             n = count(sum(self.by_program.values()))
-            out.append(w["by_program"].format(n=n, values=_values(self.by_program)))
+            out.append(w["by_program"].format(n=n, values=_values(self.by_program, "program")))
         if self.by_cohort:
             n = count(sum(self.by_cohort.values()))
-            out.append(w["by_cohort"].format(n=n, values=_values(self.by_cohort)))
+            out.append(w["by_cohort"].format(n=n, values=_values(self.by_cohort, "cohort")))
         if out:
             parts.append(w["left_out"].format(n=count(self.left_out), why=w["list_join"].join(out)))
         else:
@@ -113,10 +113,10 @@ class PopulationReport:
         return w["join"].join(parts) + w["end"]
 
 
-def _values(counts: dict) -> str:
+def _values(counts: dict, kind: str) -> str:
     w = _WORDS
     shown = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    text = w["list_join"].join(w["value"].format(key=k, n=count(v)) for k, v in shown[:8])
+    text = w["list_join"].join(w[f"value_{kind}"].format(key=k, n=count(v)) for k, v in shown[:8])
     return text + (w["more"].format(n=len(shown)) if len(shown) > 8 else "")
 
 
@@ -165,11 +165,11 @@ def check_population(
     name = str(students_file)
     if report.counted == 0:
         none = _WORDS["none"]
-        programs = _values(program.value_counts(dropna=False).to_dict()) or none
+        programs = _values(program.value_counts(dropna=False).to_dict(), "program") or none
         cohorts = (
-            _values(students.loc[in_program, "cohort"].value_counts().to_dict())
+            _values(students.loc[in_program, "cohort"].value_counts().to_dict(), "cohort")
             if in_program.any()
-            else _values(students["cohort"].value_counts().to_dict())
+            else _values(students["cohort"].value_counts().to_dict(), "cohort")
         ) or none
         why = _ERRORS["nobody"].format(
             program=rules.program, cohort=want, term=rules.term, programs=programs,
@@ -180,7 +180,7 @@ def check_population(
     if n_unknown > MAX_UNKNOWN_SHARE * report.read:
         why = _ERRORS["unknown"].format(
             n=count(n_unknown), read=count(report.read), program=rules.program,
-            share=f"{MAX_UNKNOWN_SHARE:.0%}", values=_values(unknown),
+            share=f"{MAX_UNKNOWN_SHARE:.0%}", values=_values(unknown, "program"),
         )  # fmt: skip
         raise PopulationError(name, [Problem(None, "program", None, why)])
     if records is not None and report.unmatched_records > MAX_UNMATCHED_SHARE * report.records:

@@ -59,7 +59,7 @@ def test_headline_numbers_in_the_executed_notebook_and_html(default_run):
             "71.21%",
             "59.24%",
             "44.02%",
-            "全校 全數通過人數 443 位（29.45%）",
+            "全校 全數通過人數 443 人（29.45%）",
         ):
             assert s in doc, s
     # the seed's summary as rows: 項目, 大四學生數, 通過人數, 未通過人數, 通過率

@@ -344,7 +344,8 @@ class TermBriefing:
         )  # fmt: skip
         note = f"<p><b>{_e(line)}</b>{_e(rest)}</p>"
         if r.population is not None:  # what the run counted, and who it left out, and why
-            note += f"<p class='ncut-note'>{_e(r.population.describe())}</p>"
+            whose = "" if r.scope.is_school else TEXT["population_of_file"]
+            note += f"<p class='ncut-note'>{_e(whose + r.population.describe())}</p>"
         if not r.scope.is_school:
             note += self._compare_note()
         if r.skipped_records:
