@@ -187,6 +187,11 @@ def test_monthly_cycle_told_once_ledger_idempotent(term114_2, tmp_path, no_brows
     ws = openpyxl.load_workbook(out / "students.xlsx").active
     cell = ws.cell(6, 2)
     assert cell.value == "=1+1" and cell.data_type == "s"  # text, shown as typed
+    # printed: A4 landscape, header row on every page, a footer naming who may use it
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert "含個人資料" in ws.oddFooter.left.text and "導師" not in ws.oddFooter.left.text
+    book = openpyxl.load_workbook(out / "students.xlsx")
+    assert book.properties.creator == "國立勤益科技大學"
     for f in ("summary.html", "summary.pdf", "departments/化材.pdf", "departments/機械.pdf"):
         assert (out / f).is_file(), f
     for cls in ("化材四甲", "機械四甲"):
@@ -536,6 +541,8 @@ def test_a_five_category_term_gives_aesthetics_its_own_office_list_and_count(tmp
                       ledger=tmp_path / "l.sqlite", out=tmp_path / "o")  # fmt: skip
     assert res.offices == 5  # every office gets its list, an empty one too
     office = rows(tmp_path / "o" / "offices" / "藝術中心.csv")
+    sheet = openpyxl.load_workbook(tmp_path / "o" / "offices" / "藝術中心.xlsx").active
+    assert "限承辦單位業務使用" in sheet.oddFooter.left.text and sheet.freeze_panes == "A2"
     assert [(x["學號"], x["尚缺"]) for x in office] == [("B", "美學 2 小時")]
     assert rows(tmp_path / "o" / "offices" / "學務處.csv") == []  # 22 h is enough in 113-1
     mail = rows(tmp_path / "o" / "students.csv")
