@@ -142,7 +142,7 @@ def test_plan_passed_once_missing_per_category(term114_2):
     plan = plan_notices(st, rules, FEB, lg.told_passed(sqlite3.connect(":memory:"), FEB))
     got = plan.students.set_index("student_id")
     assert list(got.index) == ["A1", "A2", "A3", "B1", "B2"]
-    assert got.loc["A1", "result"] == "passed" and "通過：日後不重複發放" in got.loc["A1", "text"]
+    assert got.loc["A1", "result"] == "passed" and "不再寄給您" in got.loc["A1", "text"]
     assert got.loc["A2", "result"] == "not_passed"
     assert got.loc["A2", "certificate_missing"] == "1 張"
     assert got.loc["A2", "resilience_missing"] == "已通過"
