@@ -115,10 +115,14 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> Path:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code="zh",
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"plotly_js": get_plotlyjs(), "metadata": {"name": title}}
     )
+    # nbconvert takes ISO 639-1 codes only; the page is Traditional Chinese (a browser then picks
+    # the Traditional glyphs of a CJK font, not the Simplified ones).
+    body = body.replace('<html lang="zh">', '<html lang="zh-Hant">', 1)
     with atomic_path(html_path) as tmp:
         tmp.write_text(body, encoding="utf-8")
     return html_path

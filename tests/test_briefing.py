@@ -52,6 +52,7 @@ def test_headline_numbers_in_the_executed_notebook_and_html(default_run):
         for o in c.get("outputs", [])
     )
     html = default_run.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant">' in html  # Traditional glyphs, and a screen reader's language
     for doc in (text, html):
         for s in (
             "<td>1,504</td>",  # counts with thousands separators, as in the tables and Excel
