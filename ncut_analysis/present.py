@@ -69,6 +69,11 @@ class Scope:
         return _SCOPE[f"groups_{self.kind}"]
 
     @property
+    def group_unit(self) -> str:
+        """One row of its detail table, as counted (系, 班)."""
+        return _SCOPE[f"group_{self.kind}"]
+
+    @property
     def group_by(self) -> str:
         """The grouping of its detail table (``summarise``'s ``by``)."""
         return {"school": "department", "college": "department", "department": "class"}[self.kind]

@@ -47,7 +47,10 @@ def test_the_counted_line_has_thousands_separators():
                          by_program={"進四技": 82}, by_cohort={110: 43})  # fmt: skip
     text = r.describe()
     assert text.startswith("學生名單 1,629 人，計入 1,504 人（學制 日四技、入學年度 111）")
-    assert "未計入 125 人：學制不符 82 人（進四技 82 人）、入學年度不符 43 人（110 學年度入學 43 人）" in text
+    assert (
+        "未計入 125 人：學制不符 82 人（進四技 82 人）、入學年度不符 43 人（110 學年度入學 43 人）"
+        in text
+    )
     assert text.endswith("。")
 
 

@@ -338,7 +338,10 @@ def test_the_briefing_says_what_it_counted(tiny, tmp_path):
     )
     page = b.headline().data
     assert "學生名單 6 人，計入 4 人" in page
-    assert "學制不符 1 人（進四技 1 人）" in page and "入學年度不符 1 人（112 學年度入學 1 人）" in page
+    assert (
+        "學制不符 1 人（進四技 1 人）" in page
+        and "入學年度不符 1 人（112 學年度入學 1 人）" in page
+    )
 
 
 def test_a_departments_briefing_says_the_files_count_is_the_schools(tiny, tmp_path):

@@ -317,3 +317,17 @@ def test_heatmap_text_passes_wcag_aa():
     for v in np.linspace(0, 1, 101):
         fill = sample_colorscale(charts.RATE_SCALE, [v])[0]
         assert charts.contrast_ratio(fill, charts.text_on(fill)) >= 4.5, fill
+
+
+def test_a_one_class_departments_slides_state_its_rate_and_scope(tmp_path):
+    # 景觀 has one class (景觀四甲: 抗壓 32 / 40 = 80.00%): no 「最高 … 最低」 of one bar; the
+    # gap chart and its slide say whose students they count.
+    from ncut_analysis.report import TermBriefing, TermReport
+    from ncut_analysis.slides.content import term_slide_charts
+
+    report = TermReport.build(term="114-1", department="景觀")
+    charts_ = {c.name: c for c in term_slide_charts(report)}
+    assert charts_["rate_bars_resilience"].takeaway == "景觀抗壓通過率 80.00%（只有景觀四甲一班）"
+    assert charts_["gaps"].takeaway.startswith("景觀精進有 5 人只差 1 小時內")
+    page = TermBriefing(report, tmp_path).fig_gaps()
+    assert page.layout.title.text.startswith("景觀未通過者距門檻還差多少")

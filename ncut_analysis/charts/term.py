@@ -320,8 +320,11 @@ def college_all_pass(
     return out
 
 
-def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.Figure:
-    """Students who have not passed, by how far they are from each threshold (stacked). The
+def gap_chart(
+    gaps: pd.DataFrame, rules: TermRules, *, scope: str = "", look: Look = PAGE
+) -> go.Figure:
+    """Students who have not passed, by how far they are from each threshold (stacked), titled
+    for ``scope`` (a college's or department's name; empty for the school). The
     bands a reminder may close (``gaps["nudge"]``) are dark; the rest lighter; a counted
     category's bands (證照: a certificate has to be earned) grey, never a nudge."""
     fig = go.Figure()
@@ -356,7 +359,7 @@ def gap_chart(gaps: pd.DataFrame, rules: TermRules, *, look: Look = PAGE) -> go.
         fig.update_layout(uniformtext={"minsize": look.label, "mode": "hide"})
     hours = rules.gap_bands[0]
     legend = LABELS["shortfall"]["nudge_legend"].format(hours=hours)
-    return _base(fig, _W["gap_title"].format(legend=legend), height=430, look=look)
+    return _base(fig, _W["gap_title"].format(scope=scope, legend=legend), height=430, look=look)
 
 
 def progress_chart(
@@ -399,8 +402,8 @@ def progress_chart(
             showarrow=False,
             xanchor="right",
             align="right",
-            font={"size": look.note},
-            bgcolor="rgba(255,255,255,0.8)",
+            # no box: a box would hide the lines under it; a white halo keeps the text legible
+            font={"size": look.note, "shadow": "1px 1px 2px white, -1px -1px 2px white"},
         )
     if len(prog) and dated:
         fig.update_xaxes(

@@ -415,7 +415,8 @@ class TermBriefing:
         return charts.college_all_pass(r.comparison(), r.rules, refs=refs)
 
     def fig_gaps(self):  # noqa: ANN201
-        return charts.gap_chart(self.report.gaps, self.report.rules)
+        r = self.report
+        return charts.gap_chart(r.gaps, r.rules, scope="" if r.scope.is_school else r.scope.label)
 
     def fig_progress(self):  # noqa: ANN201
         r = self.report

@@ -85,6 +85,9 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
                 ),
             )  # fmt: skip
         )
+    # one group (a department of one class): the slide states its rate, not a 最高/最低 pair
+    key = "single" if len(group_rows(b.table)) == 1 else "range"
+    unit = b.scope.group_unit
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
         hi = _extreme(b.table, f"{c}_rate", label_col, lowest=False)
@@ -97,8 +100,8 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
             SlideChart(
                 f"rate_bars_{c}",
                 charts.rate_bars(b.table, rules, c, refs=refs, look=look),
-                w["range"].format(scope=where, **span),
-                notes=w["range_notes"].format(refs=ref, **span),
+                w[key].format(scope=where, unit=unit, **span),
+                notes=w[f"{key}_notes"].format(refs=ref, **span),
             )
         )
     comp = b.comparison()
@@ -131,9 +134,11 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     hours = rules.gap_bands[0]
     if near:
         best = max(near, key=near.get)
-        takeaway = w["nudge_best"].format(label=rules.label(best), n=count(near[best]), hours=hours)
+        takeaway = w["nudge_best"].format(
+            scope=where, label=rules.label(best), n=count(near[best]), hours=hours
+        )
     else:
-        takeaway = w["nudge_none"].format(hours=hours)
+        takeaway = w["nudge_none"].format(scope=where, hours=hours)
     parts = w["list_join"].join(
         w["nudge_part"].format(label=rules.label(c), n=count(n)) for c, n in near.items()
     )
@@ -145,7 +150,7 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     out.append(
         SlideChart(
             "gaps",
-            charts.gap_chart(g, rules, look=look),
+            charts.gap_chart(g, rules, scope=where, look=look),
             takeaway,
             notes=w["nudge_notes"].format(hours=hours, parts=parts) + counted + w["end"],
         )
