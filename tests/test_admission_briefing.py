@@ -147,5 +147,6 @@ def test_the_admission_briefing_on_a4_paper(html, tmp_path):
         assert f"排名變化：{name}" in text, name
     assert "選單" not in text
     # no minimum set: the overview says 無, as the parameter block does (not 0.00)
-    overview = html.read_text(encoding="utf-8").split("最低錄取標準")[2][:2000]
+    # (the overview's heading is 「最低錄取<br>標準」, two lines in a narrow column)
+    overview = re.split(r"最低錄取<br/?>標準", html.read_text(encoding="utf-8"))[1][:2000]
     assert overview.count("<td>無</td>") == 3
