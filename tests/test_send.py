@@ -301,6 +301,9 @@ def test_limit_then_the_rest(term114_2, tmp_path, no_browser, smtp):
     assert first.returncode == 0 and len(smtp.got) == 2 and "尚未寄出 9 封" in first.stdout
     send(tmp_path, smtp)
     assert smtp.count() == dict.fromkeys(EVERYONE, 1)
+    again = send(tmp_path, smtp)  # nothing left: said so, and nobody gets a second one
+    assert again.returncode == 0 and "都已寄出" in again.stdout
+    assert smtp.count() == dict.fromkeys(EVERYONE, 1)
 
 
 def test_a_student_told_passed_once_in_the_term(term114_2, tmp_path, no_browser, smtp):

@@ -225,6 +225,9 @@ def _finish(result) -> None:  # noqa: ANN001 - send.SendResult
     from ..labels import LABELS
 
     t = LABELS["notices_cli"]
+    if not (result.sent or result.failed or result.uncertain or result.left):
+        print(t["nothing_to_send"])  # a rerun after everything went: say so, not 「已寄出 0 封」
+        return
     print(t["sent"].format(n=f"{len(result.sent):,}"))
     for mid, why in result.failed.items():
         print(t["failed_line"].format(message=mid, why=why))
