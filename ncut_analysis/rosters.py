@@ -20,7 +20,7 @@ from .io import atomic_dir, safe_name, save_workbook, unique_names, write_csv
 from .labels import LABELS, group_label
 from .report.xlsx import fill_sheet, text_width
 from .rules import UNIT, TermRules
-from .thresholds import format_amount, missing_parts, school_key, shortfall, student_card
+from .thresholds import format_amount, missing_parts, school_order, shortfall, student_card
 
 __all__ = ["roster_table", "write_rosters", "class_groups", "ClassGroup", "PERSONAL_DATA_NOTE"]
 
@@ -114,14 +114,14 @@ class ClassGroup:
 
 
 def class_groups(status: pd.DataFrame, rules: TermRules) -> list[ClassGroup]:
-    """The classes of a status table, in the school's order (``school_key``: the rules' colleges
+    """The classes of a status table, in the school's order (``school_order``: the rules' colleges
     and departments, classes 甲乙丙丁). A class's files
     are named by the class; a class name that two departments share is named by both
     (``化材_四年甲班``), and names that would still meet get a short hash (``unique_names``)."""
-    groups = list(status.groupby(["college", "department", "class"], sort=False, dropna=False))
-    groups = [
-        ((d, c), g) for (_, d, c), g in sorted(groups, key=lambda kg: school_key(rules, *kg[0]))
-    ]
+    groups = list(status.groupby(["department", "class"], sort=False, dropna=False))
+    # each class where its first student's unit stands in the school's order
+    heads = pd.DataFrame([g.iloc[0][["college", "department", "class"]] for _, g in groups])
+    groups = [groups[i] for i in school_order(heads, rules, then=())] if groups else groups
     classes = [str(c) for (_, c), _ in groups]
     shared = {c for c in classes if classes.count(c) > 1}
     wanted = [f"{d}_{c}" if str(c) in shared else str(c) for (d, c), _ in groups]

@@ -36,7 +36,7 @@ __all__ = [
     "result_categories",
     "group_keys",
     "in_school_order",
-    "school_key",
+    "school_order",
     "sort_in_school_order",
     "units_in_school_order",
     "gap_band_label",
@@ -85,40 +85,68 @@ def total_row(table: pd.DataFrame) -> pd.Series:
 
 
 def in_school_order(table: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
-    """A pass-rate table's group rows in the school's order (the rules' ``[colleges]``: colleges,
-    then departments within each; classes 甲乙丙丁 within their department; units the rules do not
-    list after, as they came), then the total row."""
-    keys = group_keys(table)
+    """A pass-rate table's group rows in the school's order (``school_order``), then the total
+    row."""
     groups = group_rows(table)
-    if not keys or groups.empty:
+    if not group_keys(table) or groups.empty:
         return table.reset_index(drop=True)
-
-    def key(i: int) -> tuple:
-        row = groups.iloc[i]
-        return school_key(rules, row["college"], row.get("department"), row.get("class"))
-
-    groups = groups.iloc[sorted(range(len(groups)), key=key)]
+    groups = groups.iloc[school_order(groups, rules, then=())]
     total = table[(table[LEVEL] == TOTAL).to_numpy()]
     return pd.concat([groups, total], ignore_index=True)
 
 
-def school_key(rules: TermRules, college: object, department: object = None, cls: object = None):
-    """One unit's place in the school's order: the rules' ``[colleges]``, then 甲乙丙丁."""
-    return (*rules.unit_rank(college, department), class_key(cls) if cls is not None else ())
+def _ranks(codes: np.ndarray, uniques: Sequence, key) -> np.ndarray:  # noqa: ANN001
+    """Each code's rank among ``uniques`` (what the codes index, in first appearance) by ``key``
+    of a unique value; ties by first appearance."""
+    order = sorted(range(len(uniques)), key=lambda i: (key(uniques[i]), i))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return rank[codes]
+
+
+def school_order(
+    frame: pd.DataFrame, rules: TermRules, then: Sequence[str] = ("student_id",)
+) -> np.ndarray:
+    """Row positions that put a frame with ``college`` (and ``department``, ``class``) columns in
+    the school's order: the rules' ``[colleges]`` (colleges, then departments within each), a
+    unit the rules do not list after the listed ones, in the order the frame first lists it (so
+    two unlisted departments never mix), classes 甲乙丙丁 within their department, then the
+    ``then`` columns. Stable; ranked on the distinct values, so a million rows sort at numpy's
+    speed."""
+    listed = list(rules.colleges)
+    ci, cu = pd.factorize(frame["college"], use_na_sentinel=False)
+    keys = [_ranks(ci, cu, lambda c: listed.index(c) if c in rules.colleges else len(listed))]
+    if "department" in frame.columns:
+        di, du = pd.factorize(frame["department"], use_na_sentinel=False)
+        width = max(len(du), 1)
+        pi, pu = pd.factorize(ci.astype(np.int64) * width + di)  # (college, department) pairs
+
+        def in_college(code: int) -> tuple[int, int]:
+            c, d = divmod(int(code), width)
+            return c, rules.unit_rank(cu[c], du[d])[1]  # the college's first appearance first
+
+        keys.append(_ranks(pi, pu, in_college))
+    if "class" in frame.columns:
+        ki, ku = pd.factorize(frame["class"], use_na_sentinel=False)
+        keys.append(_ranks(ki, ku, class_key))
+    keys += [pd.factorize(frame[c], sort=True, use_na_sentinel=False)[0] for c in then]
+    return _lex(keys)
+
+
+def _lex(keys: list[np.ndarray]) -> np.ndarray:
+    """Positions sorted by ``keys[0]``, then ``keys[1]``, … (stable; numpy's lexsort takes its
+    last key as the first)."""
+    return np.lexsort(list(reversed(keys)))
 
 
 def sort_in_school_order(
     frame: pd.DataFrame, rules: TermRules, then: Sequence[str] = ("student_id",)
 ) -> pd.DataFrame:
-    """A frame of students (``college``, ``department``, ``class`` columns) in the school's order
-    of its units, then by ``then``: how every list of students is read (notices, offices)."""
+    """A frame of students in the school's order of its units, then by ``then``
+    (``school_order``): how every list of students is read (notices, offices)."""
     if frame.empty:
         return frame.reset_index(drop=True)
-    units = zip(frame["college"], frame["department"], frame["class"], strict=True)
-    rank = [school_key(rules, *u) for u in units]
-    extra = [frame[c].astype(str).tolist() for c in then]
-    order = sorted(range(len(frame)), key=lambda i: (rank[i], *(e[i] for e in extra)))
-    return frame.iloc[order].reset_index(drop=True)
+    return frame.iloc[school_order(frame, rules, then)].reset_index(drop=True)
 
 
 def units_in_school_order(
@@ -126,10 +154,9 @@ def units_in_school_order(
 ) -> list[str]:
     """The distinct colleges or departments of a frame with ``college`` and ``department``
     columns (one row a student), in the school's order."""
-    pairs = list(dict.fromkeys(zip(units["college"], units["department"], strict=True)))
-    if kind == "college":
-        return list(dict.fromkeys(c for c, _ in sorted(pairs, key=lambda p: rules.unit_rank(*p))))
-    return list(dict.fromkeys(d for _, d in sorted(pairs, key=lambda p: rules.unit_rank(*p))))
+    distinct = units[["college", "department"]].drop_duplicates()
+    ordered = distinct.iloc[school_order(distinct, rules, then=())]
+    return list(dict.fromkeys(ordered[kind]))
 
 
 def group_keys(table: pd.DataFrame) -> list[str]:

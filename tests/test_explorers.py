@@ -302,3 +302,14 @@ def test_admission_explorer_hover_shows_each_total_exactly():
     want = sorted(Decimal(int(u)) / TOTAL_SCALE for u in ranked["total_units"])
     assert sorted(Decimal(s) for s in shown) == want
     assert all(len(s.split(".")[1]) == d for s in shown)
+
+
+def test_the_explorer_reads_in_the_schools_order_whatever_the_files(data):
+    # The students file upside down (健管 … 化材, classes 丙乙甲): the menus, the bars' table and
+    # the CSV are still 化材 機械 冷凍 …, and 化材's classes 甲乙丙.
+    students, records = data
+    e = ThresholdExplorer(students.iloc[::-1].reset_index(drop=True), records, term="114-1")
+    assert [v for _, v in e.department.options][1:4] == ["化材", "機械", "冷凍"]
+    assert e.table()["group"].tolist()[:4] == ["化材", "機械", "冷凍", "智動"]
+    e.department.value = "化材"
+    assert e.table()["group"].tolist() == ["化材四甲", "化材四乙", "化材四丙"]

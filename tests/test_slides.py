@@ -328,6 +328,7 @@ def test_a_one_class_departments_slides_state_its_rate_and_scope(tmp_path):
     report = TermReport.build(term="114-1", department="景觀")
     charts_ = {c.name: c for c in term_slide_charts(report)}
     assert charts_["rate_bars_resilience"].takeaway == "景觀抗壓通過率 80.00%（只有景觀四甲一班）"
+    assert charts_["rate_heatmap"].takeaway == "景觀各項通過率以證照最低：2.50%"
     assert charts_["gaps"].takeaway.startswith("景觀精進有 5 人只差 1 小時內")
     page = TermBriefing(report, tmp_path).fig_gaps()
     assert page.layout.title.text.startswith("景觀未通過者距門檻還差多少")

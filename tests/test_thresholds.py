@@ -267,3 +267,30 @@ def test_tables_follow_the_schools_order_not_the_files(tmp_path):
     assert t.iloc[0]["resilience_passed"] == 1 and t.iloc[-1]["students"] == 6
     by_college = na.pass_rates(*data, term="114-1", by="college")
     assert list(by_college["college"]) == ["工程學院", "管理學院", ""]
+
+
+def test_units_the_rules_do_not_list_keep_the_files_order_and_never_mix():
+    # Two departments the rules do not list (新乙系 first in the file, then 新甲系), each with 甲
+    # and 乙 classes: each department's classes stay together, in the file's order of departments;
+    # with no [colleges] at all, the file's order of units (classes 甲乙 within each).
+    from ncut_analysis.thresholds import sort_in_school_order
+
+    rows = [
+        ("B2", "新學院", "新乙系", "新乙系四乙"),
+        ("A1", "新學院", "新甲系", "新甲系四甲"),
+        ("B1", "新學院", "新乙系", "新乙系四甲"),
+        ("A2", "新學院", "新甲系", "新甲系四乙"),
+        ("C1", "工程學院", "化材", "化材四甲"),
+    ]
+    frame = pd.DataFrame(rows, columns=["student_id", "college", "department", "class"])
+    rules = na.load_term_rules("114-1")
+    got = sort_in_school_order(frame, rules)["student_id"].tolist()
+    assert got == ["C1", "B1", "B2", "A1", "A2"]
+    bare = rules.replace(colleges={})
+    assert sort_in_school_order(frame, bare)["student_id"].tolist() == [
+        "B1",
+        "B2",
+        "A1",
+        "A2",
+        "C1",
+    ]

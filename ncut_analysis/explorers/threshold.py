@@ -21,6 +21,7 @@ from ..thresholds import (
     pass_flags,
     population,
     rate_hundredths,
+    school_order,
     units_as_of,
     units_in_school_order,
 )
@@ -225,7 +226,11 @@ class ThresholdExplorer:
                 "passed_official": g["official"].sum(),
                 "passed_whatif": g["whatif"].sum(),
             }
-        ).reset_index()
+        )
+        # the groups in the school's order (the rules' colleges and departments, 甲乙丙丁)
+        levels = ["college", "department", "class"]
+        heads = self.pop.loc[m, levels[: levels.index(key) + 1]].drop_duplicates(key)
+        out = out.loc[heads[key].iloc[school_order(heads, self.rules, then=())]].reset_index()
         out["rate_official"] = rate_hundredths(out["passed_official"], out["students"]) / 100
         out["rate_whatif"] = rate_hundredths(out["passed_whatif"], out["students"]) / 100
         return out.rename(columns={key: "group"})

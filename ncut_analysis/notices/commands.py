@@ -179,9 +179,12 @@ def cmd_notices(a: argparse.Namespace) -> None:
         else t["recorded"].format(ledger=res.ledger)
     )
     _print_mail(res)
+    if not any(res.messages.values()):
+        if a.send or res.no_address:  # asked to send, or nobody has a usable address
+            print(t["no_messages"])
+        return
     if not a.send:
-        if any(res.messages.values()):
-            print(t["dry_run"].format(out=a.out))
+        print(t["dry_run"].format(out=a.out))
         return
     result = send_folder(a.out, ledger=res.ledger, settings=settings, sender=a.sender,
                          limit=a.limit, rate=a.rate, resend_uncertain=a.resend_uncertain,

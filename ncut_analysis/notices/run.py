@@ -37,7 +37,7 @@ from ..population import check_population
 from ..present import TAIPEI, made_at_text
 from ..rosters import class_groups, missing_text, write_rosters
 from ..rules import TermRules, load_term_rules
-from ..thresholds import student_status, summarise, units_in_school_order
+from ..thresholds import in_school_order, student_status, summarise, units_in_school_order
 from . import ledger as lg
 from .contacts import Contacts, load_contacts, student_emails, valid_address
 from .files import write_office_list, write_students
@@ -397,7 +397,7 @@ def run_notices(
 def _cycle(con, rules, day, run_at, status, book, sender) -> _Cycle:  # noqa: ANN001
     """The plan stage: who gets what, from the status and the ledger."""
     prev = lg.previous_run(con, rules.program, rules.senior_cohort, day)
-    counts = summarise(status, by="department")
+    counts = in_school_order(summarise(status, by="department"), rules)
     ctx = Context(
         rules=rules,
         as_of=day,

@@ -70,23 +70,25 @@ def term_slide_charts(b) -> list[SlideChart]:  # noqa: ANN001 - a TermBriefing /
     lows = {c: _extreme(b.table, f"{c}_rate", label_col) for c in rules.threshold_categories}
     worst = min(lows, key=lambda c: lows[c][1])
     pages = _heatmap_pages(b.table)
+    # one group (a department of one class): the slides state its rates, not 最高/最低 of one
+    single = len(group_rows(b.table)) == 1
     for k, part in enumerate(pages):
         page = w["page"].format(k=k + 1, n=len(pages)) if len(pages) > 1 else ""
         out.append(
             SlideChart(
                 f"rate_heatmap_{k + 1}" if len(pages) > 1 else "rate_heatmap",
                 charts.rate_heatmap(part, rules, title=b.chart_title("heatmap"), look=look),
-                w["lowest"].format(
+                w["lowest_single" if single else "lowest"].format(
                     scope=where,
                     measure=rules.measure(worst),
+                    label=rules.label(worst),
                     name=lows[worst][0],
                     rate=percent(lows[worst][1]),
                     page=page,
                 ),
             )  # fmt: skip
         )
-    # one group (a department of one class): the slide states its rate, not a 最高/最低 pair
-    key = "single" if len(group_rows(b.table)) == 1 else "range"
+    key = "single" if single else "range"
     unit = b.scope.group_unit
     for c in rules.result_categories:
         lo = _extreme(b.table, f"{c}_rate", label_col)
