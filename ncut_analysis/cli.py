@@ -484,6 +484,8 @@ _ARGPARSE = (
         "explicit",
     ),
     (re.compile(r"unrecognized arguments: (?P<value>.+)"), "unknown"),
+    # a type's own message (ArgumentTypeError, already in Chinese): only the prefix is argparse's
+    (re.compile(r"argument (?P<option>\S+?): (?P<why>.*[\u3400-\u9fff].*)"), "option_says"),
     (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<allowed>.+)"), "ambiguous"),
 )
 
@@ -569,107 +571,91 @@ def _parser() -> argparse.ArgumentParser:
         sp: argparse.ArgumentParser, mode: bool = True, applicants: bool = True
     ) -> None:
         if applicants:
-            sp.add_argument("--applicants", required=True, help="applicants file (CSV or XLSX)")
+            sp.add_argument("--applicants", required=True, help=h["applicants"])
         if mode:
-            sp.add_argument("--mode", required=True, choices=["normal", "special"])
+            sp.add_argument("--mode", required=True, choices=["normal", "special"], help=h["mode"])
         sp.add_argument(
             "--year",
             type=int,
             default=109,
-            help="admission year (rules file admission_<year>.toml)",
+            help=h["year"],
         )
         sp.add_argument(
             "--min-total",
             default="0",
-            help="each class's minimum admission total (brochure section 7.1), 0-100: one number for all, or "
-            "per program, e.g. precision-machinery=60,hvac-energy=55 (Chinese class names "
-            "accepted; a program not named has none). Default 0",
+            help=h["min_total"],
         )
-        sp.add_argument(
-            "--waitlist", help="waitlist length per program, >= 0 (default: everyone qualified)"
-        )
+        sp.add_argument("--waitlist", help=h["waitlist"])
 
-    sp = add("admission", _cmd_admission, "rank applicants and decide admitted / waitlisted")
+    sp = add("admission", _cmd_admission, h["admission"])
     admission_args(sp)
-    sp.add_argument("--out", required=True, help="output CSV")
+    sp.add_argument("--out", required=True, help=h["out_csv"])
 
-    sp = add("admission-compare", _cmd_admission_compare, "both modes side by side per program")
+    sp = add("admission-compare", _cmd_admission_compare, h["admission_compare"])
     admission_args(sp, mode=False)
-    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--out", required=True, help=h["out_folder"])
 
     sp = add(
         "admission-simulate",
         _cmd_admission_simulate,
-        "Monte Carlo: scorer noise and waitlist backfill",
+        h["admission_simulate"],
     )
     admission_args(sp)
-    sp.add_argument("--sd", default="3", help="scorer noise, points, >= 0 (default 3)")
-    sp.add_argument("--no-show", default="0.1", help="no-show probability, in [0, 1) (default 0.1)")
-    sp.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1 (default 10000)")
-    sp.add_argument("--seed", default="0", help="random seed, an integer (default 0)")
-    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--sd", default="3", help=h["sd"])
+    sp.add_argument("--no-show", default="0.1", help=h["no_show"])
+    sp.add_argument("--draws", default="10000", help=h["draws"])
+    sp.add_argument("--seed", default="0", help=h["seed_any"])
+    sp.add_argument("--out", required=True, help=h["out_folder"])
 
     sp = add(
         "admission-diff",
         _cmd_admission_diff,
-        "score review: re-rank before and after corrected scores, list every change",
+        h["admission_diff"],
     )
-    sp.add_argument("--before", required=True, help="applicants file before the score review")
-    sp.add_argument("--after", required=True, help="applicants file with the corrected scores")
+    sp.add_argument("--before", required=True, help=h["before"])
+    sp.add_argument("--after", required=True, help=h["after"])
     admission_args(sp, applicants=False)
-    sp.add_argument("--out", required=True, help="output CSV")
+    sp.add_argument("--out", required=True, help=h["out_csv"])
 
-    sp = add("synth-applicants", _cmd_synth_applicants, "a synthetic applicant pool")
-    sp.add_argument("--year", type=int, default=109)
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--out", required=True, help="output CSV")
+    sp = add("synth-applicants", _cmd_synth_applicants, h["synth_applicants"])
+    sp.add_argument("--year", type=int, default=109, help=h["year"])
+    sp.add_argument("--seed", type=int, default=0, help=h["seed_any"])
+    sp.add_argument("--out", required=True, help=h["out_csv"])
 
     def admission_kind(sp: argparse.ArgumentParser) -> None:
-        adm = sp.add_argument_group("admission (--kind admission)")
-        adm.add_argument("--year", type=int, default=109)
-        adm.add_argument(
-            "--applicants", help="applicants file (default: the shipped pool of the year)"
-        )
-        adm.add_argument("--min-total", default="0", help="minimum admission total, 0-100")
-        adm.add_argument("--waitlist", help="waitlist length per program, >= 0")
-        adm.add_argument(
-            "--noise-sd", default="3", help="scorer noise (points, >= 0) for the Monte Carlo"
-        )
-        adm.add_argument(
-            "--no-show", default="0.1", help="no-show probability for the backfill, in [0, 1)"
-        )
-        adm.add_argument("--draws", default="10000", help="Monte Carlo draws, >= 1")
-        adm.add_argument("--seed", default="0", help="random seed, an integer")
+        adm = sp.add_argument_group(h["admission_group"])
+        adm.add_argument("--year", type=int, default=109, help=h["year"])
+        adm.add_argument("--applicants", help=h["applicants_default"])
+        adm.add_argument("--min-total", default="0", help=h["min_total_short"])
+        adm.add_argument("--waitlist", help=h["waitlist"])
+        adm.add_argument("--noise-sd", default="3", help=h["sd"])
+        adm.add_argument("--no-show", default="0.1", help=h["no_show"])
+        adm.add_argument("--draws", default="10000", help=h["draws"])
+        adm.add_argument("--seed", default="0", help=h["seed_any"])
 
-    sp = add("slides", _cmd_slides, "slide-ready PNG/SVG charts and a 16:9 PowerPoint deck")
-    sp.add_argument("--kind", choices=["term", "admission"], default="term")
+    sp = add("slides", _cmd_slides, h["slides"])
+    sp.add_argument("--kind", choices=["term", "admission"], default="term", help=h["kind"])
     admission_kind(sp)
     term_data(sp, required=False, cohort=False)
-    sp.add_argument("--department", help="one department's charts")
-    sp.add_argument("--college", help="one college's charts (its departments beside the school)")
-    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--department", help=h["slides_department"])
+    sp.add_argument("--college", help=h["slides_college"])
+    sp.add_argument("--out", required=True, help=h["out_folder"])
 
-    sp = add("briefing", _cmd_briefing, "execute a briefing notebook and export it as HTML")
-    sp.add_argument("--kind", choices=["term", "admission"], default="term")
+    sp = add("briefing", _cmd_briefing, h["briefing"])
+    sp.add_argument("--kind", choices=["term", "admission"], default="term", help=h["kind"])
     admission_kind(sp)
     term_data(sp, required=False, cohort=False)
     sp.add_argument(
         "--compare-as-of",
-        help="earlier as-of date to compare with (default: the week-8 notice date)",
+        help=h["compare_as_of"],
     )
-    sp.add_argument("--department", help="one department's briefing, for its head")
-    sp.add_argument(
-        "--per-department", action="store_true", help="one briefing per department and an index"
-    )
-    sp.add_argument("--college", help="one college's briefing: its departments beside the school")
-    sp.add_argument(
-        "--per-college", action="store_true", help="one briefing per college and an index"
-    )
-    sp.add_argument("--published", help="published pass-rate table to reconcile")
-    sp.add_argument(
-        "--ledger", help="the notice ledger (SQLite): the pass rates at each earlier notice date"
-    )
-    sp.add_argument("--out", required=True, help="output folder (files go to OUT/<term>/)")
+    sp.add_argument("--department", help=h["department"])
+    sp.add_argument("--per-department", action="store_true", help=h["per_department"])
+    sp.add_argument("--college", help=h["college"])
+    sp.add_argument("--per-college", action="store_true", help=h["per_college"])
+    sp.add_argument("--published", help=h["briefing_published"])
+    sp.add_argument("--ledger", help=h["briefing_ledger"])
+    sp.add_argument("--out", required=True, help=h["out_briefing"])
 
     from .notices.commands import add_parsers  # the notices and send commands
 

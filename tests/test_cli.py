@@ -199,3 +199,39 @@ def test_help_is_in_chinese(capsys):
     assert out.startswith("用法：ncut-analysis pass-rates ")
     assert "選項" in out and "顯示這段說明後結束" in out and "學生名單檔" in out
     assert "usage:" not in out and "show this help" not in out
+
+
+def test_every_command_and_option_is_explained_in_chinese():
+    # What `--help` shows an office: each command's line and each option's help has Chinese
+    # words (an option may keep its own name, like --send, inside the sentence).
+    import argparse
+    import re as _re
+
+    from ncut_analysis.cli import _parser
+
+    cjk = _re.compile(r"[\u3400-\u9fff]")
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    english = [
+        f"{name} {a.option_strings or a.dest}: {a.help}"
+        for name, sp in sub.choices.items()
+        for a in sp._actions
+        if a.help and a.help != argparse.SUPPRESS and not cjk.search(a.help)
+    ]
+    english += [c.metavar or c.dest for c in sub._choices_actions if not cjk.search(c.help or "")]
+    english += [
+        f"{name} group {g.title}"
+        for name, sp in sub.choices.items()
+        for g in sp._action_groups
+        if g.title and not cjk.search(g.title)
+    ]
+    assert not english
+
+
+def test_an_options_own_check_is_worded_in_chinese(capsys):
+    from ncut_analysis.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["send", "--run", "x", "--smtp-host", "h", "--limit", "0"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "--limit" in err and "「0」" in err and "argument" not in err

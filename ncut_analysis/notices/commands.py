@@ -12,7 +12,11 @@ import argparse
 import os
 from collections.abc import Callable
 
+from ..labels import LABELS
+
 __all__ = ["add_parsers", "EXIT_SOME_FAILED"]
+
+_H = LABELS["messages_help"]
 
 EXIT_SOME_FAILED = 1
 _ENV = {
@@ -29,7 +33,7 @@ def _positive_int(text: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of at least 1")
+        raise argparse.ArgumentTypeError(_H["whole_number"].format(text=text))
     return n
 
 
@@ -39,29 +43,29 @@ def _positive(text: str) -> float:
     except ValueError:
         x = 0.0
     if not x > 0 or x != x or x == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: a number above 0 (messages a minute)")
+        raise argparse.ArgumentTypeError(_H["positive_number"].format(text=text))
     return x
 
 
 def _smtp_options(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--smtp-host", help="the school's SMTP server (or $NCUT_SMTP_HOST)")
-    sp.add_argument("--smtp-port", type=_positive_int, help="its port (default 587/465/25)")
+    sp.add_argument("--smtp-host", help=_H["smtp_host"])
+    sp.add_argument("--smtp-port", type=_positive_int, help=_H["smtp_port"])
     sp.add_argument(
         "--smtp-security",
         choices=("starttls", "ssl", "none"),
-        help="STARTTLS (default), SSL, or none (a server on this machine only)",
+        help=_H["smtp_security"],
     )
     sp.add_argument(
         "--smtp-user",
-        help="the user to log in as; the password from $NCUT_SMTP_PASSWORD or the system keyring",
+        help=_H["smtp_user"],
     )
-    sp.add_argument("--sender", help="the From address (default: the contacts file's sender row)")
-    sp.add_argument("--limit", type=_positive_int, help="send at most N messages (a first trial)")
-    sp.add_argument("--rate", type=_positive, help="at most R messages a minute")
+    sp.add_argument("--sender", help=_H["sender"])
+    sp.add_argument("--limit", type=_positive_int, help=_H["limit"])
+    sp.add_argument("--rate", type=_positive, help=_H["rate"])
     sp.add_argument(
         "--resend-uncertain",
         action="store_true",
-        help="send again the messages a killed run left uncertain (the server may have them)",
+        help=_H["resend_uncertain"],
     )
 
 
@@ -72,41 +76,34 @@ def add_parsers(
     sp = add(
         "notices",
         cmd_notices,
-        "the notices of an as-of date: department heads', advisors' and offices' files, the "
-        "students' mail merge, one e-mail per recipient (.eml; --send sends them) and a "
-        "summary, recorded in the ledger",
+        _H["notices"],
     )
-    sp.add_argument("--term", required=True, help="academic term YYY-S, e.g. 114-2")
-    sp.add_argument("--as-of", required=True, help="the notice's date (ISO or ROC date)")
-    sp.add_argument("--students", help="students file (default: the shipped data of the term)")
-    sp.add_argument("--records", help="activity records file (default: the shipped data)")
+    sp.add_argument("--term", required=True, help=_H["notices_term"])
+    sp.add_argument("--as-of", required=True, help=_H["notices_as_of"])
+    sp.add_argument("--students", help=_H["notices_students"])
+    sp.add_argument("--records", help=_H["notices_records"])
     sp.add_argument(
         "--contacts",
-        help="the school's contacts file (role, department, class, office, student id, name, "
-        "e-mail; headers as rules/columns.toml [contacts]; default: the shipped one with the "
-        "shipped data)",
+        help=_H["contacts"],
     )
-    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    sp.add_argument("--ledger", help=_H["ledger"])
     sp.add_argument(
         "--backfill",
         action="store_true",
-        help="record a notice dated before the ledger's latest one (refused without it)",
+        help=_H["backfill"],
     )
     sp.add_argument("--rules-dir", help=rules_dir_help)
-    sp.add_argument("--out", required=True, help="output folder for this notice")
-    sp.add_argument(
-        "--send", action="store_true", help="send the messages (default: a dry run, .eml only)"
-    )
+    sp.add_argument("--out", required=True, help=_H["out_notices"])
+    sp.add_argument("--send", action="store_true", help=_H["send_now"])
     _smtp_options(sp)
 
     sp = add(
         "send",
         cmd_send,
-        "send the messages of a finished notices folder that are not sent yet (a rerun sends "
-        "only what is left)",
+        _H["send"],
     )
-    sp.add_argument("--run", dest="run_dir", required=True, help="the notices folder (--out)")
-    sp.add_argument("--ledger", help="the notice ledger (default outputs/notices.sqlite)")
+    sp.add_argument("--run", dest="run_dir", required=True, help=_H["run_dir"])
+    sp.add_argument("--ledger", help=_H["ledger"])
     _smtp_options(sp)
 
 
