@@ -376,7 +376,8 @@ def run_term_briefing(
     if not (department or college or per_department or per_college):
         return [_one_briefing(params, base, progress_bar)]  # the notebook reads the data
     seniors = seniors_units(checked.students, checked.rules)
-    check_scope(seniors, college=college, department=department)  # before any kernel starts
+    # before any kernel starts
+    check_scope(seniors, college=college, department=department, rules=checked.rules)
     if not (per_department or per_college):
         return [_one_briefing(params, base, progress_bar)]
     kind = "department" if per_department else "college"

@@ -224,19 +224,29 @@ def check_scope(
     department: str = "",
     college_option: str = "college",
     department_option: str = "department",
+    rules: TermRules | None = None,
 ) -> Scope:
     """The scope a briefing covers among ``seniors`` (rows with ``college`` and ``department``):
     the school, one college or one department. A name the seniors do not hold, or a college
     and a department together, is an ``OptionError`` naming the option and the value and
-    listing the known ones (in the school's order: as the students file lists them)."""
+    listing the known ones (in the school's order when ``rules`` are given, else as the students
+    file lists them)."""
     college, department = clean_text(college or ""), clean_text(department or "")
     if college and department:
         raise OptionError(
             college_option, college, _SCOPE["exclusive"].format(other=department_option)
         )
     join = _SCOPE["known_join"]
+
+    def known_units(kind: str) -> list[str]:
+        if rules is None:
+            return list(dict.fromkeys(seniors[kind].astype(str)))
+        from .thresholds import units_in_school_order
+
+        return [str(u) for u in units_in_school_order(seniors, rules, kind)]
+
     if department:
-        known = list(dict.fromkeys(seniors["department"].astype(str)))
+        known = known_units("department")
         if department not in known:
             raise OptionError(
                 department_option, department,
@@ -245,7 +255,7 @@ def check_scope(
         mine = (seniors["department"] == department).to_numpy()
         return Scope("department", department, str(seniors.loc[mine, "college"].iloc[0]))
     if college:
-        known = list(dict.fromkeys(seniors["college"].astype(str)))
+        known = known_units("college")
         if college not in known:
             raise OptionError(
                 college_option, college, _SCOPE["unknown_college"].format(known=join.join(known))

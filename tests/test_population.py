@@ -73,3 +73,14 @@ def test_students_and_records_are_given_together_or_not_at_all():
         check_pair(None, "r.csv")
     assert e.value.option == "--records" and "「r.csv」" in e.value.message()
     assert "--students" in e.value.message()
+
+
+def test_the_known_units_are_listed_in_the_schools_order_when_the_rules_are_given():
+    import ncut_analysis as na
+
+    rules = na.load_term_rules("114-1")
+    # SENIORS lists 化材, 機械, 企管; reversed, the rules still put 化材 before 機械
+    upside = SENIORS.iloc[::-1].reset_index(drop=True)
+    with pytest.raises(OptionError) as e:
+        check_scope(upside, department="物理", rules=rules)
+    assert "化材、機械、企管" in e.value.message()

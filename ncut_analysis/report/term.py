@@ -275,7 +275,7 @@ class TermReport:
         # the whole school's colleges, always
         by_college = in_school_order(summarise(status, "college"), rules)
         school_total = total_row(by_college)
-        scope = check_scope(status, college=p.college, department=p.department)
+        scope = check_scope(status, college=p.college, department=p.department, rules=rules)
         college_total = None
         if not scope.is_school:
             college_total = group_rows(by_college).set_index("college").loc[scope.college]
