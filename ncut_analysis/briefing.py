@@ -4,8 +4,10 @@ What a briefing shows is in ``report``; this module only runs and exports it."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,26 @@ MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one char
 # ---------------------------------------------------------------------------- plotly offline
 
 
+@contextlib.contextmanager
+def _no_iri_grammar() -> Iterator[None]:
+    """Imports of nbformat (papermill's and nbconvert's in the runner; plotly's renderers import
+    it in the kernel) without jsonschema's IRI grammar. jsonschema builds that grammar with lark
+    at import when the optional ``rfc3987_syntax`` is installed: 1.5-4.5 s measured, for a
+    format check that notebooks never use. It is kept out while jsonschema is first imported;
+    the module table is left as it was (only jsonschema's "iri" format check is missing in
+    this process)."""
+    import sys
+
+    guard = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if guard:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        yield
+    finally:
+        if guard:
+            sys.modules.pop("rfc3987_syntax", None)
+
+
 def setup_notebook() -> None:
     """Render plotly figures so they survive an offline HTML export.
 
@@ -58,8 +80,11 @@ def setup_notebook() -> None:
     ``config`` (``charts.base.plotly_config``: a Chinese toolbar of 下載 PNG and 重置, no logo,
     no cloud).
     """
-    import plotly.io as pio
-    from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+    with _no_iri_grammar():  # plotly's renderers import nbformat
+        import plotly.io as pio
+        from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+
+        pio.renderers  # noqa: B018 - plotly.io imports its renderers (and nbformat) when used
 
     from .charts.base import chart_filename, plotly_config
 
@@ -152,21 +177,9 @@ def run_notebook(
 ) -> None:
     """Execute a notebook with papermill; a failing cell becomes a ``BriefingError``: the plain
     message for the package's own errors (a user's input), the cell and the error otherwise."""
-    import sys
-
-    # jsonschema, imported by nbformat, builds an IRI grammar (lark) at import when the optional
-    # rfc3987_syntax is installed: 1-4.5 s measured, for a format check that notebooks never
-    # use. It is kept out while papermill and nbformat are first imported; the module table is
-    # left as it was (only jsonschema's "iri" format check is missing in this process).
-    guard = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
-    if guard:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
+    with _no_iri_grammar():
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
-    finally:
-        if guard:
-            sys.modules.pop("rfc3987_syntax", None)
 
     try:
         pm.execute_notebook(

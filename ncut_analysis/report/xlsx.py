@@ -93,17 +93,22 @@ def fill_sheet(
     body: Alignment | None = None,
     marked: Sequence[bool] | None = None,
     mark: PatternFill | None = None,
+    aligned: dict[int, Alignment] | None = None,
+    head_font: Font = _HEAD_FONT,
+    font: Font | None = None,
 ) -> None:
     """Write ``df`` with its header on ``header_row``: bold frozen header with filters, widths
     that fit, number formats from ``df.attrs["formats"]`` or the column's type, text as text.
-    ``body``: the data cells' alignment; ``marked``: per row, whether it takes the ``mark``
-    fill (a roster's failing students)."""
+    ``body``: the data cells' alignment (``aligned``: another for some columns, by their
+    1-based position); ``marked``: per row, whether it takes the ``mark`` fill (a roster's
+    failing students); ``head_font`` and ``font``: the header's and the data cells' type."""
     named = df.attrs.get("formats", {})
+    aligned = aligned or {}
     cols = list(df.columns)
     for j, c in enumerate(cols, start=1):
         cell = ws.cell(header_row, j, str(c))
         cell.data_type = "s"
-        cell.font = _HEAD_FONT
+        cell.font = head_font
         cell.fill = _HEAD_FILL
         cell.alignment = _HEAD_ALIGN
     widths = [text_width(c) for c in cols]
@@ -132,8 +137,10 @@ def fill_sheet(
                 continue
             if fmts[j - 1] and val is not None and not isinstance(val, str):
                 cell.number_format = fmts[j - 1]
-            if body is not None:
-                cell.alignment = body
+            if font is not None:
+                cell.font = font
+            if aligned.get(j, body) is not None:
+                cell.alignment = aligned.get(j, body)
             if hot and mark is not None:
                 cell.fill = mark
             looks[kind] = copy(cell._style)
