@@ -100,6 +100,10 @@ def setup_notebook() -> None:
                 include_mathjax=False,
                 full_html=False,
                 config=config(fig_dict),
+                # plotly.io.show validated the figure into this dict; a second validation
+                # rebuilt the figure and its whole template (the most of a chart's output
+                # time) and gave the same JSON, its layout's keys in another order
+                validate=False,
             )
             # A view that switches on screen (a dropdown) prints as its small multiples: a
             # figure's ``meta.medium`` ("screen" / "paper") says which page it belongs to.

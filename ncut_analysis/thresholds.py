@@ -435,13 +435,15 @@ def shortfall(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     but within ``nudge_units`` (never for a counted category). The one place gaps, cards,
     rosters and notices learn what is missing."""
     eff = _effective(status[[f"{c}_units" for c in CATEGORIES]].to_numpy(), rules)
-    out = pd.DataFrame(index=status.index)
+    cols = {}
     for c in rules.threshold_categories:
         short = np.maximum(rules.thresholds[c] - eff[c], 0).astype(np.int64)
-        out[c] = short
+        cols[c] = short
         nudge = nudge_units(rules, c)
-        out[f"{c}_nudge"] = (short > 0) & (short <= nudge) if nudge is not None else False
-    return out
+        cols[f"{c}_nudge"] = (
+            (short > 0) & (short <= nudge) if nudge is not None else np.zeros(len(short), bool)
+        )
+    return pd.DataFrame(cols, index=status.index)  # one frame at once, not column by column
 
 
 def missing_parts(short: pd.Series | dict, rules: TermRules) -> list[tuple[str, int]]:
