@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .errors import BriefingError, OptionError
@@ -19,9 +19,11 @@ from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
 from .population import check_scope, check_scope_options
 from .present import SCHOOL
-from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
-from .report.html import grouped_table, html_table
 from .report.term import resolve_term_params, seniors_units
+
+if TYPE_CHECKING:
+    from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
+    from .report.html import grouped_table, html_table
 
 __all__ = [
     "BriefingError",
@@ -40,6 +42,27 @@ __all__ = [
     "admission_scenario",
     "run_admission_briefing",
 ]
+
+# The views (openpyxl, plotly) are imported when a kernel or a pool uses them, not by the runner.
+_VIEWS = {
+    "AdmissionBriefing": "ncut_analysis.report.admission_html",
+    "AdmissionReport": "ncut_analysis.report.admission",
+    "TermBriefing": "ncut_analysis.report.html",
+    "TermReport": "ncut_analysis.report.term",
+    "grouped_table": "ncut_analysis.report.html",
+    "html_table": "ncut_analysis.report.html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _VIEWS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_VIEWS[name]), name)
+    globals()[name] = value
+    return value
+
 
 _TITLES = LABELS["report_titles"]
 _INDEX = LABELS["report_index"]
@@ -413,6 +436,8 @@ def run_term_briefing(
         _stop_pool(pool, base)
         raise
     pool.shutdown(wait=True)
+    from .report.term import TermReport
+
     school = TermReport.build(
         **{k: v for k, v in params.items() if k not in ("department", "college")}
     )
