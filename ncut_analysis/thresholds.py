@@ -8,6 +8,7 @@ once per pair of frames (``_engine``: Arrow or DuckDB); the sums and the rest ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
@@ -324,7 +325,12 @@ def pass_rates(
 
 def format_amount(units: int) -> str:
     """Integer 1/1000 units as the shortest decimal: 3000 -> "3", 2500 -> "2.5"."""
-    d = (Decimal(int(units)) / UNIT).normalize()
+    return _format_units(int(units))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _format_units(units: int) -> str:  # a roster or a notice run repeats the same amounts
+    d = (Decimal(units) / UNIT).normalize()
     return f"{d:f}"
 
 
