@@ -221,6 +221,10 @@ def run_notebook(
             # Written once at the end (and on a failure), not at every cell's start and end:
             # the term briefing's notebook, charts included, was written 2 × its cells times.
             request_save_on_cell_execute=False,
+            # Stopped at once after the last cell: every file of the run is written by then
+            # (the cells' own writes are atomic and finished), and a graceful stop waited
+            # 0.5-0.9 s for the kernel's interpreter to tear down pandas, pyarrow and plotly.
+            shutdown_kernel="immediate",
         )
     except PapermillExecutionError as exc:
         first = (exc.evalue or "").strip()
