@@ -4,11 +4,13 @@ What a briefing shows is in ``report``; this module only runs and exports it."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .errors import BriefingError, OptionError
@@ -17,10 +19,12 @@ from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
 from .population import check_scope, check_scope_options
 from .present import SCHOOL
-from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
-from .report.html import grouped_table, html_table
 from .report.term import resolve_term_params, seniors_units
 from .thresholds import units_in_school_order
+
+if TYPE_CHECKING:
+    from .report import AdmissionBriefing, AdmissionReport, TermBriefing, TermReport
+    from .report.html import grouped_table, html_table
 
 __all__ = [
     "BriefingError",
@@ -40,6 +44,27 @@ __all__ = [
     "run_admission_briefing",
 ]
 
+# The views (openpyxl, plotly) are imported when a kernel or a pool uses them, not by the runner.
+_VIEWS = {
+    "AdmissionBriefing": "ncut_analysis.report.admission_html",
+    "AdmissionReport": "ncut_analysis.report.admission",
+    "TermBriefing": "ncut_analysis.report.html",
+    "TermReport": "ncut_analysis.report.term",
+    "grouped_table": "ncut_analysis.report.html",
+    "html_table": "ncut_analysis.report.html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _VIEWS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_VIEWS[name]), name)
+    globals()[name] = value
+    return value
+
+
 _TITLES = LABELS["report_titles"]
 _INDEX = LABELS["report_index"]
 
@@ -48,6 +73,26 @@ MIMETYPE_RENDERER = "ncut_mimetype"  # plotly's JSON mimetype, with the one char
 
 
 # ---------------------------------------------------------------------------- plotly offline
+
+
+@contextlib.contextmanager
+def _no_iri_grammar() -> Iterator[None]:
+    """Imports of nbformat (papermill's and nbconvert's in the runner; plotly's renderers import
+    it in the kernel) without jsonschema's IRI grammar. jsonschema builds that grammar with lark
+    at import when the optional ``rfc3987_syntax`` is installed: 1.5-4.5 s measured, for a
+    format check that notebooks never use. It is kept out while jsonschema is first imported;
+    the module table is left as it was (only jsonschema's "iri" format check is missing in
+    this process)."""
+    import sys
+
+    guard = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if guard:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        yield
+    finally:
+        if guard:
+            sys.modules.pop("rfc3987_syntax", None)
 
 
 def setup_notebook() -> None:
@@ -59,8 +104,11 @@ def setup_notebook() -> None:
     ``config`` (``charts.base.plotly_config``: a Chinese toolbar of 下載 PNG and 重置, no logo,
     no cloud).
     """
-    import plotly.io as pio
-    from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+    with _no_iri_grammar():  # plotly's renderers import nbformat
+        import plotly.io as pio
+        from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+
+        pio.renderers  # noqa: B018 - plotly.io imports its renderers (and nbformat) when used
 
     from .charts.base import chart_filename, plotly_config
 
@@ -76,6 +124,10 @@ def setup_notebook() -> None:
                 include_mathjax=False,
                 full_html=False,
                 config=config(fig_dict),
+                # plotly.io.show validated the figure into this dict; a second validation
+                # rebuilt the figure and its whole template (the most of a chart's output
+                # time) and gave the same JSON, its layout's keys in another order
+                validate=False,
             )
             # A view that switches on screen (a dropdown) prints as its small multiples: a
             # figure's ``meta.medium`` ("screen" / "paper") says which page it belongs to.
@@ -157,21 +209,9 @@ def run_notebook(
 ) -> None:
     """Execute a notebook with papermill; a failing cell becomes a ``BriefingError``: the plain
     message for the package's own errors (a user's input), the cell and the error otherwise."""
-    import sys
-
-    # jsonschema, imported by nbformat, builds an IRI grammar (lark) at import when the optional
-    # rfc3987_syntax is installed: 1-4.5 s measured, for a format check that notebooks never
-    # use. It is kept out while papermill and nbformat are first imported; the module table is
-    # left as it was (only jsonschema's "iri" format check is missing in this process).
-    guard = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
-    if guard:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
+    with _no_iri_grammar():
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
-    finally:
-        if guard:
-            sys.modules.pop("rfc3987_syntax", None)
 
     try:
         pm.execute_notebook(
@@ -186,6 +226,10 @@ def run_notebook(
             # Written once at the end (and on a failure), not at every cell's start and end:
             # the term briefing's notebook, charts included, was written 2 × its cells times.
             request_save_on_cell_execute=False,
+            # Stopped at once after the last cell: every file of the run is written by then
+            # (the cells' own writes are atomic and finished), and a graceful stop waited
+            # 0.5-0.9 s for the kernel's interpreter to tear down pandas, pyarrow and plotly.
+            shutdown_kernel="immediate",
         )
     except PapermillExecutionError as exc:
         first = (exc.evalue or "").strip()
@@ -402,6 +446,8 @@ def run_term_briefing(
         _stop_pool(pool, base)
         raise
     pool.shutdown(wait=True)
+    from .report.term import TermReport
+
     school = TermReport.build(
         **{k: v for k, v in params.items() if k not in ("department", "college")}
     )

@@ -67,7 +67,7 @@ def roster_table(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     sorting), what is still missing; failing first."""
     rows = []
     gaps = shortfall(status, rules)
-    for r, (_, short) in zip(status.to_dict("records"), gaps.iterrows(), strict=True):
+    for r, short in zip(status.to_dict("records"), gaps.to_dict("records"), strict=True):
         card = student_card(r, rules)
         row = {
             group_label("class"): r["class"],
@@ -224,21 +224,23 @@ def _roster_workbook(
     ws["A1"].font = Font(bold=True, size=11)
     ws["A2"] = note
     ws["A2"].font = Font(size=ROSTER_PT)
-    fill_sheet(
-        ws, shown, header_row=3, body=_BODY, marked=shown.attrs.get("failing"), mark=_FAIL_FILL
-    )
     text_cols = {rules.label(c) for c in (*rules.threshold_categories, "all")}
+    fill_sheet(
+        ws,
+        shown,
+        header_row=3,
+        body=_BODY,
+        marked=shown.attrs.get("failing"),
+        mark=_FAIL_FILL,
+        # 「4.5 / 3 通過」 centred: never against its neighbour's text
+        aligned={j: _CENTRED for j, c in enumerate(shown.columns, start=1) if c in text_cols},
+        head_font=Font(bold=True, size=ROSTER_PT),
+        font=Font(bold=False, size=ROSTER_PT),
+    )
     for j, c in enumerate(shown.columns, start=1):
-        letter = get_column_letter(j)
-        if c in text_cols:  # 「4.5 / 3 通過」 centred: never against its neighbour's text
-            for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
-                row[0].alignment = _CENTRED
         # widths for the table's own type (a width counts characters of the 11 pt default)
         chars = max([text_width(c), *(text_width(v) for v in shown[c].astype(str))])
-        ws.column_dimensions[letter].width = round(chars * ROSTER_PT / 11 + 2, 1)
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            cell.font = Font(bold=cell.row == 3, size=ROSTER_PT)
+        ws.column_dimensions[get_column_letter(j)].width = round(chars * ROSTER_PT / 11 + 2, 1)
     ws.row_dimensions[3].height = ROSTER_HEAD_PT
     for r in range(4, ws.max_row + 1):
         ws.row_dimensions[r].height = ROSTER_ROW_PT

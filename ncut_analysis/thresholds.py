@@ -8,6 +8,7 @@ once per pair of frames (``_engine``: Arrow or DuckDB); the sums and the rest ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
@@ -405,7 +406,12 @@ def pass_rates(
 
 def format_amount(units: int) -> str:
     """Integer 1/1000 units as the shortest decimal: 3000 -> "3", 2500 -> "2.5"."""
-    d = (Decimal(int(units)) / UNIT).normalize()
+    return _format_units(int(units))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _format_units(units: int) -> str:  # a roster or a notice run repeats the same amounts
+    d = (Decimal(units) / UNIT).normalize()
     return f"{d:f}"
 
 
@@ -516,13 +522,15 @@ def shortfall(status: pd.DataFrame, rules: TermRules) -> pd.DataFrame:
     but within ``nudge_units`` (never for a counted category). The one place gaps, cards,
     rosters and notices learn what is missing."""
     eff = _effective(status[[f"{c}_units" for c in CATEGORIES]].to_numpy(), rules)
-    out = pd.DataFrame(index=status.index)
+    cols = {}
     for c in rules.threshold_categories:
         short = np.maximum(rules.thresholds[c] - eff[c], 0).astype(np.int64)
-        out[c] = short
+        cols[c] = short
         nudge = nudge_units(rules, c)
-        out[f"{c}_nudge"] = (short > 0) & (short <= nudge) if nudge is not None else False
-    return out
+        cols[f"{c}_nudge"] = (
+            (short > 0) & (short <= nudge) if nudge is not None else np.zeros(len(short), bool)
+        )
+    return pd.DataFrame(cols, index=status.index)  # one frame at once, not column by column
 
 
 def missing_parts(short: pd.Series | dict, rules: TermRules) -> list[tuple[str, int]]:

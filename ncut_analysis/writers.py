@@ -300,7 +300,9 @@ def write_csv(
     text cell safe to open in a spreadsheet (``csv_text``). Every CSV the package writes goes
     through here."""
     target = Path(target)
-    safe = csv_safe(df)
+    plain = df.copy(deep=False)
+    plain.attrs = {}  # not written; pandas would deep-copy them for every column of csv_safe
+    safe = csv_safe(plain)
     with atomic_path(target) as tmp:
         safe.to_csv(
             tmp,

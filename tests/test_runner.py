@@ -3,6 +3,7 @@ Ctrl-C that stops within seconds and keeps what was there, and staging left by a
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -149,3 +150,21 @@ def test_the_cli_undoes_its_warning_hook(tmp_path):
     assert main(["reconcile", "--published", str(published_table("114-1")), "--out", str(out)]) == 0
     assert warnings.showwarning is before
     assert out.exists()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("rfc3987_syntax") is None, reason="no IRI grammar to keep out"
+)
+def test_the_kernel_sets_up_plotly_without_jsonschemas_iri_grammar():
+    """The kernel's first cell (``setup_notebook``) imports plotly's renderers, which import
+    nbformat and so jsonschema; jsonschema's IRI grammar (``rfc3987_syntax`` builds it with lark
+    on import: 1.5-4.5 s of every briefing) stays out, and nbformat still validates."""
+    code = (
+        "import sys, ncut_analysis as na; na.setup_notebook(); import nbformat;"
+        "assert 'jsonschema' in sys.modules and 'nbformat' in sys.modules;"
+        "assert 'lark' not in sys.modules, sorted(m for m in sys.modules if 'lark' in m);"
+        "assert 'rfc3987_syntax' not in sys.modules;"
+        "nbformat.validate(nbformat.v4.new_notebook()); print('ok')"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip() == "ok", res.stderr

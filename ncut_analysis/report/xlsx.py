@@ -5,6 +5,7 @@ a live formula, whatever a name or a value begins with)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Sequence
 from copy import copy
@@ -48,7 +49,13 @@ _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 def text_width(value: Any) -> int:
     """Columns a value takes in a spreadsheet: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+    text = str(value)
+    return len(text) if text.isascii() else _wide_width(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _wide_width(text: str) -> int:  # a roster repeats its verdicts (「4.5 / 3 通過」) and classes
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _value(v: Any) -> Any:
@@ -72,7 +79,7 @@ def _value(v: Any) -> Any:
 def _format_of(series: pd.Series, named: str | None) -> str | None:
     if named:
         return FORMATS.get(named, named)
-    if pd.api.types.is_bool_dtype(series):
+    if pd.api.types.is_bool_dtype(series) or isinstance(series.dtype, pd.StringDtype):
         return None
     if pd.api.types.is_integer_dtype(series):
         return FORMATS["int"]
@@ -93,17 +100,26 @@ def fill_sheet(
     body: Alignment | None = None,
     marked: Sequence[bool] | None = None,
     mark: PatternFill | None = None,
+    aligned: dict[int, Alignment] | None = None,
+    head_font: Font = _HEAD_FONT,
+    font: Font | None = None,
 ) -> None:
     """Write ``df`` with its header on ``header_row``: bold frozen header with filters, widths
     that fit, number formats from ``df.attrs["formats"]`` or the column's type, text as text.
-    ``body``: the data cells' alignment; ``marked``: per row, whether it takes the ``mark``
-    fill (a roster's failing students)."""
+    ``body``: the data cells' alignment (``aligned``: another for some columns, by their
+    1-based position); ``marked``: per row, whether it takes the ``mark`` fill (a roster's
+    failing students); ``head_font`` and ``font``: the header's and the data cells' type."""
     named = df.attrs.get("formats", {})
+    # The frame's attrs are read here only; pandas deep-copies them for every column taken
+    # below (a roster's per-row marks: most of the column accesses' cost).
+    df = df.copy(deep=False)
+    df.attrs = {}
+    aligned = aligned or {}
     cols = list(df.columns)
     for j, c in enumerate(cols, start=1):
         cell = ws.cell(header_row, j, str(c))
         cell.data_type = "s"
-        cell.font = _HEAD_FONT
+        cell.font = head_font
         cell.fill = _HEAD_FILL
         cell.alignment = _HEAD_ALIGN
     widths = [text_width(c) for c in cols]
@@ -132,8 +148,10 @@ def fill_sheet(
                 continue
             if fmts[j - 1] and val is not None and not isinstance(val, str):
                 cell.number_format = fmts[j - 1]
-            if body is not None:
-                cell.alignment = body
+            if font is not None:
+                cell.font = font
+            if aligned.get(j, body) is not None:
+                cell.alignment = aligned.get(j, body)
             if hot and mark is not None:
                 cell.fill = mark
             looks[kind] = copy(cell._style)
