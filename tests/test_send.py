@@ -608,3 +608,14 @@ def test_send_with_the_password_from_the_keyring(
         assert [login for _, login in server.logins[1:]] == [b""] * (len(server.logins) - 1)
         assert server.count() == dict.fromkeys(EVERYONE, 1)
     secret_nowhere(PASSWORD, tmp_path, res.stdout, res.stderr, bad.stdout, bad.stderr)
+
+
+def test_a_login_without_encryption_is_refused_except_on_this_machine():
+    from ncut_analysis.notices.send import SmtpSettings
+
+    for host in ("localhost", "127.0.0.1", "::1"):  # a relay on this machine: allowed
+        SmtpSettings(host, security="none", user="notices")
+    SmtpSettings("mail.example.edu", security="none")  # no login, no password: allowed
+    with pytest.raises(SendError, match="mail.example.edu") as e:
+        SmtpSettings("mail.example.edu", security="none", user="notices")
+    assert "明文" in str(e.value)

@@ -52,10 +52,25 @@ class SmtpSettings:
     def __post_init__(self) -> None:
         if self.security not in SECURITY:
             raise SendError(_ERR["security"].format(value=self.security))
+        if self.security == "none" and self.user and not _on_this_machine(self.host):
+            # a login without encryption sends the password in the clear: this machine only
+            raise SendError(_ERR["plain_login"].format(host=self.host))
 
     @property
     def real_port(self) -> int:
         return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
+
+
+def _on_this_machine(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.1, ::1)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
