@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sqlite3
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 
+from .cli_parser import EXIT_BAD_INPUT, Parser
 from .errors import InputError, NcutError, joined, os_reason, say
 from .headers import clean_text
 from .io import parse_date, write_csv
 
 __all__ = ["main", "run"]
 
-EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
@@ -138,29 +136,12 @@ def _cmd_rosters(a: argparse.Namespace) -> None:
     print(_say("wrote_rosters", n=f"{len(files):,}", path=a.out))
 
 
-def _scenario(a: argparse.Namespace) -> dict:
-    """The admission scenario options shared by `briefing --kind admission` and `slides`,
-    range-checked here (exit 2 naming the option and the value)."""
-    from .admission import check_draws, check_no_show, check_sd, check_seed, check_waitlist
-
-    _admission_min_total(a)
-    return {
-        "year": a.year,
-        "applicants": a.applicants or "",
-        "min_total": str(a.min_total),
-        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
-        "noise_sd": check_sd(a.noise_sd, "--noise-sd"),
-        "no_show": check_no_show(a.no_show, "--no-show"),
-        "draws": check_draws(a.draws, "--draws"),
-        "seed": check_seed(a.seed, "--seed"),
-    }
-
-
 def _cmd_briefing(a: argparse.Namespace) -> None:
     from .briefing import run_admission_briefing, run_term_briefing
+    from .cli_admission import scenario
 
     if a.kind == "admission":
-        print(_say("wrote", path=run_admission_briefing(a.out, **_scenario(a))))
+        print(_say("wrote", path=run_admission_briefing(a.out, **scenario(a))))
         return
     _scope_options(a)
     _no_dates_check(a, "--as-of", "--compare-as-of")
@@ -209,198 +190,15 @@ def _scoped(run, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
         raise OptionError(f"--{exc.option.replace('_', '-')}", p.value, p.message) from None
 
 
-def _load_applicants(a: argparse.Namespace, path: str | None = None):  # noqa: ANN202
-    from .admission import load_applicants
-
-    return load_applicants(path or a.applicants, year=a.year)
-
-
-def _admission_min_total(a: argparse.Namespace) -> dict[str, int]:
-    """--min-total checked against the year's programs (one number, or PROGRAM=N,...)."""
-    from .admission import min_total_units
-    from .rules import load_admission_rules
-
-    return min_total_units(a.min_total, load_admission_rules(a.year), "--min-total")
-
-
-def _admission_options(a: argparse.Namespace) -> dict:
-    """The ranking options of the admission commands, range-checked before anything is read."""
-    from .admission import check_waitlist
-
-    _admission_min_total(a)
-    return {
-        "year": a.year,
-        "min_total": a.min_total,
-        "waitlist": check_waitlist(a.waitlist, "--waitlist"),
-    }
-
-
-def _admission_words(a: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
-    """What the admission commands print (the label table) and each class's name by code."""
-    from .labels import LABELS
-    from .rules import load_admission_rules
-
-    names = {p.id: p.name for p in load_admission_rules(a.year).programs}
-    return dict(LABELS["admission_cli"]), names
-
-
-def _cmd_admission(a: argparse.Namespace) -> None:
-    from .admission import RESULT_COLUMNS, rank_admission, total_decimals
-    from .labels import STATUS_LABELS
-    from .present import count
-
-    opts = _admission_options(a)
-    ranking = rank_admission(_load_applicants(a), a.mode, **opts)
-    # every total exact, with the decimals the list needs (issue 26)
-    d = total_decimals(ranking["total_units"])
-    write_csv(ranking[RESULT_COLUMNS], a.out, float_format=f"%.{d}f")
-    words, names = _admission_words(a)
-    for prog, g in ranking.groupby("program", sort=False):
-        counts = g["status"].value_counts()
-        over = (g["reason_code"] == "tied_at_quota").any()
-        print(
-            words["ranked"].format(
-                name=names.get(prog, prog),
-                **{f"{k}_label": v for k, v in STATUS_LABELS.items()},
-                **{k: count(counts.get(k, 0)) for k in STATUS_LABELS},
-            )
-            + (words["tied"] if over else "")
-        )
-    print(_say("wrote", path=a.out))
-
-
-def _cmd_admission_compare(a: argparse.Namespace) -> None:
-    from .admission import compare_modes
-    from .io import atomic_dir
-    from .report.admission import present
-
-    opts = _admission_options(a)
-    res = compare_modes(_load_applicants(a), **opts)
-    d = res["applicants"].attrs.get("total_decimals", 2)
-    with atomic_dir(a.out) as tmp:
-        write_csv(res["applicants"], tmp / "compare_applicants.csv", float_format=f"%.{d}f")
-        write_csv(res["summary"], tmp / "compare_summary.csv")
-    shown = res["summary"][
-        [
-            "program",
-            "both",
-            "only_normal",
-            "only_special",
-            "cutoff_normal",
-            "cutoff_special",
-            "spearman",
-            "kendall",
-        ]
-    ].copy()
-    shown.attrs["formats"] = {
-        "cutoff_normal": "score",
-        "cutoff_special": "score",
-        "spearman": "corr",
-        "kendall": "corr",
-    }
-    _, names = _admission_words(a)
-    print(present(shown, names, decimals=d, text=True).to_string(index=False))
-    print(
-        _say(
-            "wrote_files",
-            path=a.out,
-            files=joined(["compare_applicants.csv", "compare_summary.csv"]),
-        )
-    )
-
-
-def _cmd_admission_simulate(a: argparse.Namespace) -> None:
-    from .admission import (
-        admission_probability,
-        backfill_depth,
-        backfill_summary,
-        check_draws,
-        check_no_show,
-        check_sd,
-        check_seed,
-        rank_admission,
-    )
-    from .io import atomic_dir
-    from .present import count
-
-    opts = _admission_options(a)
-    sd = check_sd(a.sd, "--sd")
-    no_show = check_no_show(a.no_show, "--no-show")
-    draws = check_draws(a.draws, "--draws")
-    seed = check_seed(a.seed, "--seed")
-    apps = _load_applicants(a)
-    prob = admission_probability(
-        apps, a.mode, sd=sd, draws=draws, seed=seed, year=a.year, min_total=a.min_total
-    )
-    ranking = rank_admission(apps, a.mode, **opts)
-    depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
-    summary = backfill_summary(depth)
-    with atomic_dir(a.out) as tmp:
-        write_csv(prob, tmp / "admission_probability.csv")
-        write_csv(depth, tmp / "waitlist_depth.csv")
-        write_csv(summary, tmp / "waitlist_summary.csv")
-    words, names = _admission_words(a)
-    for r in summary.itertuples():
-        print(
-            words["simulated"].format(
-                name=names.get(r.program, r.program),
-                waitlist=count(r.waitlist_length),
-                p_any_call=f"{r.p_any_call:.1%}",
-                mean_depth=f"{r.mean_depth:.2f}",
-                p90=count(r.p90_depth),
-                p_exhausted=f"{r.p_exhausted:.1%}",
-            )
-        )
-    print(
-        _say(
-            "wrote_files",
-            path=a.out,
-            files=joined(
-                ["admission_probability.csv", "waitlist_depth.csv", "waitlist_summary.csv"]
-            ),
-        )
-    )
-
-
-def _cmd_admission_diff(a: argparse.Namespace) -> None:
-    from .admission import DIFF_COLUMNS, admission_diff
-    from .present import count
-
-    opts = _admission_options(a)
-    before = _load_applicants(a, a.before)
-    after = _load_applicants(a, a.after)
-    diff = admission_diff(before, after, a.mode, **opts)
-    d = diff.attrs.get("total_decimals", 2)
-    write_csv(diff[DIFF_COLUMNS], a.out, float_format=f"%.{d}f")
-    words, names = _admission_words(a)
-    for prog, g in diff.groupby("program", sort=False):
-        ch = g["change"].value_counts()
-        print(
-            words["changed"].format(
-                name=names.get(prog, prog),
-                changed=count(len(g)),
-                entered=count(ch.get("in", 0)),
-                left=count(ch.get("out", 0)),
-            )
-        )
-    print(_say("wrote_diff", path=a.out, n=count(len(diff))))
-
-
-def _cmd_synth_applicants(a: argparse.Namespace) -> None:
-    from .admission import check_seed, synth_applicants
-
-    write_csv(synth_applicants(a.year, check_seed(a.seed, "--seed")), a.out)
-    print(_say("wrote", path=a.out))
-
-
 def _cmd_slides(a: argparse.Namespace) -> None:
+    from .cli_admission import scenario
     from .slides import export_admission_slides, export_term_slides
 
     if a.kind != "admission":
         _no_dates_check(a, "--as-of")
         _term_inputs(a)
     if a.kind == "admission":
-        files = export_admission_slides(a.out, **_scenario(a))
+        files = export_admission_slides(a.out, **scenario(a))
     else:
         _scope_options(a)
         files = _scoped(
@@ -428,95 +226,11 @@ def _cmd_new_term(a: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------- parser
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with its mistakes told in one Chinese line naming the option and the value
-    (``錯誤：ncut-analysis rosters：缺少必要的選項 --out``), exit status 2, as every other bad
-    option. argparse's own English is kept only for a mistake it words in a way not known here."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        from .labels import LABELS
-
-        h = LABELS["messages_help"]
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._positionals.title = h["positionals"]
-        self._optionals.title = h["options"]
-        self.add_argument("-h", "--help", action="help", help=h["help"])
-
-    def error(self, message: str) -> NoReturn:
-        line = _say("error", message=_argparse_message(message))
-        self.exit(EXIT_BAD_INPUT, _say("usage_error", line=line, prog=self.prog) + "\n")
-
-
-class _Formatter(argparse.HelpFormatter):
-    """``--help`` with its usage line headed in Chinese (用法：)."""
-
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
-        from .labels import LABELS
-
-        if prefix is None:
-            prefix = LABELS["messages_help"]["usage"]
-        super().add_usage(usage, actions, groups, prefix)
-
-
-# argparse's mistakes (Python 3.11-3.13 wording) -> a code of [messages_argparse]; the groups
-# are the option, the value and what is allowed, as argparse names them.
-_ARGPARSE = (
-    (re.compile(r"the following arguments are required: (?P<option>.+)"), "required"),
-    (
-        re.compile(
-            r"argument (?P<option>\S+?): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<allowed>.*)\)"
-        ),
-        "choice",
-    ),
-    (
-        re.compile(r"argument (?P<option>\S+?): invalid (?P<kind>\w+) value: '?(?P<value>.*?)'?"),
-        "type",
-    ),
-    (re.compile(r"argument (?P<option>\S+?): expected one argument"), "one_value"),
-    (
-        re.compile(r"argument (?P<option>\S+?): not allowed with argument (?P<other>.+)"),
-        "exclusive",
-    ),
-    (
-        re.compile(r"argument (?P<option>\S+?): ignored explicit argument '?(?P<value>.*?)'?"),
-        "explicit",
-    ),
-    (re.compile(r"unrecognized arguments: (?P<value>.+)"), "unknown"),
-    # a type's own message (ArgumentTypeError, already in Chinese): only the prefix is argparse's
-    (re.compile(r"argument (?P<option>\S+?): (?P<why>.*[\u3400-\u9fff].*)"), "option_says"),
-    (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<allowed>.+)"), "ambiguous"),
-)
-
-
-def _argparse_message(message: str) -> str:
-    """argparse's English mistake in Chinese, keeping the option and the value it names."""
-    from .labels import LABELS
-
-    for pattern, code in _ARGPARSE:
-        m = pattern.fullmatch(message.strip())
-        if m:
-            fields = {k: (v or "").replace("'", "") for k, v in m.groupdict().items()}
-            if code == "choice" and fields["option"] == "COMMAND":
-                code = "command"
-            if code == "required":  # --records, --out -> --records、--out
-                fields["option"] = joined(o.strip() for o in fields["option"].split(","))
-            if "kind" in fields:  # int -> 整數
-                fields["kind"] = LABELS["messages_argparse"].get(
-                    f"kind_{fields['kind']}", fields["kind"]
-                )
-            if "allowed" in fields:
-                fields["allowed"] = joined(x.strip() for x in fields["allowed"].split(","))
-            return say("messages_argparse", code, **fields)
-    return message
-
-
 def _parser() -> argparse.ArgumentParser:
     from .labels import LABELS
 
     h = LABELS["messages_help"]
-    p = _Parser(prog="ncut-analysis", description=h["program"])
+    p = Parser(prog="ncut-analysis", description=h["program"])
     rules_dir_help = h["rules_dir"]
     p.add_argument("--rules-dir", dest="rules_dir_global", help=rules_dir_help)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -567,75 +281,14 @@ def _parser() -> argparse.ArgumentParser:
     sheets(sp)
     sp.add_argument("--out", required=True, help=h["out_folder"])
 
-    def admission_args(
-        sp: argparse.ArgumentParser, mode: bool = True, applicants: bool = True
-    ) -> None:
-        if applicants:
-            sp.add_argument("--applicants", required=True, help=h["applicants"])
-        if mode:
-            sp.add_argument("--mode", required=True, choices=["normal", "special"], help=h["mode"])
-        sp.add_argument(
-            "--year",
-            type=int,
-            default=109,
-            help=h["year"],
-        )
-        sp.add_argument(
-            "--min-total",
-            default="0",
-            help=h["min_total"],
-        )
-        sp.add_argument("--waitlist", help=h["waitlist"])
+    from .cli_admission import add_parsers as add_admission
+    from .cli_admission import add_scenario_options
 
-    sp = add("admission", _cmd_admission, h["admission"])
-    admission_args(sp)
-    sp.add_argument("--out", required=True, help=h["out_csv"])
-
-    sp = add("admission-compare", _cmd_admission_compare, h["admission_compare"])
-    admission_args(sp, mode=False)
-    sp.add_argument("--out", required=True, help=h["out_folder"])
-
-    sp = add(
-        "admission-simulate",
-        _cmd_admission_simulate,
-        h["admission_simulate"],
-    )
-    admission_args(sp)
-    sp.add_argument("--sd", default="3", help=h["sd"])
-    sp.add_argument("--no-show", default="0.1", help=h["no_show"])
-    sp.add_argument("--draws", default="10000", help=h["draws"])
-    sp.add_argument("--seed", default="0", help=h["seed_any"])
-    sp.add_argument("--out", required=True, help=h["out_folder"])
-
-    sp = add(
-        "admission-diff",
-        _cmd_admission_diff,
-        h["admission_diff"],
-    )
-    sp.add_argument("--before", required=True, help=h["before"])
-    sp.add_argument("--after", required=True, help=h["after"])
-    admission_args(sp, applicants=False)
-    sp.add_argument("--out", required=True, help=h["out_csv"])
-
-    sp = add("synth-applicants", _cmd_synth_applicants, h["synth_applicants"])
-    sp.add_argument("--year", type=int, default=109, help=h["year"])
-    sp.add_argument("--seed", type=int, default=0, help=h["seed_any"])
-    sp.add_argument("--out", required=True, help=h["out_csv"])
-
-    def admission_kind(sp: argparse.ArgumentParser) -> None:
-        adm = sp.add_argument_group(h["admission_group"])
-        adm.add_argument("--year", type=int, default=109, help=h["year"])
-        adm.add_argument("--applicants", help=h["applicants_default"])
-        adm.add_argument("--min-total", default="0", help=h["min_total_short"])
-        adm.add_argument("--waitlist", help=h["waitlist"])
-        adm.add_argument("--noise-sd", default="3", help=h["sd"])
-        adm.add_argument("--no-show", default="0.1", help=h["no_show"])
-        adm.add_argument("--draws", default="10000", help=h["draws"])
-        adm.add_argument("--seed", default="0", help=h["seed_any"])
+    add_admission(add, h)
 
     sp = add("slides", _cmd_slides, h["slides"])
     sp.add_argument("--kind", choices=["term", "admission"], default="term", help=h["kind"])
-    admission_kind(sp)
+    add_scenario_options(sp, h)
     term_data(sp, required=False, cohort=False)
     sp.add_argument("--department", help=h["slides_department"])
     sp.add_argument("--college", help=h["slides_college"])
@@ -643,7 +296,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = add("briefing", _cmd_briefing, h["briefing"])
     sp.add_argument("--kind", choices=["term", "admission"], default="term", help=h["kind"])
-    admission_kind(sp)
+    add_scenario_options(sp, h)
     term_data(sp, required=False, cohort=False)
     sp.add_argument(
         "--compare-as-of",
@@ -657,9 +310,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--ledger", help=h["briefing_ledger"])
     sp.add_argument("--out", required=True, help=h["out_briefing"])
 
-    from .notices.commands import add_parsers  # the notices and send commands
+    from .notices.commands import add_parsers as add_notices  # the notices and send commands
 
-    add_parsers(add, rules_dir_help)
+    add_notices(add, rules_dir_help)
 
     sp = add("new-term", _cmd_new_term, h["new_term"])
     sp.add_argument("term", help=h["new_term_term"])
