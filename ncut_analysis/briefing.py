@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths
-from .errors import BriefingError, OptionError
+from .errors import BriefingError, OptionError, say
 from .headers import clean_text
 from .io import atomic_dir, atomic_path, unique_names
 from .labels import LABELS
-from .population import check_scope, check_scope_options
+from .population import check_pair, check_scope, check_scope_options
 from .present import SCHOOL
 from .report.term import resolve_term_params, seniors_units
 from .thresholds import units_in_school_order
@@ -332,7 +332,7 @@ def admission_scenario(
 
     rules = load_admission_rules(year)  # an unknown year stops here, before a kernel starts
     if applicants and not Path(applicants).is_file():
-        raise OptionError("applicants", applicants, "no such file")
+        raise OptionError("applicants", applicants, LABELS["reading_io"]["not_found"])
     min_total_units(min_total, rules)  # checked, then handed on as written
     return {
         "year": int(year),
@@ -381,13 +381,7 @@ def run_term_briefing(
     ``per_department`` (``per_college``), one briefing per department (college) in
     ``out/<term>/<name>/``, run in parallel on the available cores, plus an ``index.html``.
     """
-    if bool(students) != bool(records):
-        given, missing = ("students", "records") if students else ("records", "students")
-        raise OptionError(
-            given,
-            students or records,
-            f"needs {missing} too: give both files (or neither, for the shipped data)",
-        )
+    check_pair(students, records, options=("students", "records"))
     department, college = clean_text(department or ""), clean_text(college or "")
     check_scope_options(
         {"department": department, "college": college, "per_department": per_department,
@@ -560,13 +554,13 @@ def _check_files(published: str, ledger: str) -> None:
     stops here, in a second, not inside the notebook."""
     if published:
         if not Path(published).is_file():
-            raise OptionError("published", published, "no such file")
+            raise OptionError("published", published, say("messages_checks", "no_such_file"))
         from .loaders import load_published
 
         load_published(published)
     if ledger:
         if not Path(ledger).is_file():
-            raise OptionError("ledger", ledger, "no such file")
+            raise OptionError("ledger", ledger, say("messages_checks", "no_such_file"))
         from .ledger import check_ledger
 
         check_ledger(ledger)

@@ -155,9 +155,7 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
     draws = check_draws(a.draws, "--draws")
     seed = check_seed(a.seed, "--seed")
     apps = _load(a)
-    prob = admission_probability(
-        apps, a.mode, sd=sd, draws=draws, seed=seed, year=a.year, min_total=a.min_total
-    )
+    prob = admission_probability(apps, a.mode, sd=sd, draws=draws, seed=seed, **opts)
     ranking = rank_admission(apps, a.mode, **opts)
     depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
     summary = backfill_summary(depth)

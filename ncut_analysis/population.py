@@ -275,9 +275,12 @@ def check_scope_options(options: dict[str, object]) -> None:
         raise OptionError(name, shown, _SCOPE["exclusive"].format(other=other))
 
 
-def check_pair(students: object, records: object) -> None:
+def check_pair(
+    students: object, records: object, options: tuple[str, str] = ("--students", "--records")
+) -> None:
     """--students and --records go together: one without the other is an error, never the
-    shipped synthetic file for the missing one."""
+    shipped synthetic file for the missing one. ``options``: their names as the caller knows
+    them (the command's options, or a notebook's parameters)."""
     if bool(students) != bool(records):
-        given, missing = ("--students", "--records") if students else ("--records", "--students")
+        given, missing = options if students else options[::-1]
         raise OptionError(given, students or records, _ERRORS["pair"].format(missing=missing))

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import say
+
 __all__ = [
     "atomic_path",
     "atomic_dir",
@@ -96,7 +98,7 @@ def atomic_dir(target: str | Path, *, owned: Callable[[str], bool] | None = None
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_dir():
-        raise NotADirectoryError(20, "exists and is not a folder", str(target))
+        raise NotADirectoryError(20, say("messages_checks", "not_a_folder"), str(target))
     _remove_stale_partials(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target.parent))
     done = False

@@ -202,7 +202,7 @@ def test_chinese_program_names_and_small_pool_warning(tmp_path):
     )
     apps = load_applicants(p)
     assert list(apps["program"]) == ["mechatronics", "mechatronics"]
-    with pytest.warns(SmallPoolWarning, match="機電控制四技專班 .* 2 applicants, fewer than 30"):
+    with pytest.warns(SmallPoolWarning, match="機電控制四技專班報名 2 人，少於 30 人"):
         rank_admission(apps, "normal")
 
 
@@ -268,6 +268,13 @@ def test_monte_carlo_is_reproducible_and_sensible():
         r = rank_admission(apps, mode)
         assert list(z["applicant_id"]) == list(r["applicant_id"])
         assert (z["p_admitted"].to_numpy() == (r["status"] == "admitted").to_numpy()).all()
+        # with a waitlist of 5, the statuses are the ranking's (備取 6 on: beyond the list)
+        z5 = admission_probability(apps, mode, sd=0, draws=10, seed=1, waitlist=5)
+        r5 = rank_admission(apps, mode, waitlist=5)
+        assert list(z5["status"]) == list(r5["status"])
+        assert (
+            z5.groupby("program")["status"].apply(lambda s: (s == "waitlisted").sum()) <= 5
+        ).all()
     # with noise, the expected number admitted per program stays at the quota (no ties)
     per = a.groupby("program")["p_admitted"].sum()
     assert per["hvac-energy"] == pytest.approx(30) and per["mechatronics"] == pytest.approx(50)
@@ -351,8 +358,8 @@ def test_admission_command_bad_input(tmp_path):
     res = run("admission", "--applicants", str(p), "--mode", "normal", "--out", str(out))
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert (
-        f"{p} 第 2 列，欄位「written」，值「101」：above 100" in res.stderr
-        and "listed more than once" in res.stderr
+        f"{p} 第 2 列，欄位「written」，值「101」：不可大於 100" in res.stderr
+        and "重複列出" in res.stderr
     )
     assert not out.exists()
     res = run("admission", "--applicants", str(p), "--mode", "lottery", "--out", str(out))

@@ -109,7 +109,7 @@ def test_admission_briefing_escapes_and_fails_cleanly(tmp_path):
         res.returncode == 2
         and "cell 2" not in res.stderr
         and "InputError" not in res.stderr
-        and "值「120」：above 100" in res.stderr
+        and "值「120」：不可大於 100" in res.stderr
     )
     assert not list((tmp_path / "bad").rglob("*.html"))
 

@@ -329,7 +329,7 @@ def test_office_exclusion_disqualifies_with_its_text(tmp_path, header):
 def test_no_exclusion_column_is_fine_and_both_headers_are_not(tmp_path):
     apps = load(tmp_path, [row("A", 70, 70, 70)])
     assert apps["excluded"].isna().all()
-    with pytest.raises(na.InputError, match="one column"):
+    with pytest.raises(na.InputError, match="同一欄"):
         load(tmp_path, [row("A", 70, 70, 70) + ",x,y"], header=f"{HEADER},excluded,不予錄取原因")
 
 

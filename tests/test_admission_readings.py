@@ -83,7 +83,7 @@ def test_the_reader_refuses_what_decimal_and_float_accept():
             read_decimal(text)
     assert str(read_decimal("７９．５")) == "79.5"
     assert str(read_decimal(79.5)) == "79.5"  # a number cell: the decimal it prints as
-    with pytest.raises(NumberError, match="more than 3 decimals"):
+    with pytest.raises(NumberError, match="小數超過 3 位"):
         read_decimal(0.0001)
 
 
@@ -134,7 +134,7 @@ def test_options_read_by_the_same_reader(tmp_path, option, value):
 def test_full_width_options_are_read():
     assert min_total_units("７９．５", R109)["hvac-energy"] == 7_950_000
     assert min_total_units("冷凍＝６０", R109)["hvac-energy"] == 6_000_000
-    with pytest.raises(OptionError, match="hvac-energy is given twice"):
+    with pytest.raises(OptionError, match="hvac-energy 給了兩次"):
         min_total_units({"冷凍": 60, "hvac-energy": 60}, R109)
 
 
@@ -147,7 +147,7 @@ def test_a_birth_date_after_the_exam_is_a_data_error(tmp_path):
     with pytest.raises(InputError) as e:
         load_applicants(p)
     msg = str(e.value)
-    assert f"{p} 第 3 列，欄位「birth_date」，值「2030-01-01」：born after the exam date" in msg
+    assert f"{p} 第 3 列，欄位「birth_date」，值「2030-01-01」：出生日期晚於考試日" in msg
     assert ":2:" not in msg  # born on the exam day: possible (and under age), not a data error
 
 

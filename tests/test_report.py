@@ -125,8 +125,8 @@ def test_the_parameter_block_names_files_not_paths(tiny):
     ("kw", "error", "text"),
     [
         ({"as_of": "2025-13-45"}, InputError, "2025-13-45"),
-        ({"compare_as_of": "2026-01-01"}, OptionError, "must be before as_of"),
-        ({"students": "/nonexistent/s.csv"}, OptionError, "no such file"),
+        ({"compare_as_of": "2026-01-01"}, OptionError, "必須早於結算日"),
+        ({"students": "/nonexistent/s.csv"}, OptionError, "找不到檔案"),
         ({"term": "114-9"}, RulesError, "114-9"),
         ({"term": "120-1"}, RulesError, "沒有學期 120-1 的規則檔"),
     ],
@@ -226,7 +226,7 @@ def test_per_student_totals_give_the_same_report_without_dated_sections(tiny, tm
     assert by_totals.params["結算日"] == "（總表：無日期）"
     b = TermBriefing(report=by_totals, output_dir=tmp_path / "o")
     assert "本節從略" in b.fig_progress().data and "本節從略" in b.change().data
-    with pytest.raises(OptionError, match="per-student totals"):
+    with pytest.raises(OptionError, match="每位學生一列的總表"):
         TermReport.build(
             term="114-1", students=str(students), records=str(totals), as_of="2025-12-12"
         )

@@ -47,7 +47,7 @@ def no_kernel(monkeypatch) -> list:
         (["--students", "nowhere.csv", "--records", "nowhere.csv"], "nowhere.csv：找不到檔案"),
         (["--students", "nowhere.csv"], "--students「nowhere.csv」：必須與 --records 一起給"),
         (["--term", "120-1"], "沒有學期 120-1 的規則檔"),
-        (["--compare-as-of", "2026-01-01"], "must be before as_of"),
+        (["--compare-as-of", "2026-01-01"], "必須早於結算日"),
     ],
 )
 def test_bad_parameters_stop_before_any_kernel(tmp_path, no_kernel, args, says):

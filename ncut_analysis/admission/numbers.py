@@ -19,9 +19,15 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from ..errors import say
+
 __all__ = ["NumberError", "read_decimal", "read_units"]
 
 _PLAIN = re.compile(r"[0-9]+(?:\.([0-9]+))?")
+
+
+def _check(code: str, **values: object) -> str:
+    return say("messages_checks", code, **values)
 
 
 class NumberError(ValueError):
@@ -33,19 +39,19 @@ def read_decimal(value: Any, *, decimals: int = 3, signed: bool = False) -> Deci
     """``value`` as an exact ``Decimal`` by the strict rule above; ``signed`` allows a leading
     ``-`` (no option or score needs one). Raises ``NumberError`` with the reason."""
     if isinstance(value, bool):
-        raise NumberError("not a number")
+        raise NumberError(_check("not_a_number"))
     if isinstance(value, numbers.Integral):
         d = Decimal(int(value))
     elif isinstance(value, numbers.Real):
         x = float(value)
         if not math.isfinite(x):
-            raise NumberError("not a finite number")
+            raise NumberError(_check("not_finite"))
         # A number cell holding a decimal of the unit is within 1e-9 (relative) of it (Excel's
         # 79.30000000000001 is 79.3); farther off, it had more decimals than the unit holds.
         scaled = x * 10**decimals
         r = round(scaled)
         if abs(scaled - r) > 1e-9 * max(1.0, abs(scaled)):
-            raise NumberError(f"more than {decimals} decimals")
+            raise NumberError(_check("too_many_decimals", decimals=decimals))
         d = Decimal(r).scaleb(-decimals)
         d = d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
     else:
@@ -54,12 +60,12 @@ def read_decimal(value: Any, *, decimals: int = 3, signed: bool = False) -> Deci
         body = text[1:] if neg else text
         m = _PLAIN.fullmatch(body)
         if m is None:
-            raise NumberError("not a plain decimal number (digits 0-9 and one decimal point only)")
+            raise NumberError(_check("not_plain_decimal"))
         if m.group(1) is not None and len(m.group(1)) > decimals:
-            raise NumberError(f"more than {decimals} decimals")
+            raise NumberError(_check("too_many_decimals", decimals=decimals))
         d = Decimal(text)
     if not signed and d < 0:
-        raise NumberError("negative value")
+        raise NumberError(_check("negative"))
     return d
 
 

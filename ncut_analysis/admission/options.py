@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import OptionError
+from ..errors import OptionError, joined, say
 from ..rules import AdmissionRules
 from .numbers import NumberError, read_decimal
 
@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 TOTAL_SCALE = 100_000  # a total in 1/100000 point (scores in 1/1000 x whole percentages)
+
+
+def _check(code: str, **values: object) -> str:
+    return say("messages_checks", code, **values)
 
 
 def _decimal(option: str, value: Any, signed: bool = False, decimals: int = 3) -> Decimal:
@@ -46,7 +50,7 @@ def _number(option: str, value: Any) -> float:
 def _integer(option: str, value: Any) -> int:
     d = _decimal(option, value, signed=True)
     if d != d.to_integral_value():
-        raise OptionError(option, value, "not an integer")
+        raise OptionError(option, value, _check("not_integer"))
     return int(d)
 
 
@@ -54,7 +58,7 @@ def check_no_show(value: Any, option: str = "no_show") -> float:
     """A no-show probability in [0, 1)."""
     x = _number(option, value)
     if not 0 <= x < 1:
-        raise OptionError(option, value, "a no-show probability must be at least 0 and below 1")
+        raise OptionError(option, value, _check("no_show"))
     return x
 
 
@@ -62,7 +66,7 @@ def check_sd(value: Any, option: str = "sd") -> float:
     """Scorers' noise, one standard deviation in points, >= 0."""
     x = _number(option, value)
     if x < 0:
-        raise OptionError(option, value, "the noise standard deviation must be 0 or more")
+        raise OptionError(option, value, _check("sd"))
     return x
 
 
@@ -70,7 +74,7 @@ def check_draws(value: Any, option: str = "draws") -> int:
     """Monte Carlo draws, >= 1."""
     n = _integer(option, value)
     if n < 1:
-        raise OptionError(option, value, "the number of draws must be 1 or more")
+        raise OptionError(option, value, _check("draws"))
     return n
 
 
@@ -80,7 +84,7 @@ def check_waitlist(value: Any, option: str = "waitlist") -> int | None:
         return None
     n = _integer(option, value)
     if n < 0:
-        raise OptionError(option, value, "the waitlist length must be 0 or more")
+        raise OptionError(option, value, _check("waitlist"))
     return n
 
 
@@ -88,7 +92,7 @@ def check_seed(value: Any, option: str = "seed") -> int:
     """A random seed: an integer >= 0."""
     n = _integer(option, value)
     if n < 0:
-        raise OptionError(option, value, "the seed must be an integer 0 or more")
+        raise OptionError(option, value, _check("seed"))
     return n
 
 
@@ -98,11 +102,9 @@ def _units(option: str, value: Any, shown: Any) -> int:
     try:
         d = read_decimal(value, decimals=3)
     except NumberError as e:
-        raise OptionError(
-            option, shown, f"{e}: the minimum total must be a number from 0 to 100"
-        ) from None
+        raise OptionError(option, shown, _check("min_total_because", why=e)) from None
     if d > 100:
-        raise OptionError(option, shown, "the minimum total must be a number from 0 to 100")
+        raise OptionError(option, shown, _check("min_total"))
     return int(d * TOTAL_SCALE)
 
 
@@ -148,13 +150,13 @@ def min_total_units(
                 raise OptionError(
                     option,
                     key,
-                    f"unknown program (use one of {', '.join(p.id for p in rules.programs)})",
+                    _check("unknown_program", known=joined(p.id for p in rules.programs)),
                 )
             if pid in seen:
                 raise OptionError(
                     option,
                     value,
-                    f"{pid} is given twice ({seen[pid]} and {key}={v}): name each class once",
+                    _check("program_twice", program=pid, first=seen[pid], second=f"{key}={v}"),
                 )
             seen[pid] = f"{key}={v}"
             out[pid] = _units(option, v, f"{key}={v}")

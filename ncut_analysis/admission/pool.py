@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import joined, say
 from ..io import InputError, Problem, parse_dates, read_table
 from ..labels import LABELS
 from ..parsing import MISSING, Bad, decode
@@ -21,6 +22,10 @@ APPLICANT_COLUMNS = ("applicant_id", "program", "birth_date", *NORMAL_ITEMS, *SP
 # The registration office's own decisions (學歷, 國籍, 表件不全, 已錄取他校未放棄): a non-empty
 # cell disqualifies with that text as the reason. The Chinese header is accepted too.
 OPTIONAL_COLUMNS = ("excluded", LABELS["admission_columns"]["excluded"])
+
+
+def _check(code: str, **values: object) -> str:
+    return say("messages_checks", code, **values)
 
 
 def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:
@@ -37,7 +42,7 @@ def _score(value: object) -> object:
         units = read_units(value, SCORE_SCALE)
     except NumberError as e:
         return Bad(str(e))
-    return Bad("above 100") if units > 100 * SCORE_SCALE else units
+    return Bad(say("reading_parsing", "above", hi=100)) if units > 100 * SCORE_SCALE else units
 
 
 def _scores(values: pd.Series, column: str) -> tuple[pd.Series, list[Problem]]:
@@ -75,7 +80,7 @@ def load_applicants(
             int(i),
             "program",
             None if pd.isna(prog[i]) else str(prog[i]),
-            f"unknown program (use one of {', '.join(aliases)})",
+            _check("unknown_program", known=joined(aliases)),
         )
         for i in df.index[bad]
     ]
@@ -91,8 +96,7 @@ def load_applicants(
                 int(i),
                 "birth_date",
                 str(df["birth_date"][i]),
-                f"born after the exam date ({rules.exam_date.isoformat()}): not a possible "
-                "birth date",
+                _check("born_after_exam", exam=rules.exam_date.isoformat()),
             )
             for i in born.index[born.notna() & (born > exam)]
         ]
@@ -108,7 +112,7 @@ def load_applicants(
                 1,
                 given[1],
                 None,
-                f"give the office's reasons in one column, not {' and '.join(given)}",
+                _check("reasons_one_column", columns=joined(given)),
             )
         )
     ex = (
@@ -119,11 +123,9 @@ def load_applicants(
     out["excluded"] = ex.mask(ex == "")
     dup = out["applicant_id"].duplicated(keep=False) & out["applicant_id"].notna()
     for aid, g in out[dup].groupby("applicant_id", sort=True):
-        lines = ", ".join(str(i) for i in g.index)
+        lines = joined(str(i) for i in g.index)
         problems.append(
-            Problem(
-                int(g.index[1]), "applicant_id", str(aid), f"listed more than once (lines {lines})"
-            )
+            Problem(int(g.index[1]), "applicant_id", str(aid), _check("listed_twice", lines=lines))
         )
     if problems:
         raise InputError(name, sorted(problems, key=lambda q: (q.line or 0, q.column or "")))

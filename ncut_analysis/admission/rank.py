@@ -9,7 +9,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import SmallPoolWarning
+from ..errors import SmallPoolWarning, say
+from ..labels import LABELS
 from ..rules import AdmissionRules, Program, load_admission_rules
 from .labels import ITEM_LABELS, REASON_GROUPS, STATUS_LABELS, reason_label, reason_text
 from .options import OptionError, check_waitlist, min_total_units
@@ -48,6 +49,10 @@ RESULT_COLUMNS = [
 MinTotal = float | str | Mapping[str, float | str] | None
 
 
+def _check(code: str, **values: object) -> str:
+    return say("messages_checks", code, **values)
+
+
 def _rules(year: int | str, rules: AdmissionRules | None) -> AdmissionRules:
     return rules if rules is not None else load_admission_rules(year)
 
@@ -57,7 +62,7 @@ def _with_quota(program: Program, quotas: Mapping[str, int] | None) -> Program:
         return program
     q = quotas[program.id]
     if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 0:
-        raise OptionError("quotas", q, f"the quota of {program.id} must be a whole number >= 0")
+        raise OptionError("quotas", q, _check("quota", program=program.id))
     return dataclasses.replace(program, quota=int(q))
 
 
@@ -212,8 +217,9 @@ def rank_admission(
         if 0 < len(g) < rules.min_applicants:
             warnings.warn(
                 SmallPoolWarning(
-                    f"{program.name} ({program.id}) has {len(g)} applicants, fewer than "
-                    f"{rules.min_applicants}: the committee may cancel its exam"
+                    LABELS["admission_briefing"]["small_pool"].format(
+                        name=program.name, n=f"{len(g):,}", least=f"{rules.min_applicants:,}"
+                    )
                 ),
                 stacklevel=2,
             )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import joined, say
 from ..rules import NORMAL_ITEMS, SPECIAL_ITEMS, AdmissionRules, Program
 from .labels import reason_label, reason_text
 from .options import OptionError
@@ -40,9 +41,13 @@ TOTAL_SCALE = SCORE_SCALE * 100  # scores x whole percentages
 MODES = ("normal", "special")
 
 
+def _check(code: str, **values: object) -> str:
+    return say("messages_checks", code, **values)
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise OptionError("mode", mode, f"the mode must be one of {', '.join(MODES)}")
+        raise OptionError("mode", mode, _check("mode", known=joined(MODES)))
     return mode
 
 
@@ -74,7 +79,7 @@ def mode_weights(
         raise OptionError(
             "weights",
             w,
-            f"the {mode} weights must give each of {', '.join(items)} a whole percent, summing to 100",
+            _check("weights", mode=mode, items=joined(items)),
         )
     return {i: int(w[i]) for i in items}
 

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..rules import AdmissionRules
-from .options import check_draws, check_no_show, check_sd, check_seed, min_total_units
+from .options import (
+    check_draws,
+    check_no_show,
+    check_sd,
+    check_seed,
+    check_waitlist,
+    min_total_units,
+)
 from .rank import MinTotal, _decide, _rules, _with_quota
 from .score import SCORE_SCALE, ProgramScores, admitted_by_draw, check_mode, score_program
 
@@ -95,6 +102,7 @@ def admission_probability(
     seed: int = 0,
     year: int = 109,
     min_total: MinTotal = 0,
+    waitlist: int | None = None,
     rules: AdmissionRules | None = None,
     weights: Mapping[str, Mapping[str, int]] | None = None,
     quotas: Mapping[str, int] | None = None,
@@ -109,12 +117,14 @@ def admission_probability(
 
     Returns one row per applicant in the ranking's order: ``applicant_id, program, p_admitted``
     (0–1; 0 for the disqualified), ``admitted_without_noise`` (bool) and ``status`` (the
-    ranking's status code). ``weights`` and ``quotas`` are what-ifs as in ``rank_admission``.
+    ranking's status code, with the same ``waitlist`` length as ``rank_admission``'s).
+    ``weights`` and ``quotas`` are what-ifs as in ``rank_admission``.
     """
     check_mode(mode)
     sd = check_sd(sd)
     draws = check_draws(draws)
     seed = check_seed(seed)
+    waitlist = check_waitlist(waitlist)
     rules = _rules(year, rules)
     mins = min_total_units(min_total, rules)
     rng = np.random.default_rng(seed)
@@ -125,7 +135,7 @@ def admission_probability(
             continue
         program = _with_quota(program, quotas)
         sc = score_program(g, program, mode, rules, weights=(weights or {}).get(program.id))
-        r, best_first = _decide(sc, mins[program.id], None)
+        r, best_first = _decide(sc, mins[program.id], waitlist)
         hits = np.zeros(len(g), np.int64)
         rows = np.flatnonzero(sc.eligible)
         if len(rows):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..errors import OptionError
+from ..errors import OptionError, joined, say
 from ..labels import LABELS
 from ..present import SCHOOL, count, percent, scope_text
 from ..rules import TermRules
@@ -138,7 +138,11 @@ def rate_bars(
     default a whole-school table's own total, 全校). A data label that would sit on the first
     line goes inside its bar instead."""
     if category is not None and category not in rules.result_categories:
-        raise OptionError("category", category, f"one of {', '.join(rules.result_categories)}")
+        raise OptionError(
+            "category",
+            category,
+            say("messages_checks", "category", known=joined(rules.result_categories)),
+        )
     rows = _dept_rows(table)
     refs = list(_school_refs(table) if refs is None else refs)[: len(_REF_DASH)]
     # at slide size every bar's name is under 12 characters a line (an English name wraps)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import say
 from ..io import InputError, Problem
 from ..rules import CATEGORIES
 from ..thresholds import GROUP, LEVEL, TOTAL, rate_hundredths
@@ -155,7 +156,10 @@ def check_ledger(path: str | Path) -> None:
     ``quick_check``: a corrupted page)."""
     path = Path(path)
     if not path.is_file():
-        raise _error(path, "the ledger is not a file" if path.exists() else "no such file")
+        raise _error(
+            path,
+            say("messages_checks", "ledger_not_a_file" if path.exists() else "no_such_file"),
+        )
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:

@@ -183,7 +183,7 @@ class AdmissionReport:
             for mode, ranking in (("normal", normal), ("special", special)):
                 pr = admission_probability(
                     apps, mode, sd=noise_sd, draws=draws, seed=seed, rules=rules,
-                    min_total=min_total,
+                    min_total=min_total, waitlist=wl,
                 )  # fmt: skip
                 pr = pr.merge(ranking[["applicant_id", "rank"]], on="applicant_id", how="left")
                 probs.append(pr.assign(mode=mode))

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .. import paths
-from ..errors import OptionError, UnknownStudentsWarning
+from ..errors import OptionError, UnknownStudentsWarning, say
 from ..io import parse_date
 from ..labels import LABELS, PARAM_LABELS
 from ..loaders import is_totals, load_published, load_records, load_students
@@ -86,7 +86,7 @@ def _date_param(value: str, name: str, default: dt.date, off: tuple[str, ...]) -
 def _existing(path: str, name: str) -> Path:
     p = Path(path)
     if not p.is_file():
-        raise OptionError(name, path, "no such file")
+        raise OptionError(name, path, say("messages_checks", "no_such_file"))
     return p
 
 
@@ -112,14 +112,16 @@ def resolve_term_params(
     dead = _date_param(deadline, "deadline", rules.deadline, ()) or rules.deadline
     if cmp_d and as_of_d and cmp_d >= as_of_d:
         raise OptionError(
-            "compare_as_of", compare_as_of or cmp_d.isoformat(), f"must be before as_of {as_of_d}"
+            "compare_as_of",
+            compare_as_of or cmp_d.isoformat(),
+            say("messages_checks", "compare_before", as_of=as_of_d),
         )
     s_path = _existing(students, "students") if students else paths.default_students(term)
     r_path = _existing(records, "records") if records else paths.default_records(term)
     if not students and not s_path.is_file():
-        raise OptionError("students", "", f"no shipped data for term {term}: name the file")
+        raise OptionError("students", "", say("messages_checks", "no_shipped_data", term=term))
     if not records and not r_path.is_file():
-        raise OptionError("records", "", f"no shipped data for term {term}: name the file")
+        raise OptionError("records", "", say("messages_checks", "no_shipped_data", term=term))
     pub = _existing(published, "published") if published else None
     led = _existing(ledger, "ledger") if ledger else None
     shown = {
@@ -159,8 +161,7 @@ def _undated(p: TermParams) -> TermParams:
         raise OptionError(
             name,
             getattr(p, name),
-            f"{p.records.name} holds per-student totals (no dates): nothing can be counted as "
-            "of a day; leave the date empty",
+            say("messages_checks", "totals_no_dates", file=p.records.name),
         )
     shown = dict(p.shown)
     shown[PARAM_LABELS["as_of"]] = _SHOWN["no_dates"]

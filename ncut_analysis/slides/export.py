@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..charts.base import SLIDE_PX
-from ..errors import NoBrowserError
+from ..errors import NoBrowserError, say
 from ..io import atomic_dir
 from ..labels import LABELS
 from ..present import count, taipei_now
@@ -22,12 +22,7 @@ from .content import (
 )
 from .layout import SlideChart, SlideTable, build_deck
 
-INSTALL_HINT = (
-    "no Chrome or Chromium found for the static export (kaleido). Install one: "
-    "`apt-get install -y chromium fonts-noto-cjk` (Debian/Ubuntu; the fonts draw the Chinese text), "
-    "or, where the network allows, kaleido's own download: `python -c 'import kaleido; kaleido.get_chrome_sync()'`; "
-    "or point BROWSER_PATH at a Chrome/Chromium executable."
-)
+INSTALL_HINT = say("messages_checks", "install_hint")
 
 
 def find_browser() -> str:
@@ -37,7 +32,7 @@ def find_browser() -> str:
     if env:
         if os.path.isfile(env) and os.access(env, os.X_OK):
             return env
-        raise NoBrowserError(f"BROWSER_PATH={env} is not an executable file; " + INSTALL_HINT)
+        raise NoBrowserError(say("messages_checks", "browser_path", path=env) + INSTALL_HINT)
     from choreographer.browsers.chromium import Chromium
 
     path = Chromium.find_browser(skip_local=False)
