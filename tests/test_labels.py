@@ -69,3 +69,41 @@ def test_a_section_in_two_files_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(labels, "LABELS_DIR", tmp_path)
     with pytest.raises(RuntimeError, match=r"\[group\].*a\.toml.*b\.toml"):
         labels._load()
+
+
+# An English sentence (three words or more) handed to an error or a warning a reader sees.
+_SENTENCE = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+")
+_PROGRAMMERS = {"ValueError", "AttributeError", "TypeError", "RuntimeError", "KeyError"}
+
+
+def english_messages(source: str) -> list[tuple[int, str]]:
+    """(line, text) of English sentences given to a ``…Error``/``…Warning``/``Problem``/``warn``
+    call that office staff would read (programmers' errors aside)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+        if name in _PROGRAMMERS or not re.search(r"(Error|Warning|Problem|warn)$", name):
+            continue
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            for c in ast.walk(arg):
+                if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                    if _SENTENCE.search(c.value):
+                        found.append((c.lineno, c.value))
+    return found
+
+
+def test_the_english_message_finder_sees_a_sentence_and_skips_programmers_errors():
+    source = 'raise OptionError("x", 1, "the seed must be positive")\nraise ValueError("a bug in here")\n'
+    assert english_messages(source) == [(1, "the seed must be positive")]
+
+
+def test_no_english_message_for_a_reader():
+    found = {
+        str(p.relative_to(PACKAGE)): hits
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if (hits := english_messages(p.read_text(encoding="utf-8")))
+    }
+    assert not found
