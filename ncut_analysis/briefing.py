@@ -38,8 +38,7 @@ __all__ = [
     "export_html",
     "run_notebook",
     "run_term_briefing",
-    "department_index",
-    "college_index",
+    "unit_index",
     "admission_scenario",
     "run_admission_briefing",
 ]
@@ -491,18 +490,6 @@ def _rate_heads(report: TermReport) -> str:
     return f"<th>{_e(LABELS['measure']['students'])}</th>" + "".join(
         f"<th>{_e(rules.measure(c))}</th>" for c in rules.result_categories
     )
-
-
-def department_index(report: TermReport, links: dict[str, str]) -> str:
-    """The per-department run's ``index.html``: each department with its college, its headline
-    rates and a link to its briefing, the school's row last, and the date counted to."""
-    return unit_index(report, links, "department")
-
-
-def college_index(report: TermReport, links: dict[str, str]) -> str:
-    """The per-college run's ``index.html``: each college with its headline rates and a link to
-    its briefing, the school's row last, and the date counted to."""
-    return unit_index(report, links, "college")
 
 
 def unit_index(report: TermReport, links: dict[str, str], kind: str) -> str:

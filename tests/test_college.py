@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
-from ncut_analysis.briefing import college_index, run_term_briefing
+from ncut_analysis.briefing import run_term_briefing, unit_index
 from ncut_analysis.charts import SLIDE, rate_bars
 from ncut_analysis.present import Scope
 from ncut_analysis.report import TermBriefing, TermReport
@@ -115,7 +115,7 @@ def test_two_reference_lines_are_named_one_above_one_below(eng):
 
 def test_the_college_index_lists_each_college_with_its_rates_and_the_date(school):
     links = {c: f"{c}/term_briefing.html" for c in ["工程學院", "電資學院", "文創學院", "管理學院"]}
-    page = college_index(school, links)
+    page = unit_index(school, links, "college")
     colleges = school.by_college.set_index("college")
     for c, link in links.items():
         row = re.search(rf"<tr><td><a href='{link}'>{c}</a></td>(.*?)</tr>", page)

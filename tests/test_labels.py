@@ -89,9 +89,9 @@ def english_messages(source: str) -> list[tuple[int, str]]:
             continue
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             for c in ast.walk(arg):
-                if isinstance(c, ast.Constant) and isinstance(c.value, str):
-                    if _SENTENCE.search(c.value):
-                        found.append((c.lineno, c.value))
+                text = c.value if isinstance(c, ast.Constant) else None
+                if isinstance(text, str) and _SENTENCE.search(text):
+                    found.append((c.lineno, text))
     return found
 
 

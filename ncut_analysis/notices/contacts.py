@@ -19,7 +19,7 @@ import pandas as pd
 from ..headers import normalize
 from ..io import InputError, Problem, read_table
 from ..labels import LABELS
-from .kinds import BY_CODE, KINDS, recipient_key
+from .kinds import BY_CODE, recipient_key
 
 __all__ = ["Contacts", "load_contacts", "student_emails", "valid_address", "SENDER"]
 
@@ -111,4 +111,3 @@ def student_emails(students: str | Path) -> dict[str, str]:
 
 
 # The kinds a contacts file can name, for the README and the tests.
-ROLE_KINDS = tuple(k.code for k in KINDS)

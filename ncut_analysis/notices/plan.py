@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..labels import LABELS, VERDICT_LABELS
+from ..labels import LABELS
 from ..rosters import missing_text
 from ..rules import TermRules
 from ..thresholds import format_amount, shortfall, sort_in_school_order
-from .kinds import BY_CODE, recipient_key
 from .words import roc_date
 
 __all__ = [
@@ -200,13 +199,3 @@ def office_lists(status: pd.DataFrame, rules: TermRules) -> list[OfficeList]:
         frame["email"] = ""  # filled from the contacts (``run``)
         out.append(OfficeList(office, tuple(cats), sort_in_school_order(frame, rules)))
     return out
-
-
-def key_of(kind: str, **values: str) -> str:
-    """The ledger's recipient of a kind from its key fields (``kinds.recipient_key``)."""
-    return recipient_key(BY_CODE[kind], values)
-
-
-def verdict(result: str) -> str:
-    """通過 / 未通過 for a result code."""
-    return VERDICT_LABELS[result]

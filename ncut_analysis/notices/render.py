@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..labels import LABELS, VERDICT_LABELS
 from ..paths import TEMPLATES_DIR
-from ..present import SCHOOL, class_key
+from ..present import SCHOOL, count, sort_classes
 from ..rosters import need_text, roster_table
 from ..rules import TermRules
 from ..thresholds import LEVEL, TOTAL, rate_hundredths
@@ -30,7 +30,6 @@ __all__ = [
     "RESULT_LABELS",
     "Context",
     "roc_date",
-    "unit",
     "template_env",
     "department_page",
     "advisor_page",
@@ -43,13 +42,8 @@ RESULT_LABELS = {PASSED: VERDICT_LABELS["passed"], NOT_PASSED: VERDICT_LABELS["n
 _PAGE = LABELS["notices_page"]
 
 
-def unit(rules: TermRules, category: str) -> str:
-    """The unit word of a category's amounts, from the rules file (小時, 張)."""
-    return rules.units.get(category, "")
-
-
 def _of(passed: object, students: object) -> str:
-    return _PAGE["of"].format(passed=f"{int(passed):,}", students=f"{int(students):,}")
+    return _PAGE["of"].format(passed=count(passed), students=count(students))
 
 
 def _pct(h: int) -> str:
@@ -169,7 +163,7 @@ def department_page(ctx: Context, dept: str, status: pd.DataFrame, missing: dict
         )
     previous, change = _change(ctx, dept, here)
     classes = []
-    for cls_name in sorted(dict.fromkeys(status["class"]), key=class_key):
+    for cls_name in sort_classes(dict.fromkeys(status["class"])):
         g = status[(status["class"] == cls_name).to_numpy()]
         failing = g[~g["all_passed"]].sort_values("student_id", kind="stable")
         classes.append(
@@ -243,17 +237,15 @@ def _count_rows(ctx: Context, plan: NoticePlan) -> list[dict]:
             told_n = len(plan.already_told)
             now = [int((plan.students["result"] == k).sum()) for k in (PASSED, NOT_PASSED)]
         rates = [
-            _PAGE["count_rate"].format(
-                passed=f"{int(r[f'{c}_passed']):,}", rate=_pct(_hundredths(r, c))
-            )
+            _PAGE["count_rate"].format(passed=count(r[f"{c}_passed"]), rate=_pct(_hundredths(r, c)))
             for c in rules.result_categories
         ]
         counts.append(
             {
                 "college": r["college"] if dept else SCHOOL.total_label,
                 "department": dept,
-                "students": f"{int(r['students']):,}",
-                "cells": [*rates, *(f"{n:,}" for n in now), f"{told_n:,}"],
+                "students": count(r["students"]),
+                "cells": [*rates, *(count(n) for n in now), count(told_n)],
             }
         )
     return counts
@@ -275,9 +267,9 @@ def summary_page(
     rules = ctx.rules
     population = _PAGE["population"].format(program=rules.program, cohort=rules.senior_cohort)
     left_out = [
-        {"why": _PAGE["left_told"], "count": f"{len(plan.already_told):,}"},
-        {"why": _PAGE["left_regressed"], "count": f"{len(plan.regressed):,}"},
-        {"why": _PAGE["left_outside"].format(population=population), "count": f"{outside:,}"},
+        {"why": _PAGE["left_told"], "count": count(len(plan.already_told))},
+        {"why": _PAGE["left_regressed"], "count": count(len(plan.regressed))},
+        {"why": _PAGE["left_outside"].format(population=population), "count": count(outside)},
     ]
     counts = _count_rows(ctx, plan)
     return {
@@ -322,7 +314,7 @@ def office_page(ctx: Context, office: OfficeList) -> dict:
         ),
         "office": office.office,
         "categories": cats,
-        "count": f"{len(frame):,}",
+        "count": count(len(frame)),
         "header": [header_of(c, rules) for c in OFFICE_FIELDS],
         "rows": [
             ["" if pd.isna(v) else str(v) for v in row]

@@ -33,7 +33,7 @@ from jinja2 import Environment
 from ..io import InputError, Problem, atomic_dir, check_output, unique_names
 from ..labels import LABELS
 from ..paths import default_records, default_students
-from ..population import check_population
+from ..population import check_pair, check_population
 from ..present import TAIPEI, made_at_text
 from ..rosters import class_groups, missing_text, write_rosters
 from ..rules import TermRules, load_term_rules
@@ -107,8 +107,7 @@ def default_contacts(term: str) -> Path:
 
 
 def _data_paths(term: str, students, records) -> tuple[Path, Path, bool]:  # noqa: ANN001
-    if (students is None) != (records is None):
-        raise _input_error("--students/--records", None, _ERR["pair"])
+    check_pair(students, records)
     if students is None:
         s, r = default_students(term), default_records(term)
         if not s.is_file() or not r.is_file():

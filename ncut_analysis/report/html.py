@@ -273,9 +273,6 @@ class TermBriefing:
     def _totals(df: pd.DataFrame) -> list[bool]:
         return list(df.attrs.get("total") or [False] * len(df))
 
-    def _scope(self) -> str:
-        return self.report.scope.label
-
     # -- what the notebook displays
 
     def header(self):  # noqa: ANN201

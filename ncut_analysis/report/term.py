@@ -30,7 +30,6 @@ from ..thresholds import (
     student_status,
     summarise,
     total_row,
-    units_in_school_order,
 )
 from . import words
 
@@ -409,11 +408,6 @@ class TermReport:
         now, then = self.total["all_rate"], total_row(self.before)["all_rate"]
         return round(float(now) - float(then), 2)
 
-    def near_misses(self) -> dict[str, tuple[str, int]]:
-        """Per threshold, the first gap band and how many students are in it."""
-        first = self.gaps.groupby("category", sort=False).head(1)
-        return {r.category: (r.band, int(r.students)) for r in first.itertuples()}
-
     # -- the frames the reader sees: the presentation step (``report/words.py``)
 
     def headline_frame(self) -> pd.DataFrame:
@@ -456,8 +450,3 @@ def seniors_units(students: Path, rules: TermRules) -> pd.DataFrame:
     """The colleges and departments of a term's seniors (one row a senior, ``college`` and
     ``department``): what a scope is checked against before a run."""
     return population(load_students(students), rules)[["college", "department"]]
-
-
-def seniors_departments(students: Path, rules: TermRules) -> list[str]:
-    """The departments of a term's seniors, in the school's order (for the per-department run)."""
-    return units_in_school_order(seniors_units(students, rules), rules)

@@ -103,12 +103,6 @@ def keyed(r: TermReport, t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _carry(out: pd.DataFrame, keyed_frame: pd.DataFrame) -> pd.DataFrame:
-    out.attrs["total"] = keyed_frame.attrs["total"]
-    out.attrs["keys"] = keyed_frame.attrs["keys"]
-    return out
-
-
 def headline_frame(r: TermReport) -> pd.DataFrame:
     """Per result category: seniors, passed, not passed, rate (percent), office."""
     total = r.total
@@ -137,7 +131,7 @@ def department_frame(r: TermReport) -> pd.DataFrame:
     for c in r.categories:
         out[col(r, c, "passed")] = t[f"{c}_passed"].to_numpy()
         out[col(r, c, "rate")] = t[f"{c}_rate"].to_numpy()
-    return _carry(_formats(out, {col(r, c, "rate"): "rate" for c in r.categories}), out)
+    return _formats(out, {col(r, c, "rate"): "rate" for c in r.categories})
 
 
 def comparison_frame(r: TermReport) -> pd.DataFrame | None:
@@ -170,7 +164,7 @@ def change_frame(r: TermReport) -> pd.DataFrame | None:
         out[col(r, c, "rate_change")] = ch[f"{c}_rate_change"].to_numpy()
         fmt[col(r, c, "passed_change")] = "count_change"
         fmt[col(r, c, "rate_change")] = "change"
-    return _carry(_formats(out, fmt), out)
+    return _formats(out, fmt)
 
 
 def outreach_frame(r: TermReport) -> pd.DataFrame:
@@ -183,7 +177,7 @@ def outreach_frame(r: TermReport) -> pd.DataFrame:
             c
         ].to_numpy()
     out[COLUMNS["any_not_passed"]] = o["all"].to_numpy()
-    return _carry(_formats(out, {}), out)
+    return _formats(out, {})
 
 
 def gap_frame(r: TermReport) -> pd.DataFrame:
