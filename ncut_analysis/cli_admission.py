@@ -160,9 +160,10 @@ def _cmd_admission_simulate(a: argparse.Namespace) -> None:
     depth = backfill_depth(ranking, no_show=no_show, draws=draws, seed=seed, year=a.year)
     summary = backfill_summary(depth)
     with atomic_dir(a.out) as tmp:
-        write_csv(prob, tmp / "admission_probability.csv")
-        write_csv(depth, tmp / "waitlist_depth.csv")
-        write_csv(summary, tmp / "waitlist_summary.csv")
+        # shares of draws: six significant digits (0.29, not 0.29000000000000004)
+        write_csv(prob, tmp / "admission_probability.csv", float_format="%.6g")
+        write_csv(depth, tmp / "waitlist_depth.csv", float_format="%.6g")
+        write_csv(summary, tmp / "waitlist_summary.csv", float_format="%.6g")
     words, names = _words(a)
     for r in summary.itertuples():
         print(
