@@ -218,6 +218,9 @@ def test_export_hands_a_png_and_a_csv_to_the_browser_and_writes_nothing(
     assert str(REPO_DIR) not in status and str(tmp_path) not in status  # no server path
     png, csv = explorer.export()
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and len(png.data) > 10_000
+    # the picture is the 16:9 canvas the slide style laid it out for (width, height in IHDR)
+    size = int.from_bytes(png.data[16:20], "big"), int.from_bytes(png.data[20:24], "big")
+    assert size == (1920, 1080)
     assert png.name.endswith(".png") and csv.name == png.name[:-4] + ".csv"
     assert csv.data.decode("utf-8-sig").startswith("項目,學院,學系,人數,通過人數（正式門檻）")
 
@@ -313,3 +316,11 @@ def test_the_explorer_reads_in_the_schools_order_whatever_the_files(data):
     assert e.table()["group"].tolist()[:4] == ["化材", "機械", "冷凍", "智動"]
     e.department.value = "化材"
     assert e.table()["group"].tolist() == ["化材四甲", "化材四乙", "化材四丙"]
+
+
+def test_a_change_after_an_export_takes_its_links_away(data):
+    # the links of an export show the view it was made of; after a change they would mislead
+    e = ThresholdExplorer(*data, term="114-1")
+    e.export_status.value = "<a class='ncut-download'>舊的畫面</a>"
+    e.college.value = "管理學院"
+    assert e.export_status.value == ""

@@ -48,6 +48,7 @@ def test_every_chart_follows_ten_rounds_of_changes(voila_url):
         assert pg.seen["blocked"] == [], pg.seen["blocked"]  # no CDN, no other host
         assert pg.seen["errors"] == [], pg.seen["errors"]
         assert pg.locator("#loading").count() == 0  # the loading screen is gone
+        assert pg.title() == "畢業門檻假設分析"  # the tab says what it is, not the file's stem
         # every toolbar button: Chinese, no logo, nothing asked of another host
         bars = press_every_toolbar_button(pg, ".ncut-threshold-explorer")
         assert [b["titles"] for b in bars] == [["下載圖表為 PNG 圖檔", "重置軸"]] * 2
@@ -83,6 +84,7 @@ def test_admission_explorer_follows_mode_and_program(tmp_path):
     with serve(argv, port, tmp_path, env), page(viewport={"width": 1024, "height": 1200}) as pg:
         pg.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", timeout=180_000)
         pg.wait_for_function(ADMISSION_CHARTS_JS, arg={"mode": "normal"}, timeout=180_000)
+        assert pg.title() == "招生排名假設分析"
         programs = pg.locator(".ncut-admission-explorer .widget-dropdown select").evaluate(
             "s => Array.from(s.options).map(o => [o.textContent, o.value])"
         )

@@ -135,7 +135,10 @@ def png_download(fig: go.Figure, name: str) -> Download:
     from ..slides import SlideChart, export_images
 
     with tempfile.TemporaryDirectory(prefix="ncut-export-") as tmp:
-        (png,) = export_images([SlideChart("chart", fig, "")], Path(tmp))
+        # at the canvas the figure was laid out for (charts.slide_style: 1920×1080), not the
+        # deck's 1200×520, which would squeeze its plot under the title
+        size = (int(fig.layout.width or 1920), int(fig.layout.height or 1080))
+        (png,) = export_images([SlideChart("chart", fig, "")], Path(tmp), size=size, scale=1)
         return Download(name, "image/png", png.read_bytes())
 
 

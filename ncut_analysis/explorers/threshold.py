@@ -351,6 +351,7 @@ class ThresholdExplorer:
         _show(self.bar_out, self.bar_fig)
         _show(self.curve_out, self.curve_fig)
         self._update_summary()
+        self.export_status.value = ""  # an earlier export's links showed another view
 
     def _update_summary(self) -> None:
         up, down = self.flips()

@@ -41,8 +41,11 @@ def find_browser() -> str:
     return str(path)
 
 
-def export_images(items: list[SlideChart], out: Path) -> list[Path]:
-    """PNG (2400×1040) and SVG (1200×520) of every chart, through one kaleido browser session."""
+def export_images(
+    items: list[SlideChart], out: Path, *, size: tuple[int, int] = SLIDE_PX, scale: int = 2
+) -> list[Path]:
+    """PNG (``size`` × ``scale``: 2400×1040 for the deck) and SVG (``size``) of every chart,
+    through one kaleido browser session. ``size`` is the canvas the figures were laid out for."""
     import kaleido
     import plotly.io as pio
 
@@ -56,9 +59,10 @@ def export_images(items: list[SlideChart], out: Path) -> list[Path]:
             warnings.simplefilter(
                 "ignore"
             )  # "kopts ignored if using a server": the server is the point
-            # the slide's canvas (charts.SLIDE_PX), PNG at twice its pixels for a sharp picture
-            w, h = SLIDE_PX
-            pio.write_images(figs, pngs, width=w, height=h, scale=2)
+            # the canvas the figures were laid out for (the deck's: charts.SLIDE_PX), the PNG at
+            # ``scale`` times its pixels for a sharp picture
+            w, h = size
+            pio.write_images(figs, pngs, width=w, height=h, scale=scale)
             pio.write_images(figs, svgs, width=w, height=h)
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
