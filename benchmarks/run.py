@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 import ncut_analysis as na  # noqa: E402
 from ncut_analysis import _engine  # noqa: E402
 from ncut_analysis import admission as adm  # noqa: E402
+from ncut_analysis.loaders import load_term_data  # noqa: E402
 from ncut_analysis.paths import outputs_dir  # noqa: E402
 
 OUT = outputs_dir() / "bench"
@@ -373,9 +374,8 @@ def bench_end_to_end(repeat: int) -> None:
 
             def ours(students: Path = students, recs: Path = recs) -> pd.DataFrame:
                 _engine._JOINS.clear()
-                return na.pass_rates(
-                    na.load_students(students), na.load_records(recs), rules=rules, as_of=as_of
-                )
+                s, r = load_term_data(students, recs)  # as the commands and the report load
+                return na.pass_rates(s, r, rules=rules, as_of=as_of)
 
             def ref(sql: str = sql) -> pd.DataFrame:
                 with duckdb.connect() as con:

@@ -25,6 +25,8 @@ __all__ = ["record_slots", "rows_in", "unit_sums"]
 
 # From this many values on, DuckDB's parallel join; below, Arrow's (no import, no start-up).
 DUCKDB_MIN = 1_000_000
+# Integers below this are exact in a float64, and so is every sum of them that stays below it.
+FLOAT_EXACT = 2**53
 # Up to this many runs of one id a value, each run is joined once (its first value).
 RUNS_MAX = 0.6
 
@@ -107,9 +109,9 @@ def _duckdb_rows(
         con.register("k", k)
         res = con.sql("SELECT v.i, k.r FROM v JOIN k ON v.id = k.id").to_arrow_table()
     i, r = res.column("i").to_numpy(), res.column("r").to_numpy()
-    if len(i) <= len(values) and np.bincount(i, minlength=len(values)).max(initial=0) <= 1:
-        out = np.full(len(values), -1, dtype=np.int32)  # each value one key: written in place
-        out[i] = r
+    out = np.full(len(values), -1, dtype=np.int32)
+    out[i] = r  # each value one key: written in place, each match a value of its own
+    if len(i) <= len(values) and np.count_nonzero(out >= 0) == len(i):
         return out
     none = np.iinfo(np.int32).max
     out = np.full(len(values), none, dtype=np.int32)
@@ -157,7 +159,7 @@ def unit_sums(
     ``start[slots[i] - 1] + codes[i]`` when its student is counted (``start >= 0``), it has a
     student (``slots[i] > 0``), ``codes[i] >= 0`` and ``dates[i] <= limit`` (``limit`` None:
     every date, missing ones too). ``dates`` and ``limit`` are int64 of one unit. Integer sums:
-    exact.
+    exact (in float64 only where no sum can reach 2**53).
     """
     first = np.concatenate([np.array([-1], dtype=np.int64), np.asarray(start, dtype=np.int64)])
     at = first.take(slots)
@@ -165,6 +167,12 @@ def unit_sums(
     if limit is not None:
         keep &= np.asarray(dates) <= limit
     bins = np.where(keep, at + codes, size)  # records that do not count: one spare bin
+    units = np.asarray(units, dtype=np.int64)
+    if len(units) and int(np.abs(units).max()) * len(units) < FLOAT_EXACT:
+        # Every partial sum is an integer below 2**53, which a float64 holds exactly, so
+        # numpy's bincount (a float sum, 3x faster than add.at) adds without rounding.
+        sums = np.bincount(bins, weights=units.astype(np.float64), minlength=size + 1)
+        return sums[:size].astype(np.int64)
     out = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(out, bins, np.asarray(units, dtype=np.int64))
+    np.add.at(out, bins, units)
     return out[:size]

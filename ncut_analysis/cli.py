@@ -69,7 +69,7 @@ def _pair(a: argparse.Namespace) -> None:
 def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202
     """Students and records of a term command, loaded and checked (``population``): who is
     counted and who is left out is printed; a run that would count nobody stops here."""
-    from .loaders import load_records, load_students
+    from .loaders import load_term_data
     from .paths import default_records, default_students
     from .population import check_population
     from .rules import load_term_rules
@@ -78,8 +78,12 @@ def _term_inputs(a: argparse.Namespace, rules=None):  # noqa: ANN001, ANN202
     rules = rules or load_term_rules(a.term)
     s_path = a.students or default_students(a.term)
     r_path = a.records or default_records(a.term)
-    students = load_students(s_path, sheet=_sheet(a, "students"))
-    records = load_records(r_path, sheet=_sheet(a, "records"))
+    students, records = load_term_data(
+        s_path,
+        r_path,
+        students_sheet=_sheet(a, "students"),
+        records_sheet=_sheet(a, "records"),
+    )
     report = check_population(
         students,
         records,

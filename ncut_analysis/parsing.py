@@ -217,11 +217,15 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date | 
 _TOO_LARGE = 1_000_000
 
 
-def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[object], object]:
+def _fixed_parser(
+    scale: int, lo: int | None, hi: int | None, suffix: str | None = None
+) -> Callable[[object], object]:
     """Text read with ``Decimal`` (so ``0.3`` is exactly 300/1000), or a number taken as the
     multiple of 1/scale it stands for, as an int of 1/scale; more decimals than the scale holds
-    is a problem, not a silent rounding. ``lo``/``hi`` bound the scaled value."""
+    is a problem, not a silent rounding. ``lo``/``hi`` bound the scaled value; ``suffix`` (a
+    pattern) is removed from the end of a text value first (``111學年度`` is 111)."""
     decimals = len(str(scale)) - 1
+    strip = re.compile(suffix).sub if suffix else None
 
     def scaled(value: object) -> object:
         if value is None or (isinstance(value, float) and value != value):  # NaN: pandas' missing
@@ -245,6 +249,8 @@ def _fixed_parser(scale: int, lo: int | None, hi: int | None) -> Callable[[objec
                 else Bad(_say("too_many_decimals", decimals=decimals))
             )
         t = clean_text(str(value))  # full-width １．５ is 1.5
+        if strip is not None:
+            t = strip("", t).strip()
         if not t:
             return MISSING
         try:
@@ -283,15 +289,16 @@ def decode_fixed(
     hi: int | None = None,
     required: bool = True,
     valid: np.ndarray | None = None,
+    suffix: str | None = None,
 ) -> tuple[np.ndarray, list[Problem]]:
     """Decimal numbers as exact int64 of ``1/scale`` (e.g. hours -> 1/1000 h), each distinct
     value parsed once (``_fixed_parser``); returns the values (0 where missing or rejected; which
     are valid goes into ``valid`` if given) and the problems. Whole-number rules, such as
-    certificates, are the caller's."""
+    certificates, are the caller's; ``suffix`` as in ``_fixed_parser``."""
     out = np.empty(len(values), np.int64)
     problems = decode(
         values,
-        _fixed_parser(scale, lo, hi),
+        _fixed_parser(scale, lo, hi, suffix),
         out,
         column=column,
         index=index,
@@ -310,12 +317,21 @@ def parse_fixed(
     lo: int | None = 0,
     hi: int | None = None,
     required: bool = True,
+    suffix: str | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
     """``decode_fixed`` of a pandas column: a nullable Int64 Series on its index (missing cells
     stay ``<NA>`` unless ``required``)."""
     valid = np.empty(len(values), dtype=bool)
     out, problems = decode_fixed(
-        values, column, values.index, scale=scale, lo=lo, hi=hi, required=required, valid=valid
+        values,
+        column,
+        values.index,
+        scale=scale,
+        lo=lo,
+        hi=hi,
+        required=required,
+        valid=valid,
+        suffix=suffix,
     )
     return pd.Series(pd.arrays.IntegerArray(out, ~valid), index=values.index), problems
 

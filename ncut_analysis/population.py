@@ -193,22 +193,25 @@ def check_population(
 
 
 def _matched(students: pd.DataFrame, counted: np.ndarray, records: pd.DataFrame | None) -> dict:
-    """The records' match against the students: how many name no student, and how many
-    counted students have no record at all. One hash pass over the records (their distinct
-    ids); the rest is over the distinct ids and the students only."""
+    """The records' match against the students: how many name no student (the first few of
+    their ids, in the records' order), and how many counted students have no record at all.
+    Read from the one join of the records to the students (``_engine.record_slots``), which
+    the counts after it use too."""
     if records is None:
         return {}
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rid = pa.array(records["student_id"].array)
-    sid = pa.array(students["student_id"].array)
-    seen = pc.unique(rid).drop_null()
-    unknown = seen.filter(pc.invert(pc.is_in(seen, value_set=sid)))
-    n_unmatched = 0
-    if len(unknown):
-        n_unmatched = int(pc.sum(pc.is_in(rid, value_set=unknown)).as_py() or 0)
-    has = pc.is_in(sid, value_set=seen).to_numpy(zero_copy_only=False)
+    from ._engine import record_slots
+
+    slots = record_slots(records, students)
+    alone = np.flatnonzero(slots == 0)
+    n_unmatched = len(alone)
+    unknown = pa.array([], pa.string())
+    if n_unmatched:
+        ids = pa.array(records["student_id"].array)
+        unknown = pc.unique(ids.take(pa.array(alone)).drop_null())
+    has = np.bincount(slots, minlength=len(students) + 1)[1:] > 0
     return {
         "records": len(records),
         "unmatched_records": n_unmatched,

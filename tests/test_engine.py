@@ -106,6 +106,19 @@ def test_unit_sums_are_exact_integers_past_a_doubles_precision():
     assert int(sums[0]) == 2**53 + 2
 
 
+def test_unit_sums_in_floats_only_where_every_sum_is_exact():
+    def total(units: list[int]) -> int:
+        n = len(units)
+        return int(_engine.unit_sums(np.ones(n, np.int32), np.array([0]), np.zeros(n, np.int8),
+                                     np.array(units, np.int64), np.zeros(n, np.int64), None, 1)[0])  # fmt: skip
+
+    # below the bound (2 x (2**52 - 1) < 2**53): the float path, exact
+    assert total([2**52 - 1, 2**52 - 1]) == 2**53 - 2
+    # 2**52 + 2**52 + 1 = 2**53 + 1, which a float64 rounds to 2**53: the integer path
+    assert total([2**52, 2**52, 1]) == 2**53 + 1
+    assert total([2**52, 1, 2**52]) == 2**53 + 1
+
+
 def _records(rng: np.random.Generator, keys: list[str], text) -> pd.DataFrame:  # noqa: ANN001
     ids = [rng.choice(keys) if rng.random() < 0.9 else text() for _ in range(300)]
     # runs: each id repeated 1-3 times, a few 1-300 times

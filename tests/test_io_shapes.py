@@ -392,9 +392,25 @@ def test_cohort_written_with_its_unit(tmp_path):
     p = write(
         tmp_path / "s.csv",
         "學號,姓名,學院,系所,班級,入學學年度,學制\nS1,甲,工程學院,化材,化材四甲,111學年度,日四技\n"
-        "S2,乙,工程學院,化材,化材四甲,111 年,日四技\n",
+        "S2,乙,工程學院,化材,化材四甲,111 年,日四技\n"
+        "S3,丙,工程學院,化材,化材四甲, １１１學年 ,日四技\nS4,丁,工程學院,化材,化材四甲,2022年,日四技\n",
     )
-    assert na.load_students(p)["cohort"].tolist() == [111, 111]
+    students = na.load_students(p)
+    assert students["cohort"].tolist() == [111, 111, 111, 111]  # 2022 is ROC 111
+    assert students.attrs["western_cohorts"] == 1
+
+
+def test_a_cohort_that_is_no_year_is_named_as_written(tmp_path):
+    p = write(
+        tmp_path / "s.csv",
+        "學號,姓名,學院,系所,班級,入學學年度,學制\nS1,甲,工程學院,化材,化材四甲,111學年度,日四技\n"
+        "S2,乙,工程學院,化材,化材四甲,一一一學年度,日四技\n",
+    )
+    with pytest.raises(InputError) as e:
+        na.load_students(p)
+    assert [(q.line, q.column, q.value) for q in e.value.problems] == [
+        (3, "cohort", "一一一學年度")
+    ]
 
 
 def test_published_table_in_xlsx_with_merged_cells(tmp_path):

@@ -277,3 +277,32 @@ def test_text_is_cleaned_unless_nfkc_cannot_change_it():
     assert _trimmed(encoded).to_pylist() == want
     kept = pa.chunked_array([pa.array(["化材", "機械", "化材"]).dictionary_encode()])
     assert _trimmed(kept).to_pylist() == ["化材", "機械", "化材"]
+
+
+def test_a_term_is_joined_once_for_the_check_and_every_count(monkeypatch, tiny):
+    """load_term_data matches each record to its student once; the check of who is counted
+    (unmatched records, students without one) and the counts at several dates read that join."""
+    import datetime as dt
+
+    from ncut_analysis import _engine
+    from ncut_analysis.loaders import load_term_data
+    from ncut_analysis.population import check_population
+
+    calls = []
+    rows_in = _engine.rows_in
+    monkeypatch.setattr(_engine, "rows_in", lambda v, k: calls.append(len(v)) or rows_in(v, k))
+    s, r = tiny
+    students, records = load_term_data(s, r)
+    rules = na.load_term_rules("114-1")
+    report = check_population(students, records, rules)
+    for day in (dt.date(2025, 6, 1), dt.date(2025, 12, 12)):
+        na.pass_rates(students, records, rules=rules, as_of=day)
+    assert calls == [len(records)]
+    # the same answers as the loaders one by one, joined afresh
+    alone = check_population(na.load_students(s), na.load_records(r), rules)
+    assert (report.records, report.unmatched_records, report.no_records) == (
+        alone.records,
+        alone.unmatched_records,
+        alone.no_records,
+    )
+    assert len(calls) == 2

@@ -84,3 +84,32 @@ def test_the_known_units_are_listed_in_the_schools_order_when_the_rules_are_give
     with pytest.raises(OptionError) as e:
         check_scope(upside, department="物理", rules=rules)
     assert "化材、機械、企管" in e.value.message()
+
+
+def test_records_of_no_listed_student_and_students_without_a_record(tmp_path):
+    """By hand: 7 records, 3 of them (X9, X8, X9) name no student; of the three counted
+    students only S1 has a record, so S2 and S3 have none."""
+    from ncut_analysis.loaders import load_term_data
+    from ncut_analysis.population import check_population
+    from ncut_analysis.rules import load_term_rules
+
+    from .conftest import STUDENT_HEADER, write
+
+    s = write(
+        tmp_path / "s.csv",
+        STUDENT_HEADER + "\nS1,甲,工程學院,化材,化材四甲,111,日四技\n"
+        "S2,乙,工程學院,化材,化材四甲,111,日四技\nS3,丙,工程學院,化材,化材四甲,111,日四技\n",
+    )
+    r = write(
+        tmp_path / "r.csv",
+        "student_id,category,amount,date\nS1,抗壓,1,2025-01-01\nX9,抗壓,1,2025-01-01\n"
+        "S1,精進,1,2025-01-01\nX8,抗壓,1,2025-01-01\nS1,證照,1,2025-01-01\n"
+        "X9,證照,1,2025-01-01\nS1,社會接軌,1,2025-01-01\n",
+    )
+    students, records = load_term_data(s, r)
+    rep = check_population(students, records, load_term_rules("114-1"))
+    assert (rep.records, rep.unmatched_records, rep.unmatched_ids, rep.no_records) == (
+        7, 3, ("X9", "X8"), 2,
+    )  # fmt: skip
+    assert "紀錄 7 筆中 3 筆的學號不在學生名單（未計，例如 X9、X8）" in rep.describe()
+    assert "計入者中 2 人無任何紀錄" in rep.describe()

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from .. import charts, paths
 from ..labels import LABELS, WHOLE_SCHOOL
-from ..loaders import load_records, load_students
+from ..loaders import load_term_data
 from ..present import count
 from ..rules import UNIT, TermRules, load_term_rules
 from ..thresholds import (
@@ -446,7 +446,8 @@ class ThresholdExplorer:
         term: str = "114-1",
     ) -> ThresholdExplorer:
         return cls(
-            load_students(students or paths.default_students(term)),
-            load_records(records or paths.default_records(term)),
+            *load_term_data(
+                students or paths.default_students(term), records or paths.default_records(term)
+            ),
             term=term,
         )

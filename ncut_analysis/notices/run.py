@@ -308,7 +308,7 @@ def _notice_frame(recipients: list[Recipient]) -> pd.DataFrame:
 def _load(term, students, records, rules_dir, as_of, contacts, sender):  # noqa: ANN001, ANN202
     """The inputs, checked before anything is written: rules, data, contacts, the date."""
     from ..io import parse_date
-    from ..loaders import load_records, load_students
+    from ..loaders import load_term_data
 
     rules = load_term_rules(term, rules_dir=rules_dir)
     check_browser()  # no browser: stop before anything is read or written
@@ -324,7 +324,7 @@ def _load(term, students, records, rules_dir, as_of, contacts, sender):  # noqa:
         sender = sender or book.sender
         if not valid_address(sender):
             raise _input_error("--sender", sender or None, _ERR["sender"])
-    all_students, all_records = load_students(s_path), load_records(r_path)
+    all_students, all_records = load_term_data(s_path, r_path)
     population = check_population(
         all_students, all_records, rules, students_file=s_path, records_file=r_path
     )

@@ -15,7 +15,7 @@ from .. import paths
 from ..errors import OptionError, UnknownStudentsWarning, say
 from ..io import parse_date
 from ..labels import LABELS, PARAM_LABELS
-from ..loaders import is_totals, load_published, load_records, load_students
+from ..loaders import is_totals, load_published, load_students, load_term_data
 from ..present import SCHOOL, Scope, taipei_now
 from ..reconcile import reconcile
 from ..rules import TermRules, load_term_rules
@@ -253,8 +253,7 @@ class TermReport:
         rules = p.rules
         from ..population import check_population, check_scope
 
-        all_students = load_students(p.students)
-        recs = load_records(p.records)
+        all_students, recs = load_term_data(p.students, p.records)
         # who is counted, who is left out and why: stated on the page; a file that would count
         # nobody (or leave out more than the rule allows) stops here with the values it holds
         counted = check_population(
