@@ -25,8 +25,8 @@ __all__ = ["record_slots", "rows_in", "unit_sums"]
 
 # From this many values on, DuckDB's parallel join; below, Arrow's (no import, no start-up).
 DUCKDB_MIN = 1_000_000
-# Integers below this are exact in a float64, and so is every sum of them that stays below it.
-FLOAT_EXACT = 2**53
+# Records summed a block at a time (``unit_sums``).
+SUM_BLOCK = 1 << 20
 # Up to this many runs of one id a value, each run is joined once (its first value).
 RUNS_MAX = 0.6
 
@@ -99,12 +99,9 @@ def _duckdb_rows(
     written back in value order (the join's output comes in no particular order); a value that
     matches a repeated key keeps the smallest row (no check of the keys beforehand: students
     from ``load_students`` have none repeated)."""
-    import duckdb
-
     v = pa.table({"i": pa.array(np.arange(len(values), dtype=np.int32)), "id": values})
     k = pa.table({"r": pa.array(np.arange(len(keys), dtype=np.int32)), "id": keys})
-    with duckdb.connect(config={"threads": os.cpu_count() or 1}) as con:
-        con.execute("SET enable_progress_bar = false")  # (a bar on the terminal of a command)
+    with _database().cursor() as con:
         con.register("v", v)
         con.register("k", k)
         res = con.sql("SELECT v.i, k.r FROM v JOIN k ON v.id = k.id").to_arrow_table()
@@ -118,6 +115,21 @@ def _duckdb_rows(
     np.minimum.at(out, i, r)  # a repeated key: the smallest row
     out[out == none] = -1
     return out
+
+
+_DB: Any = None
+
+
+def _database() -> Any:
+    """One in-memory DuckDB for the process (each join a cursor of its own): its memory is kept
+    from one join to the next rather than mapped anew."""
+    global _DB
+    if _DB is None:
+        import duckdb
+
+        _DB = duckdb.connect(config={"threads": os.cpu_count() or 1})
+        _DB.execute("SET enable_progress_bar = false")  # (a bar on the terminal of a command)
+    return _DB
 
 
 # The join of a records frame to a students frame, kept while the records frame lives: its
@@ -159,20 +171,22 @@ def unit_sums(
     ``start[slots[i] - 1] + codes[i]`` when its student is counted (``start >= 0``), it has a
     student (``slots[i] > 0``), ``codes[i] >= 0`` and ``dates[i] <= limit`` (``limit`` None:
     every date, missing ones too). ``dates`` and ``limit`` are int64 of one unit. Integer sums:
-    exact (in float64 only where no sum can reach 2**53).
+    exact.
     """
     first = np.concatenate([np.array([-1], dtype=np.int64), np.asarray(start, dtype=np.int64)])
-    at = first.take(slots)
-    keep = (at >= 0) & (np.asarray(codes) >= 0)
-    if limit is not None:
-        keep &= np.asarray(dates) <= limit
-    bins = np.where(keep, at + codes, size)  # records that do not count: one spare bin
-    units = np.asarray(units, dtype=np.int64)
-    if len(units) and int(np.abs(units).max()) * len(units) < FLOAT_EXACT:
-        # Every partial sum is an integer below 2**53, which a float64 holds exactly, so
-        # numpy's bincount (a float sum, 3x faster than add.at) adds without rounding.
-        sums = np.bincount(bins, weights=units.astype(np.float64), minlength=size + 1)
-        return sums[:size].astype(np.int64)
+    codes, units, dates = np.asarray(codes), np.asarray(units, dtype=np.int64), np.asarray(dates)
     out = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(out, bins, units)
+    # A block of records at a time: the block's arrays are a few MB, reused from one block to
+    # the next, where whole-column temporaries (half a GB for 10 million records) would be
+    # fresh memory the system maps anew at each call.
+    for lo in range(0, len(slots), SUM_BLOCK):
+        part = slice(lo, lo + SUM_BLOCK)
+        at = first.take(slots[part])
+        skip = at < 0
+        skip |= codes[part] < 0
+        if limit is not None:
+            skip |= dates[part] > limit
+        at += codes[part]
+        at[skip] = size  # records that do not count: one spare bin
+        np.add.at(out, at, units[part])
     return out[:size]

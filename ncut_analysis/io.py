@@ -46,6 +46,14 @@ __all__ = [
 
 # ---------------------------------------------------------------------------- reading
 
+# Arrow's buffers come from the system's allocator, as numpy's do, unless the environment names
+# another pool (ARROW_DEFAULT_MEMORY_POOL). The columns read pass between the two libraries
+# and are freed and taken again at every load; with Arrow's own pool (mimalloc) returning its
+# pages and numpy asking for fresh ones, a million students and ten million records took
+# 2.9 s from Parquet and 3.7 s from CSV here, with the system's 2.0 s and 2.2 s (benchmarks).
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    pa.set_memory_pool(pa.system_memory_pool())
+
 
 class _NotUtf8(Exception):
     """Arrow found bytes that are not UTF-8 in a file ``_encoding`` took for UTF-8."""

@@ -106,17 +106,17 @@ def test_unit_sums_are_exact_integers_past_a_doubles_precision():
     assert int(sums[0]) == 2**53 + 2
 
 
-def test_unit_sums_in_floats_only_where_every_sum_is_exact():
-    def total(units: list[int]) -> int:
-        n = len(units)
-        return int(_engine.unit_sums(np.ones(n, np.int32), np.array([0]), np.zeros(n, np.int8),
-                                     np.array(units, np.int64), np.zeros(n, np.int64), None, 1)[0])  # fmt: skip
-
-    # below the bound (2 x (2**52 - 1) < 2**53): the float path, exact
-    assert total([2**52 - 1, 2**52 - 1]) == 2**53 - 2
-    # 2**52 + 2**52 + 1 = 2**53 + 1, which a float64 rounds to 2**53: the integer path
-    assert total([2**52, 2**52, 1]) == 2**53 + 1
-    assert total([2**52, 1, 2**52]) == 2**53 + 1
+def test_unit_sums_across_blocks(monkeypatch):
+    # Blocks of 3 records: the sums are those of one pass, whatever the block boundaries.
+    slots = np.array([1, 2, 1, 2, 1, 0, 2, 1], dtype=np.int32)
+    codes = np.array([0, 0, 1, 0, 0, 0, -1, 1], dtype=np.int8)
+    units = np.array([1, 10, 100, 1000, 10000, 7, 7, 100000])
+    dates = np.array([1, 1, 1, 1, 9, 1, 1, 1])  # the fifth record is after the limit (5)
+    start = np.array([0, 2])
+    whole = _engine.unit_sums(slots, start, codes, units, dates, 5, 4).tolist()
+    monkeypatch.setattr(_engine, "SUM_BLOCK", 3)
+    assert _engine.unit_sums(slots, start, codes, units, dates, 5, 4).tolist() == whole
+    assert whole == [1, 100100, 1010, 0]
 
 
 def _records(rng: np.random.Generator, keys: list[str], text) -> pd.DataFrame:  # noqa: ANN001
@@ -208,3 +208,18 @@ def test_many_dates_join_once(monkeypatch, tiny):
     # S1's enhancement: ten records of 0.3 h, two dated 2025-05-01, then one a day to 05-09
     enh = CATEGORIES.index("enhancement")
     assert cube[3:6, 0, enh].tolist() == [0, 600, 3000]  # as of 04-01, 05-01, 06-01
+
+
+@pytest.mark.parametrize(("env", "pool"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_reads_with_the_system_allocator_unless_told(env, pool):
+    import os
+    import subprocess
+    import sys
+
+    environ = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if env:
+        environ["ARROW_DEFAULT_MEMORY_POOL"] = env
+    code = "import ncut_analysis.io, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
+                         text=True, check=True).stdout.strip()  # fmt: skip
+    assert out == pool
