@@ -46,13 +46,30 @@ __all__ = [
 
 # ---------------------------------------------------------------------------- reading
 
-# Arrow's buffers come from the system's allocator, as numpy's do, unless the environment names
-# another pool (ARROW_DEFAULT_MEMORY_POOL). The columns read pass between the two libraries
-# and are freed and taken again at every load; with Arrow's own pool (mimalloc) returning its
-# pages and numpy asking for fresh ones, a million students and ten million records took
-# 2.9 s from Parquet and 3.7 s from CSV here, with the system's 2.0 s and 2.2 s (benchmarks).
-if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-    pa.set_memory_pool(pa.system_memory_pool())
+
+def _memory() -> None:
+    """How the columns read get their memory, unless the environment says otherwise.
+
+    A load takes a few hundred MB of fresh memory for ten million records, and frees it at the
+    next: the time is the system's, mapping and clearing pages (twice the reading itself on
+    this machine, measured in ``benchmarks/README.md``). Two settings keep it low:
+    - Arrow's buffers come from the system's allocator, as numpy's do
+      (ARROW_DEFAULT_MEMORY_POOL names another pool): with Arrow's own pool (mimalloc)
+      returning its pages and numpy asking for fresh ones, a million students and ten
+      million records took 2.9 s from Parquet and 3.7 s from CSV, with the system's 2.0 / 2.2 s;
+    - numpy asks for ordinary pages, not huge ones (NUMPY_MADVISE_HUGEPAGE=1 asks for huge
+      ones, numpy's default on Linux): each 2 MB page is cleared whole when first touched, and
+      the same load took 2.0 s from Parquet where it takes 1.3 s with ordinary pages.
+    """
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        pa.set_memory_pool(pa.system_memory_pool())
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
+        from numpy._core import multiarray
+
+        getattr(multiarray, "_set_madvise_hugepage", lambda _on: None)(False)
+
+
+_memory()
 
 
 class _NotUtf8(Exception):

@@ -210,16 +210,22 @@ def test_many_dates_join_once(monkeypatch, tiny):
     assert cube[3:6, 0, enh].tolist() == [0, 600, 3000]  # as of 04-01, 05-01, 06-01
 
 
-@pytest.mark.parametrize(("env", "pool"), [(None, "system"), ("mimalloc", "mimalloc")])
-def test_arrow_reads_with_the_system_allocator_unless_told(env, pool):
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, "system False"), ({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc",
+                              "NUMPY_MADVISE_HUGEPAGE": "1"}, "mimalloc True")],
+)  # fmt: skip
+def test_memory_settings_unless_the_environment_names_its_own(env, expected):
     import os
     import subprocess
     import sys
 
-    environ = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if env:
-        environ["ARROW_DEFAULT_MEMORY_POOL"] = env
-    code = "import ncut_analysis.io, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    names = ("ARROW_DEFAULT_MEMORY_POOL", "NUMPY_MADVISE_HUGEPAGE")
+    environ = {k: v for k, v in os.environ.items() if k not in names} | env
+    code = (
+        "import ncut_analysis.io, pyarrow as pa; from numpy._core import multiarray as m; "
+        "print(pa.default_memory_pool().backend_name, m._get_madvise_hugepage())"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
-    assert out == pool
+    assert out == expected
