@@ -222,7 +222,7 @@ def load_term_data(
     """A term's students and records (``load_students``, ``load_records``), then each record
     matched to its student once (``_engine.record_slots``), for the check of who is counted and
     every count, date and roster after it. The two files are read one after the other: each
-    reader already uses every core, and two side by side took twice as long (benchmarks).
+    reader already uses every core, and two side by side gained nothing measurable.
     """
     from . import _engine
 
