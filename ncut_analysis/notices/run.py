@@ -24,7 +24,10 @@ import dataclasses
 import datetime as dt
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -144,7 +147,10 @@ class _Cycle:
     contacts: Contacts | None
     sender: str
     recipients: list[Recipient] = field(default_factory=list)
-    jobs: list[tuple[Path, Path]] = field(default_factory=list)
+    jobs: list[tuple[Path, Path]] = field(default_factory=list)  # (page, PDF) to print
+    # files no page needs (the office lists' and the students' workbooks), written while the
+    # browser prints
+    files: list[Callable[[], None]] = field(default_factory=list)
 
 
 def _student_recipients(plan: NoticePlan) -> list[Recipient]:
@@ -198,7 +204,7 @@ def _render(cy: _Cycle, tmp: Path, pages: Path, env: Environment) -> None:
         cy.recipients.append(Recipient("advisor", key, group.label, group.department, group.cls,
                                        f"advisors/{book.stem}.pdf", files("advisor", book.stem)))  # fmt: skip
     _render_offices(cy, tmp, page, files)
-    write_students(cy.plan, cy.rules, tmp)
+    cy.files.append(partial(write_students, cy.plan, cy.rules, tmp))
     cy.recipients += _student_recipients(cy.plan)
 
 
@@ -212,7 +218,7 @@ def _render_offices(cy: _Cycle, tmp: Path, page, files) -> None:  # noqa: ANN001
             office = cy.offices[i] = dataclasses.replace(
                 office, students=office.students.assign(email=emails)
             )
-        write_office_list(office, cy.rules, tmp / "offices", stem)
+        cy.files.append(partial(write_office_list, office, cy.rules, tmp / "offices", stem))
         page("office.html.j2", office_page(cy.ctx, office), tmp / "offices" / f"{stem}.pdf")
         cy.recipients.append(Recipient("office", office.office, office.office, "", "",
                                        f"offices/{stem}.xlsx", files("office", stem),
@@ -244,27 +250,56 @@ def _mail_counts(cy: _Cycle, ok: list, problems: list[dict]) -> dict:
             "problems": problems}  # fmt: skip
 
 
-def _write_mail(cy: _Cycle, ok: list, tmp: Path) -> pd.DataFrame:
-    """The message stage: one ``.eml`` per addressed recipient into ``mail/``."""
+def _while_printing(cy: _Cycle, then: Callable[[], list]) -> list:
+    """Print ``cy.jobs``; meanwhile, in a thread, write ``cy.files`` and then run ``then``
+    (its answer returned). An error of either is raised once both have stopped."""
+
+    def work() -> list:
+        for write_file in cy.files:
+            write_file()
+        return then()
+
+    with ThreadPoolExecutor(1) as pool:
+        meanwhile = pool.submit(work)
+        print_all(cy.jobs)
+        return meanwhile.result()
+
+
+def _print_and_write_mail(cy: _Cycle, ok: list, tmp: Path) -> pd.DataFrame:
+    """The print stage and the message stage: every PDF of ``cy.jobs``, the workbooks no page
+    needs (``cy.files``), and one ``.eml`` per addressed recipient into ``mail/``. The
+    workbooks and the messages without attachments (the students', most of them) are written
+    in a thread while the browser prints, which leaves this process's Python idle; the
+    messages that carry a file are written when both are done."""
     cols = ["message_id", "kind", "recipient", "address", "eml"]
     if cy.contacts is None:
+        _while_printing(cy, list)
         return pd.DataFrame(columns=cols)
     (tmp / "mail").mkdir()
     stems = unique_names([f"{r.notice}_{r.key}" for r, _ in ok], default="message")
-    rows = []
-    for (r, address), stem in zip(ok, stems, strict=True):
+    items = list(zip(ok, stems, strict=True))
+    sent_at = cy.run_at.astimezone(TAIPEI)
+
+    def write(item: tuple[tuple[Recipient, str], str]) -> tuple[str, str, str, str, str]:
+        (r, address), stem = item
         extra = ""
         if r.kind == "student" and r.notice == NOT_PASSED:
             extra = contact_lines(cy.rules, cy.contacts, list(r.categories))
         if r.kind == "office":
             r = dataclasses.replace(r, detail=r.text)
         msg = build_message(r, address=address, sender=cy.sender, rules=cy.rules,
-                            as_of=cy.as_of, sent_at=cy.run_at.astimezone(TAIPEI),
-                            folder=tmp, extra=extra)  # fmt: skip
+                            as_of=cy.as_of, sent_at=sent_at, folder=tmp, extra=extra)  # fmt: skip
         write_eml(msg, tmp / "mail" / f"{stem}.eml")
         mid = message_id(cy.rules.term, cy.as_of, r.notice, r.key)
-        rows.append((mid, r.notice, r.key, address, f"mail/{stem}.eml"))
-    return pd.DataFrame(rows, columns=cols)
+        return (mid, r.notice, r.key, address, f"mail/{stem}.eml")
+
+    plain = [k for k, ((r, _), _) in enumerate(items) if not r.files]
+    rows = dict(zip(plain, _while_printing(cy, lambda: [write(items[k]) for k in plain]),
+                    strict=True))  # fmt: skip
+    for k, item in enumerate(items):
+        if k not in rows:
+            rows[k] = write(item)
+    return pd.DataFrame([rows[k] for k in range(len(items))], columns=cols)
 
 
 def _produced(cy: _Cycle, n_mail: int) -> list[dict]:
@@ -435,8 +470,7 @@ def _run(con, cy: _Cycle, listed, s_path, r_path, out, ledger_path, later):  # n
         )
         (tmp / "summary.html").write_text(summary, encoding="utf-8")
         cy.jobs.append((tmp / "summary.html", tmp / "summary.pdf"))
-        print_all(cy.jobs)
-        mail = _write_mail(cy, ok, tmp)
+        mail = _print_and_write_mail(cy, ok, tmp)
         run_id, changed = _record(con, cy, existing, s_path, r_path, out, mail)
     passed = int((cy.plan.students["result"] == PASSED).sum())
     result = NoticeResult(
