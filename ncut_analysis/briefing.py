@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import paths
 from .errors import BriefingError, OptionError, say
 from .headers import clean_text
-from .io import atomic_dir, atomic_path, unique_names
+from .io import atomic_dir, atomic_path, remove_stale_partials, unique_names
 from .labels import LABELS
 from .population import check_pair, check_scope, check_scope_options
 from .present import SCHOOL
@@ -517,23 +517,34 @@ def _e(value: Any) -> str:
 
 
 def _stop_pool(pool: ProcessPoolExecutor, base: Path) -> None:
-    """End a pool's workers now (their process groups: a worker and what it started there),
-    and remove what they had staged in ``base``: the folders they were writing stay as they
-    were before the run."""
+    """End a pool's workers now, with every process they started (a notebook's kernel runs in a
+    session of its own, and would go on writing into its worker's staging folder for the second
+    it takes to see its parent gone), then remove what they had staged in ``base``: the folders
+    they were writing stay as they were before the run."""
+    import contextlib
     import shutil
-    import signal
+
+    import psutil
 
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    victims: list[psutil.Process] = []
     for proc in procs:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
+            worker = psutil.Process(proc.pid)
+            worker.suspend()  # stopped, it starts nothing more
+            victims += [worker, *worker.children(recursive=True)]
+        except psutil.Error:  # gone already
+            continue
+    for v in victims:
+        with contextlib.suppress(psutil.Error):  # gone meanwhile
+            v.kill()
+    psutil.wait_procs(victims, timeout=15)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
-        proc.join(timeout=5)
+        proc.join(timeout=15)  # (killed: at once, but a loaded machine reaps late)
         for staged in base.glob(f".partial-{proc.pid}-*"):
             shutil.rmtree(staged, ignore_errors=True)
+    remove_stale_partials(base)  # any other staging folder whose process is gone
 
 
 def _check_files(published: str, ledger: str) -> None:

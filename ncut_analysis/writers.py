@@ -21,6 +21,7 @@ from .errors import say
 __all__ = [
     "atomic_path",
     "atomic_dir",
+    "remove_stale_partials",
     "safe_name",
     "unique_names",
     "check_output",
@@ -63,7 +64,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _remove_stale_partials(folder: Path) -> None:
+def remove_stale_partials(folder: Path) -> None:
     """Staging folders left by a run that was killed (its process is gone) are removed; those of
     a run still going on are not."""
     for old in folder.glob(".partial-*"):
@@ -99,7 +100,7 @@ def atomic_dir(target: str | Path, *, owned: Callable[[str], bool] | None = None
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(20, say("messages_checks", "not_a_folder"), str(target))
-    _remove_stale_partials(target.parent)
+    remove_stale_partials(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=target.parent))
     done = False
     try:
