@@ -119,19 +119,21 @@ def _duckdb_rows(
     return out
 
 
-_DB: Any = None
+_DB: tuple[int, Any] | None = None  # (the process that opened it, the database)
 
 
 def _database() -> Any:
     """One in-memory DuckDB for the process (each join a cursor of its own): its memory is kept
-    from one join to the next rather than mapped anew."""
+    from one join to the next rather than mapped anew. A forked worker (the per-department
+    briefings) opens its own: a database's threads do not survive a fork."""
     global _DB
-    if _DB is None:
+    if _DB is None or _DB[0] != os.getpid():
         import duckdb
 
-        _DB = duckdb.connect(config={"threads": os.cpu_count() or 1})
-        _DB.execute("SET enable_progress_bar = false")  # (a bar on the terminal of a command)
-    return _DB
+        db = duckdb.connect(config={"threads": os.cpu_count() or 1})
+        db.execute("SET enable_progress_bar = false")  # (a bar on the terminal of a command)
+        _DB = (os.getpid(), db)
+    return _DB[1]
 
 
 # The join of a records frame to a students frame, kept while the records frame lives: its

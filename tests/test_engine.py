@@ -229,3 +229,14 @@ def test_memory_settings_unless_the_environment_names_its_own(env, expected):
     out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
     assert out == expected
+
+
+def test_another_process_opens_a_database_of_its_own(monkeypatch):
+    # A forked worker must not use the database its parent opened (its threads are not
+    # there): the database is kept per process id.
+    first = _engine._database()
+    assert _engine._database() is first
+    monkeypatch.setattr(_engine.os, "getpid", lambda: -1)
+    other = _engine._database()
+    assert other is not first
+    assert other.execute("SELECT 1").fetchall() == [(1,)]
