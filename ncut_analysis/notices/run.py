@@ -293,13 +293,10 @@ def _print_and_write_mail(cy: _Cycle, ok: list, tmp: Path) -> pd.DataFrame:
         mid = message_id(cy.rules.term, cy.as_of, r.notice, r.key)
         return (mid, r.notice, r.key, address, f"mail/{stem}.eml")
 
-    plain = [k for k, ((r, _), _) in enumerate(items) if not r.files]
-    rows = dict(zip(plain, _while_printing(cy, lambda: [write(items[k]) for k in plain]),
-                    strict=True))  # fmt: skip
-    for k, item in enumerate(items):
-        if k not in rows:
-            rows[k] = write(item)
-    return pd.DataFrame([rows[k] for k in range(len(items))], columns=cols)
+    plain = [item for item in items if not item[0][0].files]
+    early = iter(_while_printing(cy, lambda: [write(item) for item in plain]))
+    rows = [write(item) if item[0][0].files else next(early) for item in items]  # ok's order
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _produced(cy: _Cycle, n_mail: int) -> list[dict]:
